@@ -1,0 +1,121 @@
+"""One error hierarchy for ykgeo: every user-facing failure says what is wrong and where."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "CRSError",
+    "DataError",
+    "EncodingError",
+    "LayerError",
+    "Problem",
+    "RasterError",
+    "StaleEditError",
+    "StoreError",
+    "ValidationError",
+    "YkgeoError",
+]
+
+
+class YkgeoError(Exception):
+    """Root of every error ykgeo raises on purpose.
+
+    ``message_zh`` is the Chinese text shown to planners; ``str(err)`` is the same
+    text, so a CLI or log line shows it too.
+    """
+
+    def __init__(self, message_zh: str, *, message_en: str = "") -> None:
+        super().__init__(message_zh)
+        self.message_zh = message_zh
+        self.message_en = message_en or message_zh
+
+
+class CRSError(YkgeoError, ValueError):
+    """A coordinate reference system is missing, unknown, legacy or puts data outside Yongkang."""
+
+
+class DataError(YkgeoError, ValueError):
+    """A file or value cannot be read or does not make sense."""
+
+
+class EncodingError(DataError):
+    """Text in a file cannot be decoded with any plausible encoding."""
+
+
+class LayerError(YkgeoError, KeyError):
+    """An unknown layer key or a broken layer definition."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return self.message_zh
+
+
+class StoreError(YkgeoError, OSError):
+    """The project store cannot be opened, read or written."""
+
+
+class StaleEditError(StoreError):
+    """An edit was made on an older version of a feature than the store now holds."""
+
+
+class RasterError(YkgeoError, ValueError):
+    """A raster cannot be read or used as asked."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found while validating input.
+
+    Parameters
+    ----------
+    code
+        Stable machine-readable code, e.g. ``"invalid_geometry"``.
+    message_zh
+        What is wrong, in Chinese, for the planner.
+    file
+        The file the problem is in (name only, never a temporary path).
+    feature
+        Feature id (or 1-based row number when the id is missing).
+    field
+        Field name concerned, if any.
+    severity
+        ``"error"`` blocks an import; ``"warning"`` is reported only.
+    """
+
+    code: str
+    message_zh: str
+    file: str = ""
+    feature: str = ""
+    field: str = ""
+    severity: str = "error"
+
+    def where_zh(self) -> str:
+        """The location as Chinese text: 文件、要素、字段."""
+        parts = []
+        if self.file:
+            parts.append(f"文件 {self.file}")
+        if self.feature:
+            parts.append(f"要素 {self.feature}")
+        if self.field:
+            parts.append(f"字段 {self.field}")
+        return "，".join(parts)
+
+    def __str__(self) -> str:
+        where = self.where_zh()
+        level = "错误" if self.severity == "error" else "警告"
+        return f"[{level}] {where}：{self.message_zh}" if where else f"[{level}] {self.message_zh}"
+
+
+class ValidationError(DataError):
+    """Validation found one or more blocking problems; all of them are in ``problems``."""
+
+    def __init__(self, problems: Iterable[Problem], *, file: str = "") -> None:
+        self.problems: Sequence[Problem] = tuple(problems)
+        errors = [p for p in self.problems if p.severity == "error"]
+        head = f"{file}：" if file else ""
+        lines = [f"{head}校验未通过，共 {len(errors)} 个错误"]
+        lines += [str(p) for p in self.problems[:50]]
+        if len(self.problems) > 50:
+            lines.append(f"……另有 {len(self.problems) - 50} 条未列出")
+        super().__init__("\n".join(lines))
