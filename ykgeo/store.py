@@ -34,6 +34,7 @@ import pandas as pd
 import shapely
 
 from ykgeo import _gpkg
+from ykgeo._history import GEOMETRY_FIELD, as_of_layer, retype
 from ykgeo.crs import CGCS2000
 from ykgeo.errors import StaleEditError, StoreError
 from ykgeo.layers import LayerRegistry, LayerSpec, TargetPlan, load_layers, parse_plan
@@ -61,7 +62,6 @@ LOG_TABLE = "ykgeo_edit_log"
 META_TABLE = "ykgeo_meta"
 PLAN_TABLE = "ykgeo_plans"
 SCHEMA_VERSION = "1"
-GEOMETRY_FIELD = "geometry"
 _BULK_THRESHOLD = 5000
 
 _LOG_DDL = f"""CREATE TABLE {LOG_TABLE} (
@@ -417,7 +417,7 @@ class Store:
         return self._typed(gdf, spec)
 
     def _typed(self, gdf: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
-        gdf = _retype(gdf, spec)
+        gdf = retype(gdf, spec)
         gdf["ykgeo_version"] = pd.to_numeric(gdf["ykgeo_version"]).astype("int64")
         gdf.index = pd.Index(gdf[spec.id_field].astype(str).to_numpy(), name=spec.id_field)
         return gdf
@@ -458,12 +458,12 @@ class Store:
                 day + dt.timedelta(days=1), dt.time(), tzinfo=TZ
             )
             log = pd.read_sql_query(
-                f"SELECT log_id, feature_id, action, field, old_value, new_value, effective_date, recorded_at "
+                f"SELECT log_id, feature_id, action, field, old_value, new_value, effective_date, recorded_at, version "
                 f"FROM {LOG_TABLE} WHERE layer = ? ORDER BY log_id",
                 conn,
                 params=(key,),
             )
-        return _as_of(current, log, spec, day, _stamp(horizon))
+        return as_of_layer(current, log, spec, day, _stamp(horizon))
 
     def feature(self, key: str, feature_id: str) -> pd.Series:
         """One feature now (StoreError if absent)."""
@@ -502,7 +502,7 @@ class Store:
                 f"SELECT * FROM {LOG_TABLE}{where} ORDER BY log_id", conn, params=params
             )
         for col in ("old_value", "new_value"):
-            log[col] = [None if v is None else json.loads(v) for v in log[col]]
+            log[col] = [json.loads(v) if isinstance(v, str) else None for v in log[col]]
         return log
 
     # --- writing ------------------------------------------------------------------------------
@@ -843,118 +843,3 @@ class Store:
             n = self._delete_rows(conn, spec, feature_ids, batch, day)
             self._flush(conn, batch, {key})
         return n
-
-
-def _as_of(
-    current: gpd.GeoDataFrame, log: pd.DataFrame, spec: LayerSpec, day: dt.date, horizon: str
-) -> gpd.GeoDataFrame:
-    """Rebuild a layer as it stood at the end of ``day`` as known before ``horizon`` (see Store.read_layer).
-
-    The value of a field at a past moment is the new value of the last applicable
-    change (effective on or before ``day``, recorded before ``horizon``), ordered by
-    effective date then recording order; with no applicable change it is the value
-    the feature was inserted with, which is the old value of its first change (or
-    the current value when it never changed).
-    """
-    if log.empty:
-        return current.iloc[0:0] if len(current) else current
-    log = log.copy()
-    log["known"] = (log["effective_date"] <= day.isoformat()) & (log["recorded_at"] < horizon)
-    # a feature's lifecycle segment = number of inserts seen so far (re-inserting an id opens a new one)
-    log["segment"] = (log["action"] == "insert").astype(int).groupby(log["feature_id"]).cumsum()
-    life = log[log["action"] != "update"]
-    known_life = life[life["known"]].sort_values(["effective_date", "log_id"])
-    last_life = known_life.groupby("feature_id").tail(1)
-    alive = last_life[last_life["action"] == "insert"][["feature_id", "segment"]]
-    if alive.empty:
-        return current.iloc[0:0]
-    max_segment = log.groupby("feature_id")["segment"].max()
-    deleted_after = log[(log["action"] == "delete")].set_index(["feature_id", "segment"])[
-        "old_value"
-    ]
-    alive_ids = alive["feature_id"].tolist()
-    seg_of = dict(zip(alive["feature_id"], alive["segment"], strict=True))
-    updates = log[(log["action"] == "update") & log["feature_id"].isin(alive_ids)]
-    updates = updates[updates["segment"].to_numpy() == updates["feature_id"].map(seg_of).to_numpy()]
-
-    # base rows: the current row when the segment is the current one, else the snapshot kept at deletion
-    rows: dict[str, dict[str, Any]] = {}
-    geoms: dict[str, Any] = {}
-    in_current = set(current.index)
-    for fid in alive_ids:
-        seg = seg_of[fid]
-        if (
-            seg == max_segment.get(fid)
-            and fid in in_current
-            and (fid, seg) not in deleted_after.index
-        ):
-            continue
-        snap = json.loads(deleted_after.loc[(fid, seg)])
-        geoms[fid] = (
-            shapely.from_wkb(snap.pop(GEOMETRY_FIELD)) if snap.get(GEOMETRY_FIELD) else None
-        )
-        rows[fid] = snap
-    base = current.loc[[f for f in alive_ids if f in in_current and f not in rows]].copy()
-    if rows:
-        extra = pd.DataFrame.from_dict(rows, orient="index")
-        extra_gdf = gpd.GeoDataFrame(
-            extra,
-            geometry=gpd.GeoSeries(
-                [geoms[f] for f in extra.index], index=extra.index, crs=CGCS2000
-            ),
-            crs=CGCS2000,
-        )
-        extra_gdf["ykgeo_version"] = 0
-        base = pd.concat([base, extra_gdf])
-    base = base.copy()
-    base["ykgeo_version"] = base["ykgeo_version"].astype("int64")
-
-    if not updates.empty:
-        first = updates.sort_values("log_id").groupby(["feature_id", "field"]).head(1)
-        applicable = updates[updates["known"]].sort_values(["effective_date", "log_id"])
-        last = applicable.groupby(["feature_id", "field"]).tail(1)
-        value_rows = first.set_index(["feature_id", "field"])["old_value"].to_dict()
-        value_rows.update(last.set_index(["feature_id", "field"])["new_value"].to_dict())
-        geom_col = base.geometry.name
-        by_field: dict[str, dict[str, Any]] = {}
-        for (fid, name), raw in value_rows.items():
-            by_field.setdefault(name, {})[fid] = json.loads(raw) if isinstance(raw, str) else None
-        for name, mapping in by_field.items():
-            if name == GEOMETRY_FIELD:
-                new_geoms = {
-                    fid: (shapely.from_wkb(v) if v else None) for fid, v in mapping.items()
-                }
-                idx = list(new_geoms)
-                base.loc[idx, geom_col] = gpd.GeoSeries(
-                    [new_geoms[i] for i in idx], index=idx, crs=CGCS2000
-                )
-            elif name in base.columns:
-                idx = list(mapping)
-                base[name] = base[name].astype("object")
-                base.loc[idx, name] = pd.Series(
-                    [mapping[i] for i in idx], index=idx, dtype="object"
-                )
-    alive_set = set(alive_ids)
-    order = [f for f in current.index if f in alive_set] + [f for f in rows if f not in in_current]
-    base = base.reindex(order)
-    base.index.name = spec.id_field
-    out = gpd.GeoDataFrame(base, geometry=base.geometry.name, crs=CGCS2000)
-    return _retype(out, spec)
-
-
-def _retype(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
-    for f in spec.fields:
-        if f.name not in gdf.columns:
-            continue
-        if f.type == "date":
-            gdf[f.name] = pd.to_datetime(gdf[f.name], errors="coerce", format="ISO8601").astype(
-                "datetime64[ns]"
-            )
-        elif f.type == "float":
-            gdf[f.name] = pd.to_numeric(gdf[f.name], errors="coerce").astype("float64")
-        elif f.type == "int":
-            gdf[f.name] = pd.to_numeric(gdf[f.name], errors="coerce").astype("Int64")
-        else:
-            col = gdf[f.name].astype("object")
-            gdf[f.name] = col.where(col.notna(), None)
-    return gdf
