@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
-from pyproj import CRS, Geod, Transformer
+from pyproj import Geod
 
 from ykgeo.crs import CGCS2000, GK_CM120, transform_geometries
 from ykgeo.errors import CRSError
@@ -35,6 +35,10 @@ AreaMethod = Literal["ellipsoidal", "gk"]
 
 #: CGCS2000 uses the GRS80 ellipsoid (a = 6378137, 1/f = 298.257222101).
 _GEOD = Geod(ellps="GRS80")
+_A = 6378137.0
+_F = 1 / 298.257222101
+_E2 = _F * (2 - _F)
+_E = float(np.sqrt(_E2))
 
 
 def _geometry(data: gpd.GeoSeries | gpd.GeoDataFrame) -> gpd.GeoSeries:
@@ -54,41 +58,84 @@ def to_cgcs2000(data: gpd.GeoSeries | gpd.GeoDataFrame) -> npt.NDArray[np.object
     return transform_geometries(geo.to_numpy(), geo.crs, CGCS2000)
 
 
-def _equal_area_transformer(geoms: npt.NDArray[np.object_]) -> Transformer:
-    """Lambert azimuthal equal-area on GRS80, centred on the data (rounded to 0.1° for stable results)."""
-    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
-    if not np.isfinite([minx, miny, maxx, maxy]).all():
-        lon0, lat0 = 120.0, 29.0
-    else:
-        lon0 = round((minx + maxx) / 2.0, 1)
-        lat0 = round((miny + maxy) / 2.0, 1)
-    laea = CRS.from_proj4(
-        f"+proj=laea +lat_0={lat0} +lon_0={lon0} +x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs"
-    )
-    return Transformer.from_crs(CRS.from_epsg(CGCS2000), laea, always_xy=True)
+def _authalic_q(lat_deg: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """The authalic function q(φ) on GRS80, so that dA = a²/2 · dq · dλ exactly on the ellipsoid."""
+    sin_phi = np.sin(np.radians(lat_deg))
+    es = _E * sin_phi
+    return (1.0 - _E2) * (sin_phi / (1.0 - es * es) - np.log((1.0 - es) / (1.0 + es)) / (2.0 * _E))
+
+
+def _centre(coords: npt.NDArray[np.float64]) -> tuple[float, float]:
+    """Projection centre: the middle of the data, rounded to 0.1° so results do not jitter."""
+    lon0 = round(float(coords[:, 0].min() + coords[:, 0].max()) / 2.0, 1)
+    lat0 = round(float(coords[:, 1].min() + coords[:, 1].max()) / 2.0, 1)
+    return lon0, lat0
+
+
+def _laea(
+    lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], lon0: float, lat0: float
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Oblique Lambert azimuthal equal-area on GRS80 (Snyder 1987, eqs. 3-11, 24-2 … 24-19), in numpy.
+
+    Equal-area on the ellipsoid through the authalic latitude β (sin β = q/q_p), so
+    areas of small figures are exact; centring the projection on the data keeps
+    the edges between vertices nearly geodesic.
+    """
+    qp = _authalic_q(np.array([90.0]))[0]
+    sin_b = _authalic_q(lat) / qp
+    cos_b = np.sqrt(np.maximum(0.0, 1.0 - sin_b * sin_b))
+    sin_b1 = _authalic_q(np.array([lat0]))[0] / qp
+    cos_b1 = float(np.sqrt(1.0 - sin_b1 * sin_b1))
+    rq = _A * float(np.sqrt(qp / 2.0))
+    phi1 = np.radians(lat0)
+    m1 = np.cos(phi1) / np.sqrt(1.0 - _E2 * np.sin(phi1) ** 2)
+    d = _A * m1 / (rq * cos_b1)
+    dlam = np.radians(lon - lon0)
+    cos_l = np.cos(dlam)
+    b = rq * np.sqrt(2.0 / (1.0 + sin_b1 * sin_b + cos_b1 * cos_b * cos_l))
+    return b * d * cos_b * np.sin(dlam), (b / d) * (cos_b1 * sin_b - sin_b1 * cos_b * cos_l)
 
 
 def ellipsoidal_area_m2(geoms_4490: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """Ellipsoidal (椭球) area in m² of geometries already in EPSG:4490.
 
-    The polygons are projected with an ellipsoidal Lambert azimuthal equal-area
-    projection on GRS80 (the CGCS2000 ellipsoid): the projection preserves area
-    exactly, so the planar area equals the area on the ellipsoid up to the
-    curvature of the edges between vertices (below 1e-6 relative for parcels).
-    All coordinates go through PROJ in one call; no Python loop per feature.
+    The vertices are mapped with the Lambert azimuthal equal-area projection of the
+    GRS80 (CGCS2000) ellipsoid centred on the data, which preserves area exactly:
+    the area of a ring is then the shoelace sum in that plane, exact up to the
+    curvature of the edges between vertices (about 1e-9 relative for parcels,
+    checked against ``pyproj.Geod`` in the tests). Everything is numpy over all
+    vertices at once, with no Python loop per feature; holes are subtracted.
     Non-polygonal geometries have area 0.
     """
     arr = np.asarray(geoms_4490, dtype=object)
-    if arr.size == 0:
+    n = arr.size
+    if n == 0:
         return np.zeros(0, dtype="float64")
-    transformer = _equal_area_transformer(arr)
-
-    def _apply(coords: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        x, y = transformer.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
-
-    projected = shapely.transform(arr, _apply)
-    return np.asarray(shapely.area(projected), dtype="float64")
+    parts, part_owner = shapely.get_parts(arr, return_index=True)
+    polygonal = shapely.get_type_id(parts) == 3
+    parts, part_owner = parts[polygonal], part_owner[polygonal]
+    if parts.size == 0:
+        return np.zeros(n, dtype="float64")
+    if shapely.get_num_interior_rings(parts).any():
+        rings, ring_part = shapely.get_rings(parts, return_index=True)
+    else:  # no holes: each part is one ring (the common case, and much faster)
+        rings, ring_part = parts, np.arange(len(parts))
+    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    x, y = _laea(coords[:, 0], coords[:, 1], *_centre(coords))
+    # shift each ring to its first vertex for precision, then shoelace over consecutive vertices
+    first = np.concatenate([[0], np.flatnonzero(np.diff(ring_of)) + 1])
+    counts = np.diff(np.append(first, len(ring_of)))
+    x -= np.repeat(x[first], counts)
+    y -= np.repeat(y[first], counts)
+    same = ring_of[1:] == ring_of[:-1]
+    cross = np.where(same, x[:-1] * y[1:] - x[1:] * y[:-1], 0.0)
+    ring_area = np.abs(np.bincount(ring_of[:-1], weights=cross, minlength=len(rings))) / 2.0
+    # the first ring of each polygon is its exterior; the others are holes
+    is_exterior = np.ones(len(rings), dtype=bool)
+    is_exterior[1:] = ring_part[1:] != ring_part[:-1]
+    signed = np.where(is_exterior, ring_area, -ring_area)
+    part_area = np.bincount(ring_part, weights=signed, minlength=len(parts))
+    return np.bincount(part_owner, weights=part_area, minlength=n).astype("float64")
 
 
 def gk_area_m2(geoms_4490: npt.ArrayLike) -> npt.NDArray[np.float64]:
