@@ -53,7 +53,6 @@ _LEGACY_DATUMS = {
     "Beijing 1954": "北京54坐标系（Beijing 1954）",
     "New Beijing": "新北京54坐标系（New Beijing）",
 }
-_WGS84_LIKE = {4326, 4490, 4479, 4480, 4610}  # 4610 is caught as legacy before use
 
 
 @dataclass(frozen=True)
@@ -124,10 +123,50 @@ def resolve_crs(crs: Any, *, source: str = "") -> CRS:
     return parsed
 
 
+_WGS84_DATUM_NAMES = ("world geodetic system 1984", "wgs 84", "wgs84")
+_CGCS2000_DATUM_NAMES = ("china 2000", "china geodetic coordinate system 2000", "cgcs2000")
+
+
+def _datum_kind(crs: CRS) -> str:
+    """ "wgs84", "cgcs2000" or "" for the datum of a CRS."""
+    geodetic = crs.geodetic_crs
+    name = (
+        geodetic.datum.name if geodetic is not None and geodetic.datum is not None else crs.name
+    ).lower()
+    if any(n in name for n in _CGCS2000_DATUM_NAMES):
+        return "cgcs2000"
+    if any(n in name for n in _WGS84_DATUM_NAMES):
+        return "wgs84"
+    return ""
+
+
+class _Chain:
+    """src → its own geographic CRS → (WGS84 ≡ CGCS2000) → dst, each step an exact PROJ operation.
+
+    PROJ knows WGS84 ↔ CGCS2000 only as a "ballpark" no-op; the two frames differ by
+    a few centimetres to decimetres, far below the accuracy of any planning data, so
+    they are identified explicitly here (conventions.md §1.1) while every other
+    ballpark operation stays refused.
+    """
+
+    def __init__(self, src: CRS, dst: CRS) -> None:
+        src_geo = CRS.from_epsg(4326 if _datum_kind(src) == "wgs84" else CGCS2000)
+        dst_geo = CRS.from_epsg(4326 if _datum_kind(dst) == "wgs84" else CGCS2000)
+        self.first = Transformer.from_crs(src, src_geo, always_xy=True, allow_ballpark=False)
+        self.second = Transformer.from_crs(dst_geo, dst, always_xy=True, allow_ballpark=False)
+
+    def transform(self, x: Any, y: Any, errcheck: bool = False) -> tuple[Any, Any]:
+        lon, lat = self.first.transform(x, y, errcheck=errcheck)
+        return self.second.transform(lon, lat, errcheck=errcheck)
+
+
 @lru_cache(maxsize=64)
-def _transformer(src_wkt: str, dst_epsg: int) -> Transformer:
+def _transformer(src_wkt: str, dst_epsg: int) -> Transformer | _Chain:
     src = CRS.from_wkt(src_wkt)
     dst = CRS.from_epsg(dst_epsg)
+    kinds = {_datum_kind(src), _datum_kind(dst)}
+    if kinds == {"wgs84", "cgcs2000"}:
+        return _Chain(src, dst)
     try:
         return Transformer.from_crs(src, dst, always_xy=True, allow_ballpark=False)
     except pyproj.exceptions.ProjError as err:

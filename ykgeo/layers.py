@@ -254,6 +254,9 @@ def _parse_layer(path: Path) -> LayerSpec:
     status = None
     if "status" in raw:
         s = raw["status"]
+        for key in ("field", "values"):
+            if key not in s:
+                raise _err(path, f"[status] 缺少 {key}")
         values = tuple(s["values"])
         for group in ("done", "in_progress"):
             bad = [v for v in s.get(group, ()) if v not in values]
@@ -269,6 +272,10 @@ def _parse_layer(path: Path) -> LayerSpec:
         )
         if status.field not in names:
             raise _err(path, f"状态字段 {status.field} 不在字段列表中")
+        for ref in ("date_field", "planned_date_field"):
+            value = getattr(status, ref)
+            if value and value not in names:
+                raise _err(path, f"status.{ref} = {value} 不在字段列表中")
     for ref in ("id_field", "code_field", "township_field", "name_field", "ledger_area_field"):
         if raw.get(ref) and raw[ref] not in names:
             raise _err(path, f"{ref} = {raw[ref]} 不在字段列表中")
@@ -311,7 +318,8 @@ def _parse_layer(path: Path) -> LayerSpec:
 
 
 @lru_cache(maxsize=8)
-def _load_layers_cached(directory: str) -> LayerRegistry:
+def _load_layers_cached(directory: str, stamp: tuple[tuple[str, int], ...]) -> LayerRegistry:
+    del stamp  # part of the cache key only
     root = Path(directory)
     specs: dict[str, LayerSpec] = {}
     for path in sorted(root.glob("*.toml")):
@@ -328,8 +336,13 @@ def _load_layers_cached(directory: str) -> LayerRegistry:
 
 
 def load_layers(directory: Path | str | None = None) -> LayerRegistry:
-    """Load every layer definition of ``directory`` (default: the shipped ``layers/``)."""
-    return _load_layers_cached(str(Path(directory or DEFAULT_LAYER_DIR).resolve()))
+    """Load every layer definition of ``directory`` (default: the shipped ``layers/``).
+
+    Cached per directory and the files' modification times, so an edited TOML is read again.
+    """
+    root = Path(directory or DEFAULT_LAYER_DIR).resolve()
+    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(root.glob("*.toml")))
+    return _load_layers_cached(str(root), stamp)
 
 
 def _parse_date(path: Path, value: Any) -> dt.date:
@@ -350,12 +363,11 @@ def load_plan(
     if not path.exists():
         msg = f"没有 {year} 年的目标计划文件 {path.name}"
         raise LayerError(msg)
-    return parse_plan(
-        path.read_text(encoding="utf-8"),
-        name=path.name,
-        layers=layers or load_layers(root),
-        year=year,
-    )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise _err(path, "文件不是 UTF-8 编码，请另存为 UTF-8") from err
+    return parse_plan(text, name=path.name, layers=layers or load_layers(root), year=year)
 
 
 def parse_plan(
@@ -376,7 +388,18 @@ def parse_plan(
                 raise _err(path, f"目标 {t.get('key', '?')} 缺少 {key}")
         if t["measure"] not in _MEASURES:
             raise _err(path, f"目标 {t['key']} 的 measure 必须是 {sorted(_MEASURES)} 之一")
+        if t["layer"] not in registry:
+            raise _err(
+                path,
+                f"目标 {t['key']} 所用图层 {t['layer']} 不存在（可用图层：{'、'.join(registry)}）",
+            )
         spec = registry[t["layer"]]
+        for rule, allowed in (
+            ("area_source", ("geometry", "ledger")),
+            ("township_rule", ("majority", "split")),
+        ):
+            if t.get(rule, allowed[0]) not in allowed:
+                raise _err(path, f"目标 {t['key']} 的 {rule} = {t[rule]!r} 必须是 {allowed} 之一")
         statuses = tuple(t.get("statuses", spec.status.done if spec.status else ()))
         if spec.status is not None:
             bad = [s for s in statuses if s not in spec.status.values]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Literal
 
 import numpy as np
@@ -114,7 +115,10 @@ def balanced_round(
     # guard against 0.285 * 100 = 28.499999...: nudge by a relative epsilon
     scaled = scaled + np.abs(scaled) * 1e-12
     floors = np.floor(scaled)
-    total_units = int(np.round(np.round(arr.sum() * scale, 6)))
+    # the exact value of the float total, rounded like format() does, so parts add up to the printed total
+    total_units = int(
+        Decimal(float(arr.sum())).scaleb(decimals).to_integral_value(rounding=ROUND_HALF_EVEN)
+    )
     missing = total_units - int(floors.sum())
     remainders = scaled - floors
     if missing > 0:
