@@ -185,6 +185,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
     spec = store.spec(args.layer)
     gdf = store.read_layer(args.layer, as_of=args.as_of).drop(columns=["ykgeo_version"])
     out = Path(args.output)
+    if args.format == "shp" and out.suffix.lower() != ".zip":
+        out = out.with_suffix(".zip")
+        print(f"Shapefile 由多个文件组成，已打包为 {out.name}", file=sys.stderr)
     driver = {"geojson": "GeoJSON", "gpkg": "GPKG", "shp": "ESRI Shapefile", "kml": "KML"}[
         args.format
     ]
