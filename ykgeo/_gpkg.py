@@ -152,6 +152,7 @@ def create_feature_table(
     id_column: str,
     identifier: str,
     description: str,
+    last_change: str,
     srs_id: int = 4490,
 ) -> None:
     """Create a feature table with an R-tree index, registered in gpkg_contents / gpkg_geometry_columns.
@@ -170,8 +171,9 @@ def create_feature_table(
         + ", ykgeo_version INTEGER NOT NULL DEFAULT 1)"
     )
     conn.execute(
-        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES (?, 'features', ?, ?, ?)",
-        (table, identifier, description, srs_id),
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, srs_id) "
+        "VALUES (?, 'features', ?, ?, ?, ?)",
+        (table, identifier, description, last_change, srs_id),
     )
     conn.execute(
         "INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, ?, 0, 0)", (table, gtype, srs_id)
@@ -187,13 +189,14 @@ def create_feature_table(
 
 
 def create_attribute_table(
-    conn: sqlite3.Connection, table: str, ddl: str, *, description: str
+    conn: sqlite3.Connection, table: str, ddl: str, *, description: str, last_change: str
 ) -> None:
     """Create a non-spatial table and register it as GeoPackage 'attributes' so GIS tools list it."""
     conn.execute(ddl)
     conn.execute(
-        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES (?, 'attributes', ?, ?)",
-        (table, table, description),
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
+        "VALUES (?, 'attributes', ?, ?, ?)",
+        (table, table, description, last_change),
     )
 
 

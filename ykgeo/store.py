@@ -16,11 +16,11 @@ later corrections as such.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
 import sqlite3
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -141,8 +141,15 @@ class _Batch:
     user: str
     source: str
     recorded_at: str
-    batch_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     rows: list[tuple[Any, ...]] = field(default_factory=list)
+
+    @property
+    def batch_id(self) -> str:
+        """Identifies the batch: a digest of who, when and what, so the same history gives the same ids."""
+        digest = hashlib.sha1(
+            repr((self.recorded_at, self.user, self.source, self.rows)).encode("utf-8")
+        )
+        return digest.hexdigest()[:12]
 
     def add(
         self,
@@ -170,7 +177,6 @@ class _Batch:
                 self.source,
                 note,
                 version,
-                self.batch_id,
             )
         )
 
@@ -259,6 +265,12 @@ class Store:
         tmp.unlink(missing_ok=True)
         conn = sqlite3.connect(tmp)
         try:
+            created = (meta or {}).get("created_at") or _stamp(now())
+            stamp = (
+                dt.datetime.fromisoformat(created)
+                .astimezone(dt.UTC)
+                .strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            )
             _gpkg.register_functions(conn)
             _gpkg.create_gpkg_core(conn)
             for spec in registry.values():
@@ -270,9 +282,10 @@ class Store:
                     id_column=spec.id_field,
                     identifier=spec.name_zh,
                     description=spec.description_zh or spec.name_en,
+                    last_change=stamp,
                 )
             _gpkg.create_attribute_table(
-                conn, LOG_TABLE, _LOG_DDL, description="编辑日志（只追加）"
+                conn, LOG_TABLE, _LOG_DDL, description="编辑日志（只追加）", last_change=stamp
             )
             conn.execute(f"CREATE INDEX idx_{LOG_TABLE}_feature ON {LOG_TABLE} (layer, feature_id)")
             _gpkg.create_attribute_table(
@@ -280,14 +293,15 @@ class Store:
                 META_TABLE,
                 f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)",
                 description="项目库信息",
+                last_change=stamp,
             )
             _gpkg.create_attribute_table(
                 conn,
                 PLAN_TABLE,
                 f"CREATE TABLE {PLAN_TABLE} (year INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL, plan_toml TEXT NOT NULL, loaded_at TEXT NOT NULL)",
                 description="年度目标计划",
+                last_change=stamp,
             )
-            created = _stamp(now())
             rows = {
                 "schema_version": SCHEMA_VERSION,
                 "name": name_zh,
@@ -634,17 +648,27 @@ class Store:
         return dt.date.fromisoformat(batch.recorded_at[:10])
 
     def _flush(self, conn: sqlite3.Connection, batch: _Batch, layers: set[str]) -> None:
+        """Write the batch's log rows; stamp the layers' last change and extent in gpkg_contents."""
         if not batch.rows:
             return
+        batch_id = batch.batch_id
         conn.executemany(
             f"INSERT INTO {LOG_TABLE} (layer, feature_id, action, field, old_value, new_value, effective_date, "
             "recorded_at, user, source, note, version, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            batch.rows,
+            [(*row, batch_id) for row in batch.rows],
         )
-        conn.executemany(
-            "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?",
-            [(k,) for k in sorted(layers)],
+        changed = (
+            dt.datetime.fromisoformat(batch.recorded_at)
+            .astimezone(dt.UTC)
+            .strftime("%Y-%m-%dT%H:%M:%S.000Z")
         )
+        for key in sorted(layers):
+            conn.execute(
+                f'UPDATE gpkg_contents SET last_change = ?, min_x = (SELECT min(minx) FROM "rtree_{key}_geom"), '
+                f'max_x = (SELECT max(maxx) FROM "rtree_{key}_geom"), min_y = (SELECT min(miny) FROM "rtree_{key}_geom"), '
+                f'max_y = (SELECT max(maxy) FROM "rtree_{key}_geom") WHERE table_name = ?',
+                (changed, key),
+            )
 
     def import_features(
         self,
@@ -806,6 +830,7 @@ class Store:
         ids: Sequence[str],
         batch: _Batch,
         day: dt.date,
+        note: str = "",
     ) -> int:
         names = list(spec.field_names)
         cols = ", ".join(f'"{n}"' for n in names)
@@ -816,7 +841,7 @@ class Store:
             ).fetchone()
             snapshot = dict(zip(names, row[:-2], strict=True))
             snapshot[GEOMETRY_FIELD] = _wkb_hex(_gpkg.decode_geometries([row[-1]])[0])
-            batch.add(spec.key, fid, "delete", None, snapshot, None, day, int(row[-2]) + 1)
+            batch.add(spec.key, fid, "delete", None, snapshot, None, day, int(row[-2]) + 1, note)
             conn.execute(f'DELETE FROM "{spec.key}" WHERE "{spec.id_field}" = ?', (fid,))
         return len(ids)
 
@@ -832,7 +857,7 @@ class Store:
     ) -> int:
         """Remove features; their last values stay in the log, so past dates still see them."""
         spec = self.spec(key)
-        batch = _Batch(user=user, source=note or "删除", recorded_at=_stamp(recorded_at or now()))
+        batch = _Batch(user=user, source="删除", recorded_at=_stamp(recorded_at or now()))
         with self._write() as conn:
             known = {r[0] for r in conn.execute(f'SELECT "{spec.id_field}" FROM "{spec.key}"')}
             missing = [f for f in feature_ids if f not in known]
@@ -840,6 +865,6 @@ class Store:
                 msg = f"图层 {spec.name_zh} 中没有要素：{'、'.join(missing[:10])}"
                 raise StoreError(msg)
             day = effective_date or dt.date.fromisoformat(batch.recorded_at[:10])
-            n = self._delete_rows(conn, spec, feature_ids, batch, day)
+            n = self._delete_rows(conn, spec, feature_ids, batch, day, note)
             self._flush(conn, batch, {key})
         return n
