@@ -31,6 +31,7 @@ test: lint typecheck pytest
 
 demo: $(STAMP)
 	$(BIN)/ykgeo demo build --seed 2022 -o data/gis/yongkang-demo.gpkg
+	$(BIN)/ykgeo raster demo -o data/gis/rasters
 
 bench: $(STAMP)
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f; done
