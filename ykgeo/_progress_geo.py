@@ -1,0 +1,334 @@
+"""Geometry for progress figures: township shares, overlaps inside a layer and across layers, overlap deduction.
+
+Polygons are compared exactly (an overlap is the ellipsoidal area of the
+intersection of two interiors). Lines digitised along the same road never
+coincide to the last bit, so two lines overlap where one runs within
+``line_tolerance_m`` of the other for more than ``overlap_min_m``; that is
+measured in GK 3° CM 120°E (EPSG:4549, ≤ 31 ppm off in the county) and the
+lengths reported are geodesic.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+
+from ykgeo.area import ellipsoidal_area_m2, length_m
+from ykgeo.crs import CGCS2000, GK_CM120, transform_geometries
+from ykgeo.layers import LayerSpec
+from ykgeo.units import m2_to_mu
+
+__all__ = [
+    "OverlapRules",
+    "Townships",
+    "cross_overlaps",
+    "deduct_overlaps",
+    "empty_overlaps",
+    "geodesic_km",
+    "self_overlaps",
+]
+
+_POLYGONAL = (3, 6)
+_LINEAL = (1, 2, 5)
+
+
+@dataclass(frozen=True)
+class OverlapRules:
+    """Thresholds of overlap detection (from ProgressSettings)."""
+
+    min_m2: float = 0.01
+    line_tolerance_m: float = 0.5
+    min_m: float = 5.0
+
+
+def geodesic_km(geoms: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Geodesic length in km of lines in EPSG:4490 (only their line parts)."""
+    arr = np.asarray(geoms, dtype=object)
+    if not len(arr):
+        return np.zeros(0)
+    return length_m(gpd.GeoSeries(lineal(arr), crs=CGCS2000)).to_numpy() / 1000.0
+
+
+def lineal(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """The line parts of each geometry as a MultiLineString (points of a GeometryCollection dropped)."""
+    out = np.empty(len(geoms), dtype=object)
+    out[:] = [shapely.MultiLineString()] * len(geoms)
+    if not len(geoms):
+        return out
+    parts, index = shapely.get_parts(geoms, return_index=True)
+    keep = np.isin(shapely.get_type_id(parts), (1, 2))
+    if keep.any():
+        shapely.multilinestrings(parts[keep], indices=index[keep], out=out)
+    return out
+
+
+def measure(
+    geoms: npt.NDArray[np.object_], kinds: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
+    """Ellipsoidal area (m²) for polygonal input kinds, geodesic length (m) for lineal ones, 0 for points."""
+    out = np.zeros(len(geoms), dtype="float64")
+    poly = np.isin(kinds, _POLYGONAL)
+    line = np.isin(kinds, _LINEAL)
+    if poly.any():
+        out[poly] = ellipsoidal_area_m2(geoms[poly])
+    if line.any():
+        out[line] = geodesic_km(geoms[line]) * 1000.0
+    return out
+
+
+# --- townships --------------------------------------------------------------------------------
+
+
+class Townships:
+    """Township polygons and a memo of which township each geometry falls in (by share of area or length)."""
+
+    def __init__(self, names: Sequence[str], geoms: npt.ArrayLike) -> None:
+        self.names: list[str] = [str(n) for n in names]
+        self.geoms = np.asarray(geoms, dtype=object)
+        self._memo: dict[bytes, list[tuple[int, float]]] = {}
+
+    @classmethod
+    def from_layer(cls, gdf: gpd.GeoDataFrame, spec: LayerSpec) -> Townships:
+        """Townships from the store's ``townships`` layer, named by its ``name_field``."""
+        name_col = next(
+            (c for c in (spec.name_field, spec.township_field, spec.id_field) if c and c in gdf),
+            None,
+        )
+        names = gdf[name_col].astype(str).tolist() if name_col else gdf.index.astype(str).tolist()
+        return cls(names, gdf.geometry.to_numpy())
+
+    def same_as(self, other: Townships | None) -> bool:
+        """True when ``other`` has the same names and geometries (so its memo can be reused)."""
+        if other is None or other.names != self.names or len(other.geoms) != len(self.geoms):
+            return False
+        return bool(np.all(shapely.equals_exact(self.geoms, other.geoms, tolerance=0)))
+
+    def shares(self, geoms: npt.ArrayLike) -> list[list[tuple[int, float]]]:
+        """For each geometry, ``[(township index, fraction), …]``; index −1 is the part outside every township.
+
+        Fractions are shares of ellipsoidal area (polygons) or geodesic length
+        (lines); a point belongs wholly to the township that contains it. Missing
+        or empty geometries get an empty list. With no township polygons at all
+        every geometry gets ``[(-2, 1.0)]`` (the caller then uses the ledger name).
+        """
+        arr = np.asarray(geoms, dtype=object)
+        if not len(self.geoms):
+            return [[(-2, 1.0)] if g is not None else [] for g in arr]
+        keys = shapely.to_wkb(arr)
+        todo: dict[bytes, int] = {}
+        for i, k in enumerate(keys.tolist()):
+            if k is not None and k not in self._memo and k not in todo:
+                todo[k] = i
+        if todo:
+            idx = np.fromiter(todo.values(), dtype=np.int64, count=len(todo))
+            for key, value in zip(todo, self._compute(arr[idx]), strict=True):
+                self._memo[key] = value
+        return [self._memo[k] if k is not None else [] for k in keys.tolist()]
+
+    def _compute(self, geoms: npt.NDArray[np.object_]) -> list[list[tuple[int, float]]]:
+        n = len(geoms)
+        out: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+        empty = shapely.is_empty(geoms) | shapely.is_missing(geoms)
+        tree = shapely.STRtree(geoms)
+        # wholly inside one township: the prepared township polygon tests each candidate fast
+        town_idx, feat_idx = tree.query(self.geoms, predicate="contains")
+        inside = np.zeros(n, dtype=bool)
+        for t, f in zip(town_idx.tolist(), feat_idx.tolist(), strict=True):
+            if not inside[f]:
+                out[f] = [(t, 1.0)]
+                inside[f] = True
+        # the rest: measure the part in each township they touch
+        town_idx, feat_idx = tree.query(self.geoms, predicate="intersects")
+        keep = ~inside[feat_idx]
+        town_idx, feat_idx = town_idx[keep], feat_idx[keep]
+        kinds = shapely.get_type_id(geoms)
+        part = measure(shapely.intersection(geoms[feat_idx], self.geoms[town_idx]), kinds[feat_idx])
+        whole = measure(geoms, kinds)
+        for t, f, m in zip(town_idx.tolist(), feat_idx.tolist(), part.tolist(), strict=True):
+            if whole[f] > 0 and m > 0:
+                out[f].append((t, m / whole[f]))
+            elif whole[f] == 0 and not out[f]:  # points (and degenerate shapes): the first township
+                out[f].append((t, 1.0))
+        for i in range(n):
+            if empty[i] or inside[i]:
+                continue
+            got = sum(fr for _, fr in out[i])
+            if got > 1.0:  # overlapping township polygons: normalise
+                out[i] = [(t, fr / got) for t, fr in out[i]]
+            elif got < 1.0 - 1e-9:
+                out[i].append((-1, 1.0 - got))
+        return out
+
+
+# --- overlaps ---------------------------------------------------------------------------------
+
+
+def empty_overlaps() -> pd.DataFrame:
+    """The overlaps table with no rows (its columns and dtypes)."""
+    return _overlaps_template().copy()
+
+
+@functools.cache
+def _overlaps_template() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "kind": pd.Series(dtype=object),
+            "layer_a": pd.Series(dtype=object),
+            "id_a": pd.Series(dtype=object),
+            "status_a": pd.Series(dtype=object),
+            "layer_b": pd.Series(dtype=object),
+            "id_b": pd.Series(dtype=object),
+            "status_b": pd.Series(dtype=object),
+            "overlap": pd.Series(dtype="float64"),
+            "overlap_unit": pd.Series(dtype=object),
+            "deducted": pd.Series(dtype=bool),
+            "deducted_from": pd.Series(dtype=object),
+        }
+    )
+
+
+_NO_PAIRS = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+
+
+def self_overlaps(
+    geoms: npt.NDArray[np.object_], valid: npt.NDArray[np.bool_], rules: OverlapRules
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Pairs (i < j) of overlapping features of one layer, with the overlap in 亩 (polygons) or km (lines)."""
+    kinds = shapely.get_type_id(geoms)
+    polys = np.flatnonzero(valid & np.isin(kinds, _POLYGONAL))
+    lines = np.flatnonzero(valid & np.isin(kinds, _LINEAL))
+    out = [_polygon_pairs(geoms, polys, rules), _line_pairs(geoms, lines, rules)]
+    return (
+        np.concatenate([o[0] for o in out]),
+        np.concatenate([o[1] for o in out]),
+        np.concatenate([o[2] for o in out]),
+    )
+
+
+def _polygon_pairs(
+    geoms: npt.NDArray[np.object_], idx: npt.NDArray[np.int64], rules: OverlapRules
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    if len(idx) < 2:
+        return _NO_PAIRS
+    g = geoms[idx]
+    a, b = shapely.STRtree(g).query(g, predicate="intersects")
+    keep = a < b
+    a, b = a[keep], b[keep]
+    if not len(a):
+        return _NO_PAIRS
+    keep = ~shapely.touches(g[a], g[b])
+    a, b = a[keep], b[keep]
+    m2 = ellipsoidal_area_m2(shapely.intersection(g[a], g[b]))
+    big = m2 > rules.min_m2
+    return idx[a[big]], idx[b[big]], np.asarray(m2_to_mu(m2[big]), dtype="float64")
+
+
+def _line_pairs(
+    geoms: npt.NDArray[np.object_], idx: npt.NDArray[np.int64], rules: OverlapRules
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    if len(idx) < 2:
+        return _NO_PAIRS
+    gk = transform_geometries(geoms[idx], CGCS2000, GK_CM120)
+    a, b = shapely.STRtree(gk).query(gk, predicate="dwithin", distance=rules.line_tolerance_m)
+    keep = a < b
+    a, b = a[keep], b[keep]
+    if not len(a):
+        return _NO_PAIRS
+    tol = rules.line_tolerance_m
+    ab = shapely.intersection(gk[a], shapely.buffer(gk[b], tol))
+    ba = shapely.intersection(gk[b], shapely.buffer(gk[a], tol))
+    # both ways, so two lines merely crossing (a short piece each way) are not an overlap
+    planar = np.minimum(shapely.length(lineal(ab)), shapely.length(lineal(ba)))
+    big = planar > rules.min_m
+    a, b, ab = a[big], b[big], ab[big]
+    km = geodesic_km(transform_geometries(ab, GK_CM120, CGCS2000))
+    return idx[a], idx[b], km
+
+
+def deduct_overlaps(
+    geoms: npt.NDArray[np.object_],
+    later: npt.NDArray[np.int64],
+    earlier: npt.NDArray[np.int64],
+    rules: OverlapRules,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_], npt.NDArray[np.float64]]:
+    """Remove from each later-completed feature the ground (or line) already counted by earlier ones.
+
+    Returns the features changed, their remaining geometry (EPSG:4490) and its
+    measure: 亩 of ellipsoidal area for polygons, geodesic km for lines.
+    """
+    groups = (
+        pd.DataFrame({"later": later, "earlier": earlier}).groupby("later")["earlier"].apply(list)
+    )
+    idx = groups.index.to_numpy(dtype=np.int64)
+    if not len(idx):
+        return idx, np.zeros(0, dtype=object), np.zeros(0)
+    covers = np.asarray([shapely.union_all(geoms[e]) for e in groups], dtype=object)
+    if np.isin(shapely.get_type_id(geoms[idx]), _LINEAL).all():
+        gk_line = transform_geometries(geoms[idx], CGCS2000, GK_CM120)
+        gk_cover = shapely.buffer(
+            transform_geometries(covers, CGCS2000, GK_CM120), rules.line_tolerance_m
+        )
+        remainder = transform_geometries(
+            lineal(shapely.difference(gk_line, gk_cover)), GK_CM120, CGCS2000
+        )
+        return idx, remainder, geodesic_km(remainder)
+    remainder = shapely.difference(geoms[idx], covers)
+    return idx, remainder, np.asarray(m2_to_mu(ellipsoidal_area_m2(remainder)), dtype="float64")
+
+
+def cross_overlaps(
+    spec: LayerSpec,
+    ids: npt.NDArray[np.object_],
+    statuses: npt.NDArray[np.object_],
+    geoms: npt.NDArray[np.object_],
+    valid: npt.NDArray[np.bool_],
+    others: Sequence[tuple[LayerSpec, gpd.GeoDataFrame]],
+    rules: OverlapRules,
+) -> pd.DataFrame:
+    """Overlaps (亩) between these polygons and those of the other land categories; reported, never deducted."""
+    frames = [empty_overlaps()]
+    mine = np.flatnonzero(valid & np.isin(shapely.get_type_id(geoms), _POLYGONAL))
+    for ospec, ogdf in others:
+        if ospec.key == spec.key or not len(ogdf) or not len(mine):
+            continue
+        og = ogdf.geometry.to_numpy()
+        a, b = shapely.STRtree(og).query(geoms[mine], predicate="intersects")
+        if not len(a):
+            continue
+        keep = ~shapely.touches(geoms[mine][a], og[b])
+        a, b = a[keep], b[keep]
+        m2 = ellipsoidal_area_m2(shapely.intersection(geoms[mine][a], og[b]))
+        big = m2 > rules.min_m2
+        a, b, m2 = a[big], b[big], m2[big]
+        if not len(a):
+            continue
+        ost = (
+            ogdf[ospec.status.field].astype(object).to_numpy()
+            if ospec.status is not None and ospec.status.field in ogdf
+            else np.full(len(ogdf), None, dtype=object)
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "kind": "跨类别",
+                    "layer_a": spec.key,
+                    "id_a": ids[mine][a],
+                    "status_a": statuses[mine][a],
+                    "layer_b": ospec.key,
+                    "id_b": ogdf.index.astype(str).to_numpy()[b],
+                    "status_b": ost[b],
+                    "overlap": m2_to_mu(m2),
+                    "overlap_unit": "亩",
+                    "deducted": False,
+                    "deducted_from": "",
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
