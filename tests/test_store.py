@@ -375,3 +375,19 @@ def test_same_feature_edited_from_an_old_version_is_refused(store: Store) -> Non
     with pytest.raises(StaleEditError):
         store.update_feature(KEY, "A1", {"状态": "已完成"}, user="乙", expected_version=seen)
     assert store.read_layer(KEY).loc["A1", "状态"] == "推进中"
+
+
+def test_store_keeps_the_layer_definitions_it_was_made_with(store: Store) -> None:
+    reopened = Store(store.path)  # no registry given: the store's own definitions are used
+    assert list(reopened.layers) == [KEY]
+    assert reopened.spec(KEY).field_names == store.spec(KEY).field_names
+    assert reopened.layer_keys() == [KEY]
+
+
+def test_data_version_as_known_at_a_moment(store: Store) -> None:
+    store.update_feature(
+        KEY, "A1", {"状态": "推进中"}, user="甲", expected_version=1, recorded_at=_at(2022, 3, 1)
+    )
+    assert store.data_version(known_at=_at(2022, 2, 1)).recorded_at == "2022-01-05T10:00:00+08:00"
+    assert store.data_version().recorded_at == "2022-03-01T10:00:00+08:00"
+    assert store.data_version().log_id == store.data_version(known_at=now()).log_id

@@ -21,30 +21,14 @@ import pandas as pd
 
 from ykgeo._history import as_of_layer
 from ykgeo.layers import LayerSpec
-from ykgeo.store import LOG_TABLE, TZ, DataVersion, Store, _stamp
+from ykgeo.store import DataVersion, Store, end_of_day, stamp
 
 __all__ = ["LayerHistory", "data_version_at", "end_of_day"]
-
-_LOG_COLUMNS = (
-    "log_id, feature_id, action, field, old_value, new_value, effective_date, recorded_at, "
-    "version, user"
-)
-
-
-def end_of_day(day: dt.date) -> dt.datetime:
-    """Midnight after ``day`` in China Standard Time: the default knowledge horizon of a figure for ``day``."""
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=TZ)
 
 
 def data_version_at(store: Store, horizon: dt.datetime) -> DataVersion:
     """The last edit-log entry recorded before ``horizon``: identifies the data behind a figure."""
-    with store._read() as conn:
-        row = conn.execute(
-            f"SELECT log_id, recorded_at FROM {LOG_TABLE} WHERE log_id = "
-            f"(SELECT MAX(log_id) FROM {LOG_TABLE} WHERE recorded_at < ?)",
-            (_stamp(horizon),),
-        ).fetchone()
-    return DataVersion(int(row[0]) if row else 0, row[1] if row else "", store.path.name)
+    return store.data_version(known_at=horizon)
 
 
 @dataclass
@@ -73,19 +57,12 @@ class LayerHistory:
     @classmethod
     def read(cls, store: Store, key: str) -> LayerHistory:
         """Read layer ``key`` and its log in one read transaction."""
-        spec = store.spec(key)
-        with store._read() as conn:
-            current = store._current(conn, spec)
-            log = pd.read_sql_query(
-                f"SELECT {_LOG_COLUMNS} FROM {LOG_TABLE} WHERE layer = ? ORDER BY log_id",
-                conn,
-                params=(key,),
-            )
-        return cls(spec, current, log)
+        current, log = store.layer_history(key)
+        return cls(store.spec(key), current, log)
 
     def snapshot(self, day: dt.date, horizon: dt.datetime) -> gpd.GeoDataFrame:
         """The layer at the end of ``day`` as known before ``horizon`` (same as ``Store.read_layer``)."""
-        return as_of_layer(self.current, self.log, self.spec, day, _stamp(horizon))
+        return as_of_layer(self.current, self.log, self.spec, day, stamp(horizon))
 
     def _statuses(self) -> _StatusLog:
         if self._status_log is None:
@@ -130,7 +107,7 @@ class LayerHistory:
         its last status change. Returns ``datetime64`` indexed by feature id.
         """
         sl = self._statuses()
-        known = (sl.effective <= day.isoformat()) & (sl.recorded < _stamp(horizon))
+        known = (sl.effective <= day.isoformat()) & (sl.recorded < stamp(horizon))
         n_ids = len(sl.ids)
         # the last known insert of each feature (a re-inserted id starts a new life)
         ins = np.flatnonzero(known & sl.insert)
@@ -181,9 +158,9 @@ class LayerHistory:
         """Log rows known in the (new_day, new_horizon) state but not in the (old_day, old_horizon) one."""
         log = self.log
         new = (log["effective_date"] <= new_day.isoformat()) & (
-            log["recorded_at"] < _stamp(new_horizon)
+            log["recorded_at"] < stamp(new_horizon)
         )
         old = (log["effective_date"] <= old_day.isoformat()) & (
-            log["recorded_at"] < _stamp(old_horizon)
+            log["recorded_at"] < stamp(old_horizon)
         )
         return log[(new & ~old).to_numpy()]

@@ -24,7 +24,9 @@ __all__ = [
     "TargetSpec",
     "load_layers",
     "load_plan",
+    "parse_layer",
     "parse_plan",
+    "registry_from_texts",
 ]
 
 #: ``layers/`` beside the package (source checkout) — the shipped definitions.
@@ -107,6 +109,7 @@ class LayerSpec:
     description_zh: str = ""
     style: StyleSpec = dc_field(default_factory=StyleSpec)
     order: int = 100
+    toml_text: str = dc_field(default="", repr=False, compare=False)
 
     def field(self, name: str) -> FieldSpec:
         """The field called ``name``; LayerError if the layer has none."""
@@ -237,8 +240,18 @@ def _parse_field(path: Path, raw: Mapping[str, Any]) -> FieldSpec:
 
 def _parse_layer(path: Path) -> LayerSpec:
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise _err(path, "文件不是 UTF-8 编码，请另存为 UTF-8") from err
+    return parse_layer(text, name=path.name)
+
+
+def parse_layer(text: str, *, name: str) -> LayerSpec:
+    """Parse one layer definition from TOML text (a file's or the copy kept in a store)."""
+    path = Path(name)
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
         raise _err(path, f"TOML 语法错误：{err}") from err
     for key in ("key", "name_zh", "geometry_type", "id_field", "fields", "theme"):
         if key not in raw:
@@ -314,6 +327,7 @@ def _parse_layer(path: Path) -> LayerSpec:
         description_zh=raw.get("description_zh", ""),
         style=style,
         order=int(raw.get("order", 100)),
+        toml_text=text,
     )
 
 
@@ -331,6 +345,20 @@ def _load_layers_cached(directory: str, stamp: tuple[tuple[str, int], ...]) -> L
         specs[spec.key] = spec
     if not specs:
         msg = f"目录 {root} 中没有图层定义（*.toml）"
+        raise LayerError(msg)
+    return LayerRegistry(specs)
+
+
+def registry_from_texts(texts: Mapping[str, str]) -> LayerRegistry:
+    """A registry from layer TOML texts keyed by a name (file name or store key)."""
+    specs: dict[str, LayerSpec] = {}
+    for name in sorted(texts):
+        spec = parse_layer(texts[name], name=name)
+        if spec.key in specs:
+            raise _err(Path(name), f"图层键 {spec.key} 重复")
+        specs[spec.key] = spec
+    if not specs:
+        msg = "没有图层定义"
         raise LayerError(msg)
     return LayerRegistry(specs)
 

@@ -37,7 +37,14 @@ from ykgeo import _gpkg
 from ykgeo._history import GEOMETRY_FIELD, as_of_layer, retype
 from ykgeo.crs import CGCS2000
 from ykgeo.errors import StaleEditError, StoreError
-from ykgeo.layers import LayerRegistry, LayerSpec, TargetPlan, load_layers, parse_plan
+from ykgeo.layers import (
+    LayerRegistry,
+    LayerSpec,
+    TargetPlan,
+    load_layers,
+    parse_plan,
+    registry_from_texts,
+)
 
 __all__ = [
     "DEMO_STORE",
@@ -47,7 +54,9 @@ __all__ = [
     "ImportSummary",
     "Store",
     "default_store_path",
+    "end_of_day",
     "now",
+    "stamp",
 ]
 
 logger = logging.getLogger(__name__)
@@ -61,8 +70,10 @@ DEMO_STORE = Path(__file__).resolve().parent.parent / "data" / "gis" / "yongkang
 LOG_TABLE = "ykgeo_edit_log"
 META_TABLE = "ykgeo_meta"
 PLAN_TABLE = "ykgeo_plans"
+LAYER_TABLE = "ykgeo_layers"
 SCHEMA_VERSION = "1"
 _BULK_THRESHOLD = 5000
+_HISTORY_COLUMNS = "log_id, feature_id, action, field, old_value, new_value, effective_date, recorded_at, version, user"
 
 _LOG_DDL = f"""CREATE TABLE {LOG_TABLE} (
   log_id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
@@ -79,10 +90,19 @@ def now() -> dt.datetime:
     return dt.datetime.now(TZ)
 
 
-def _stamp(moment: dt.datetime) -> str:
+def stamp(moment: dt.datetime) -> str:
+    """A moment as the store records it: ISO 8601 in China Standard Time, to the second."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=TZ)
     return moment.astimezone(TZ).isoformat(timespec="seconds")
+
+
+_stamp = stamp
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """Midnight after ``day`` in China Standard Time: the default knowledge horizon of a figure for ``day``."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=TZ)
 
 
 def default_store_path() -> Path:
@@ -225,13 +245,20 @@ class Store:
 
     def __init__(self, path: Path | str, *, layers: LayerRegistry | None = None) -> None:
         self.path = Path(path)
-        self.layers = layers or load_layers()
         if not self.path.exists():
             msg = f"找不到项目库文件：{self.path}"
             raise StoreError(msg, message_en=f"store not found: {self.path}")
         try:
             with self._read() as conn:
                 meta = dict(conn.execute(f"SELECT key, value FROM {META_TABLE}").fetchall())
+                has_layers = conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (LAYER_TABLE,)
+                ).fetchone()
+                texts = (
+                    dict(conn.execute(f"SELECT key, layer_toml FROM {LAYER_TABLE}").fetchall())
+                    if has_layers
+                    else {}
+                )
         except sqlite3.DatabaseError as err:
             msg = f"{self.path.name} 不是 ykgeo 项目库（GeoPackage）或已损坏：{err}"
             raise StoreError(msg) from err
@@ -239,6 +266,8 @@ class Store:
             msg = f"{self.path.name} 的项目库版本 {meta.get('schema_version')} 与本程序（{SCHEMA_VERSION}）不符"
             raise StoreError(msg)
         self.meta: dict[str, str] = meta
+        # a store carries the definitions it was made with; the shipped ones are the fallback
+        self.layers = layers or (registry_from_texts(texts) if texts else load_layers())
 
     # --- creation -----------------------------------------------------------------------------
 
@@ -266,7 +295,7 @@ class Store:
         conn = sqlite3.connect(tmp)
         try:
             created = (meta or {}).get("created_at") or _stamp(now())
-            stamp = (
+            stamp_utc = (
                 dt.datetime.fromisoformat(created)
                 .astimezone(dt.UTC)
                 .strftime("%Y-%m-%dT%H:%M:%S.000Z")
@@ -282,10 +311,10 @@ class Store:
                     id_column=spec.id_field,
                     identifier=spec.name_zh,
                     description=spec.description_zh or spec.name_en,
-                    last_change=stamp,
+                    last_change=stamp_utc,
                 )
             _gpkg.create_attribute_table(
-                conn, LOG_TABLE, _LOG_DDL, description="编辑日志（只追加）", last_change=stamp
+                conn, LOG_TABLE, _LOG_DDL, description="编辑日志（只追加）", last_change=stamp_utc
             )
             conn.execute(f"CREATE INDEX idx_{LOG_TABLE}_feature ON {LOG_TABLE} (layer, feature_id)")
             _gpkg.create_attribute_table(
@@ -293,14 +322,25 @@ class Store:
                 META_TABLE,
                 f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)",
                 description="项目库信息",
-                last_change=stamp,
+                last_change=stamp_utc,
+            )
+            _gpkg.create_attribute_table(
+                conn,
+                LAYER_TABLE,
+                f"CREATE TABLE {LAYER_TABLE} (key TEXT PRIMARY KEY NOT NULL, layer_toml TEXT NOT NULL)",
+                description="图层定义",
+                last_change=stamp_utc,
+            )
+            conn.executemany(
+                f"INSERT INTO {LAYER_TABLE} VALUES (?, ?)",
+                [(spec.key, spec.toml_text) for spec in registry.values() if spec.toml_text],
             )
             _gpkg.create_attribute_table(
                 conn,
                 PLAN_TABLE,
                 f"CREATE TABLE {PLAN_TABLE} (year INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL, plan_toml TEXT NOT NULL, loaded_at TEXT NOT NULL)",
                 description="年度目标计划",
-                last_change=stamp,
+                last_change=stamp_utc,
             )
             rows = {
                 "schema_version": SCHEMA_VERSION,
@@ -377,12 +417,19 @@ class Store:
         with self._read() as conn:
             return int(conn.execute(f'SELECT COUNT(*) FROM "{key}"').fetchone()[0])
 
-    def data_version(self) -> DataVersion:
-        """The last edit-log entry: identifies the data behind any figure."""
+    def data_version(self, *, known_at: dt.datetime | None = None) -> DataVersion:
+        """The last edit-log entry (recorded before ``known_at`` if given): identifies the data behind a figure."""
         with self._read() as conn:
-            row = conn.execute(
-                f"SELECT log_id, recorded_at FROM {LOG_TABLE} ORDER BY log_id DESC LIMIT 1"
-            ).fetchone()
+            if known_at is None:
+                row = conn.execute(
+                    f"SELECT log_id, recorded_at FROM {LOG_TABLE} ORDER BY log_id DESC LIMIT 1"
+                ).fetchone()
+            else:
+                row = conn.execute(
+                    f"SELECT log_id, recorded_at FROM {LOG_TABLE} WHERE recorded_at < ? "
+                    "ORDER BY log_id DESC LIMIT 1",
+                    (stamp(known_at),),
+                ).fetchone()
         return DataVersion(int(row[0]) if row else 0, row[1] if row else "", self.path.name)
 
     def mtime_ns(self) -> int:
@@ -463,21 +510,29 @@ class Store:
             ``ykgeo_version`` and ``geometry``.
         """
         spec = self.spec(key)
+        if as_of is None and known_at is None:
+            with self._read() as conn:
+                return self._current(conn, spec)
+        day = as_of or (known_at.astimezone(TZ).date() if known_at else now().date())
+        horizon = known_at or end_of_day(day)
+        current, log = self.layer_history(key)
+        return as_of_layer(current, log, spec, day, stamp(horizon))
+
+    def layer_history(self, key: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+        """The current features of a layer and its whole edit log, read in one transaction.
+
+        For callers that rebuild many past dates at once (monthly series): pass both to
+        :func:`ykgeo._history.as_of_layer` per date instead of calling :meth:`read_layer`.
+        """
+        spec = self.spec(key)
         with self._read() as conn:
             current = self._current(conn, spec)
-            if as_of is None and known_at is None:
-                return current
-            day = as_of or (known_at.astimezone(TZ).date() if known_at else now().date())
-            horizon = known_at or dt.datetime.combine(
-                day + dt.timedelta(days=1), dt.time(), tzinfo=TZ
-            )
             log = pd.read_sql_query(
-                f"SELECT log_id, feature_id, action, field, old_value, new_value, effective_date, recorded_at, version "
-                f"FROM {LOG_TABLE} WHERE layer = ? ORDER BY log_id",
+                f"SELECT {_HISTORY_COLUMNS} FROM {LOG_TABLE} WHERE layer = ? ORDER BY log_id",
                 conn,
                 params=(key,),
             )
-        return as_of_layer(current, log, spec, day, _stamp(horizon))
+        return current, log
 
     def feature(self, key: str, feature_id: str) -> pd.Series:
         """One feature now (StoreError if absent)."""
