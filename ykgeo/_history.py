@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -19,6 +21,15 @@ __all__ = ["GEOMETRY_FIELD", "as_of_layer", "retype"]
 GEOMETRY_FIELD = "geometry"
 
 
+def _last_per(
+    keys: npt.NDArray[np.int64], order: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """For rows taken in ``order``, the unique keys and the row index of the last row of each key."""
+    ordered = order[::-1]
+    uniq, first_in_reversed = np.unique(keys[ordered], return_index=True)
+    return uniq, ordered[first_in_reversed]
+
+
 def as_of_layer(
     current: gpd.GeoDataFrame, log: pd.DataFrame, spec: LayerSpec, day: dt.date, horizon: str
 ) -> gpd.GeoDataFrame:
@@ -28,94 +39,104 @@ def as_of_layer(
     change (effective on or before ``day``, recorded before ``horizon``), ordered by
     effective date then recording order; with no applicable change it is the value
     the feature was inserted with, which is the old value of its first change (or
-    the current value when it never changed).
+    the current value when it never changed). A feature exists when its last
+    applicable insert/delete is an insert; re-inserting an id opens a new
+    lifecycle segment. All of it is numpy over the log, with integer codes per
+    feature and field; only the values that differ from today are decoded.
     """
     if log.empty:
-        return current.iloc[0:0] if len(current) else current
-    log = log.copy()
-    log["known"] = (log["effective_date"] <= day.isoformat()) & (log["recorded_at"] < horizon)
-    # a feature's lifecycle segment = number of inserts seen so far (re-inserting an id opens a new one)
-    log["segment"] = (log["action"] == "insert").astype(int).groupby(log["feature_id"]).cumsum()
-    life = log[log["action"] != "update"]
-    known_life = life[life["known"]].sort_values(["effective_date", "log_id"])
-    last_life = known_life.groupby("feature_id").tail(1)
-    alive = last_life[last_life["action"] == "insert"][["feature_id", "segment"]]
-    if alive.empty:
         return current.iloc[0:0]
-    max_segment = log.groupby("feature_id")["segment"].max()
-    deleted_after = log[(log["action"] == "delete")].set_index(["feature_id", "segment"])[
-        "old_value"
-    ]
-    alive_ids = alive["feature_id"].tolist()
-    seg_of = dict(zip(alive["feature_id"], alive["segment"], strict=True))
-    updates = log[(log["action"] == "update") & log["feature_id"].isin(alive_ids)]
-    updates = updates[updates["segment"].to_numpy() == updates["feature_id"].map(seg_of).to_numpy()]
+    codes, ids = pd.factorize(log["feature_id"].to_numpy(dtype=object))
+    n = len(ids)
+    action = log["action"].to_numpy(dtype=object)
+    is_insert = action == "insert"
+    is_delete = action == "delete"
+    is_update = ~(is_insert | is_delete)
+    effective = log["effective_date"].to_numpy(dtype=object).astype("U10")
+    recorded = log["recorded_at"].to_numpy(dtype=object).astype("U32")
+    log_id = log["log_id"].to_numpy(dtype=np.int64)
+    version = log["version"].to_numpy(dtype=np.int64)
+    known = (effective <= day.isoformat()) & (recorded < horizon)
+    segment = pd.Series(is_insert.astype(np.int64)).groupby(codes).cumsum().to_numpy()
 
-    # base rows: the current row when the segment is the current one, else the snapshot kept at deletion
-    rows: dict[str, dict[str, Any]] = {}
-    geoms: dict[str, Any] = {}
-    in_current = set(current.index)
-    for fid in alive_ids:
-        seg = seg_of[fid]
-        if (
-            seg == max_segment.get(fid)
-            and fid in in_current
-            and (fid, seg) not in deleted_after.index
-        ):
-            continue
-        snap = json.loads(deleted_after.loc[(fid, seg)])
-        geoms[fid] = (
-            shapely.from_wkb(snap.pop(GEOMETRY_FIELD)) if snap.get(GEOMETRY_FIELD) else None
-        )
-        rows[fid] = snap
-    base = current.loc[[f for f in alive_ids if f in in_current and f not in rows]].copy()
-    if rows:
+    # which features exist then, and in which lifecycle segment
+    life = np.flatnonzero(~is_update & known)
+    life = life[np.lexsort((log_id[life], effective[life]))]
+    life_codes, last_life = _last_per(codes, life)
+    alive_mask = is_insert[last_life]
+    alive_codes = life_codes[alive_mask]
+    if alive_codes.size == 0:
+        return current.iloc[0:0]
+    alive_seg = np.full(n, -1, dtype=np.int64)
+    alive_seg[alive_codes] = segment[last_life[alive_mask]]
+    in_segment = segment == alive_seg[codes]
+    max_seg = np.zeros(n, dtype=np.int64)
+    np.maximum.at(max_seg, codes, segment)
+    snapshot_row = np.full(n, -1, dtype=np.int64)
+    deletes = np.flatnonzero(is_delete & in_segment)
+    snapshot_row[codes[deletes]] = deletes
+    position = current.index.get_indexer(ids)
+    alive = np.zeros(n, dtype=bool)
+    alive[alive_codes] = True
+    from_current = alive & (alive_seg == max_seg) & (position >= 0) & (snapshot_row < 0)
+    from_snapshot = alive & ~from_current & (snapshot_row >= 0)
+
+    # base rows: today's row for the current segment, else the snapshot kept at deletion
+    base = current.iloc[np.sort(position[from_current])].copy()
+    if from_snapshot.any():
+        old_values = log["old_value"].to_numpy(dtype=object)
+        rows: dict[str, dict[str, Any]] = {}
+        geoms: list[Any] = []
+        for code in np.flatnonzero(from_snapshot):
+            snap = json.loads(old_values[snapshot_row[code]])
+            wkb = snap.pop(GEOMETRY_FIELD, None)
+            geoms.append(shapely.from_wkb(wkb) if wkb else None)
+            rows[str(ids[code])] = snap
         extra = pd.DataFrame.from_dict(rows, orient="index")
         extra_gdf = gpd.GeoDataFrame(
-            extra,
-            geometry=gpd.GeoSeries(
-                [geoms[f] for f in extra.index], index=extra.index, crs=CGCS2000
-            ),
-            crs=CGCS2000,
+            extra, geometry=gpd.GeoSeries(geoms, index=extra.index, crs=CGCS2000), crs=CGCS2000
         )
         extra_gdf["ykgeo_version"] = 0
         base = pd.concat([base, extra_gdf])
     base = base.copy()
-    base["ykgeo_version"] = base["ykgeo_version"].astype("int64")
 
-    if not updates.empty:
-        first = updates.sort_values("log_id").groupby(["feature_id", "field"]).head(1)
-        applicable = updates[updates["known"]].sort_values(["effective_date", "log_id"])
-        last = applicable.groupby(["feature_id", "field"]).tail(1)
-        value_rows = first.set_index(["feature_id", "field"])["old_value"].to_dict()
-        value_rows.update(last.set_index(["feature_id", "field"])["new_value"].to_dict())
+    # field values: last applicable change, else the value before the first change
+    updates = np.flatnonzero(is_update & in_segment & alive[codes])
+    if updates.size:
+        field_codes, field_names = pd.factorize(log["field"].to_numpy(dtype=object)[updates])
+        width = len(field_names)
+        keys = codes[updates].astype(np.int64) * width + field_codes
+        full_keys = np.full(len(log), -1, dtype=np.int64)
+        full_keys[updates] = keys
+        key_first, first_rows = np.unique(keys, return_index=True)
+        first_rows = updates[first_rows]
+        applicable = updates[known[updates]]
+        applicable = applicable[np.lexsort((log_id[applicable], effective[applicable]))]
+        key_last, last_rows = _last_per(full_keys, applicable)
+        raw = log["old_value"].to_numpy(dtype=object)[first_rows].copy()
+        has_last = np.isin(key_first, key_last)
+        raw[has_last] = log["new_value"].to_numpy(dtype=object)[last_rows]
+        row_of = base.index.get_indexer(ids[key_first // width])
         geom_col = base.geometry.name
-        by_field: dict[str, dict[str, Any]] = {}
-        for (fid, name), raw in value_rows.items():
-            by_field.setdefault(name, {})[fid] = json.loads(raw) if isinstance(raw, str) else None
-        for name, mapping in by_field.items():
+        for fcode, name in enumerate(field_names):
+            sel = ((key_first % width) == fcode) & (row_of >= 0)
+            if not sel.any():
+                continue
+            values = [json.loads(v) if isinstance(v, str) else None for v in raw[sel]]
             if name == GEOMETRY_FIELD:
-                new_geoms = {
-                    fid: (shapely.from_wkb(v) if v else None) for fid, v in mapping.items()
-                }
-                idx = list(new_geoms)
-                base.loc[idx, geom_col] = gpd.GeoSeries(
-                    [new_geoms[i] for i in idx], index=idx, crs=CGCS2000
-                )
+                column = base[geom_col].to_numpy(dtype=object).copy()
+                column[row_of[sel]] = [shapely.from_wkb(v) if v else None for v in values]
+                base[geom_col] = gpd.GeoSeries(column, index=base.index, crs=CGCS2000)
             elif name in base.columns:
-                idx = list(mapping)
-                base[name] = base[name].astype("object")
-                base.loc[idx, name] = pd.Series(
-                    [mapping[i] for i in idx], index=idx, dtype="object"
-                )
+                column = base[name].to_numpy(dtype=object).copy()
+                column[row_of[sel]] = np.asarray(values, dtype=object)
+                base[name] = column
+
     # the version a feature had then: the highest version among the changes known then
-    seg_rows = log[log["known"] & (log["action"] != "delete") & log["feature_id"].isin(alive_ids)]
-    seg_rows = seg_rows[seg_rows["segment"].to_numpy() == seg_rows["feature_id"].map(seg_of).to_numpy()]
-    versions = seg_rows.groupby("feature_id")["version"].max()
-    base["ykgeo_version"] = versions.reindex(base.index).fillna(1).astype("int64").to_numpy()
-    alive_set = set(alive_ids)
-    order = [f for f in current.index if f in alive_set] + [f for f in rows if f not in in_current]
-    base = base.reindex(order)
+    versions = np.ones(n, dtype=np.int64)
+    counted = np.flatnonzero(known & ~is_delete & in_segment)
+    np.maximum.at(versions, codes[counted], version[counted])
+    base["ykgeo_version"] = versions[pd.Index(ids).get_indexer(base.index)]
     base.index.name = spec.id_field
     out = gpd.GeoDataFrame(base, geometry=base.geometry.name, crs=CGCS2000)
     return retype(out, spec)

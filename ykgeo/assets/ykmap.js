@@ -1,0 +1,492 @@
+/* ykgeo map runtime: layers, grouped layer control, legend, tooltips, popups, basemaps, GCJ-02.
+ *
+ * Built for maps made by ykgeo/maps.py. Every value that comes from data is put into the page
+ * with textContent (never innerHTML), so a feature named <img src=x onerror=alert(1)> shows as
+ * text. Styles are precomputed on the server: a feature carries a style index ("s") and one style
+ * function looks it up, so colouring costs O(1) per feature.
+ *
+ * Needs Leaflet 1.9 (served from ykgeo/assets/leaflet by the app, never from a CDN).
+ */
+(function () {
+  "use strict";
+  var L = window.L;
+
+  /* ---- GCJ-02 (the offset of AMap/Tencent tiles), same formulas as ykgeo.crs ---- */
+  var KRASOVSKY_A = 6378245.0;
+  var KRASOVSKY_EE = 0.00669342162296594323;
+
+  function outOfChina(lon, lat) {
+    return lon < 72.004 || lon > 137.8347 || lat < 0.8293 || lat > 55.8271;
+  }
+
+  function wgs84ToGcj02(lon, lat) {
+    if (outOfChina(lon, lat)) return [lon, lat];
+    var x = lon - 105.0, y = lat - 35.0, PI = Math.PI;
+    var common = (20.0 * Math.sin(6.0 * x * PI) + 20.0 * Math.sin(2.0 * x * PI)) * 2.0 / 3.0;
+    var dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
+    dlat += common;
+    dlat += (20.0 * Math.sin(y * PI) + 40.0 * Math.sin(y / 3.0 * PI)) * 2.0 / 3.0;
+    dlat += (160.0 * Math.sin(y / 12.0 * PI) + 320.0 * Math.sin(y * PI / 30.0)) * 2.0 / 3.0;
+    var dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
+    dlon += common;
+    dlon += (20.0 * Math.sin(x * PI) + 40.0 * Math.sin(x / 3.0 * PI)) * 2.0 / 3.0;
+    dlon += (150.0 * Math.sin(x / 12.0 * PI) + 300.0 * Math.sin(x / 30.0 * PI)) * 2.0 / 3.0;
+    var rad = lat / 180.0 * PI;
+    var magic = 1.0 - KRASOVSKY_EE * Math.sin(rad) * Math.sin(rad);
+    var sqrtMagic = Math.sqrt(magic);
+    dlat = dlat * 180.0 / ((KRASOVSKY_A * (1.0 - KRASOVSKY_EE)) / (magic * sqrtMagic) * PI);
+    dlon = dlon * 180.0 / (KRASOVSKY_A / sqrtMagic * Math.cos(rad) * PI);
+    return [lon + dlon, lat + dlat];
+  }
+
+  function toGcj(latlng) {
+    var g = wgs84ToGcj02(latlng.lng, latlng.lat);
+    return L.latLng(g[1], g[0]);
+  }
+
+  function toWgs(latlng) {
+    /* GCJ-02 → WGS84 by fixed-point iteration (as ykgeo.crs.gcj02_to_wgs84), to well under 1 cm. */
+    var w = [latlng.lng, latlng.lat];
+    for (var i = 0; i < 6; i += 1) {
+      var g = wgs84ToGcj02(w[0], w[1]);
+      w = [w[0] - (g[0] - latlng.lng), w[1] - (g[1] - latlng.lat)];
+    }
+    return L.latLng(w[1], w[0]);
+  }
+
+  /* A tile layer whose tiles are in GCJ-02 (AMap). The data stay in CGCS2000/WGS84: only the
+   * tiles' display is shifted. The layer is laid out as if the map were centred on GCJ(centre),
+   * which puts the tile content for the view centre exactly on its WGS84 place; each tile is
+   * then nudged by how the GCJ offset at its own centre differs from the offset at the view
+   * centre, so places anywhere in the view land within a pixel or so (the offset changes by
+   * tens of metres across the city). The layout is redone after every move. */
+  var GcjTileLayer = L.TileLayer && L.TileLayer.extend({
+    _setZoomTransform: function (level, center, zoom) {
+      this._ykCentre = center;
+      return L.TileLayer.prototype._setZoomTransform.call(this, level, toGcj(center), zoom);
+    },
+    _getTiledPixelBounds: function (center) {
+      return L.TileLayer.prototype._getTiledPixelBounds.call(this, toGcj(center));
+    },
+    _getTilePos: function (coords) {
+      var pos = L.TileLayer.prototype._getTilePos.call(this, coords);
+      var map = this._map, centre = this._ykCentre;
+      if (!map || !centre) return pos;
+      var size = this.getTileSize(), z = coords.z;
+      var contentCentre = map.unproject(coords.scaleBy(size).add(size.divideBy(2)), z);
+      var place = toWgs(contentCentre);
+      var shiftHere = map.project(contentCentre, z).subtract(map.project(place, z));
+      var shiftCentre = map.project(toGcj(centre), z).subtract(map.project(centre, z));
+      return pos.add(shiftCentre.subtract(shiftHere).round());
+    },
+    _onMoveEnd: function () {
+      if (!this._map || this._map._animatingZoom) return;
+      this._setView(this._map.getCenter(), this._map.getZoom());
+      for (var key in this._tiles) {
+        var tile = this._tiles[key];
+        L.DomUtil.setPosition(tile.el, this._getTilePos(tile.coords));
+      }
+    }
+  });
+
+  /* ---- small DOM helpers: text only ---- */
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function storage() {
+    try {
+      var s = window.sessionStorage;
+      s.setItem("__yk", "1");
+      s.removeItem("__yk");
+      return s;
+    } catch (err) {
+      return null;
+    }
+  }
+
+  function readState(key) {
+    var s = storage();
+    if (!s || !key) return null;
+    try {
+      return JSON.parse(s.getItem(key) || "null");
+    } catch (err) {
+      return null;
+    }
+  }
+
+  function writeState(key, state) {
+    var s = storage();
+    if (!s || !key) return;
+    try {
+      s.setItem(key, JSON.stringify(state));
+    } catch (err) { /* storage full or blocked: the view is just not kept */ }
+  }
+
+  /* ---- feature layers ---- */
+  /* Features arrive as {i: id, s: style index, t: title, p: [values], g: geometry}, the
+   * geometry's rings/lines as flat integer deltas [x0, y0, dx1, dy1, ...] in 1/scale degrees
+   * from the layer's origin (see ykgeo.maps._encode_geometries). */
+  function decodeFeatures(lc) {
+    var ox = lc.origin[0], oy = lc.origin[1], scale = lc.scale;
+    function line(flat) {
+      var out = new Array(flat.length / 2), x = 0, y = 0;
+      for (var i = 0, j = 0; i < flat.length; i += 2, j += 1) {
+        x += flat[i];
+        y += flat[i + 1];
+        out[j] = [ox + x / scale, oy + y / scale];
+      }
+      return out;
+    }
+    function point(xy) { return [ox + xy[0] / scale, oy + xy[1] / scale]; }
+    var decode = {
+      Point: point,
+      MultiPoint: function (g) { return g.map(point); },
+      MultiLineString: function (g) { return g.map(line); },
+      MultiPolygon: function (g) { return g.map(function (poly) { return poly.map(line); }); }
+    }[lc.gtype];
+    var out = new Array(lc.features.length);
+    for (var k = 0; k < lc.features.length; k += 1) {
+      var f = lc.features[k];
+      var g = f.g;
+      delete f.g;
+      out[k] = { type: "Feature", properties: f, geometry: { type: lc.gtype, coordinates: decode(g) } };
+    }
+    lc.features = null;
+    return { type: "FeatureCollection", features: out };
+  }
+
+  function tooltipNode(layerCfg, props) {
+    var box = el("div", "yk-tip");
+    box.appendChild(el("div", "yk-tip-layer", layerCfg.name));
+    var title = props.t !== undefined && props.t !== null ? props.t : props.i;
+    box.appendChild(el("div", "yk-tip-title", title));
+    (layerCfg.tip || []).forEach(function (idx) {
+      var value = props.p ? props.p[idx] : null;
+      if (value === null || value === undefined || value === "") return;
+      var row = el("div", "yk-tip-row");
+      row.appendChild(el("span", "yk-k", layerCfg.fields[idx] + "："));
+      row.appendChild(el("span", "yk-v", value));
+      box.appendChild(row);
+    });
+    return box;
+  }
+
+  function popupNode(layerCfg, props) {
+    var box = el("div", "yk-popup");
+    box.appendChild(el("div", "yk-popup-layer", layerCfg.name));
+    var table = el("table", "yk-popup-table");
+    layerCfg.fields.forEach(function (label, idx) {
+      var value = props.p ? props.p[idx] : null;
+      var tr = el("tr");
+      tr.appendChild(el("th", null, label));
+      tr.appendChild(el("td", null, value === null || value === undefined ? "—" : value));
+      table.appendChild(tr);
+    });
+    box.appendChild(table);
+    if (layerCfg.selectable) box.appendChild(el("div", "yk-popup-hint", "详细信息与变更记录见地图右侧"));
+    return box;
+  }
+
+  function reportSelection(layerCfg, props) {
+    /* streamlit-folium returns `last_object_clicked_tooltip` to Python; ykgeo puts a
+     * machine-readable selection key there (the map's click then triggers the update). */
+    var key = layerCfg.kind === "aggregate"
+      ? { township: props.i }
+      : { layer: layerCfg.key, id: props.i };
+    var data = window.__GLOBAL_DATA__;
+    if (data) data.last_object_clicked_tooltip = "yk:" + JSON.stringify(key);
+    YK.lastSelection = key;
+  }
+
+  /* The selected feature: outlined in cyan until another is selected. */
+  function highlight(shared, layer, owner) {
+    if (shared.selected && shared.selectedOwner) shared.selectedOwner.resetStyle(shared.selected);
+    shared.selected = null;
+    if (!layer || !layer.setStyle) return;
+    layer.setStyle({ color: "#00b8d4", weight: 4, opacity: 1 });
+    if (layer.bringToFront) layer.bringToFront();
+    shared.selected = layer;
+    shared.selectedOwner = owner;
+  }
+
+  function makeLayer(map, cfg, layerCfg, renderer, shared) {
+    var styles = layerCfg.styles;
+    var found = null;
+    var gj = L.geoJSON(decodeFeatures(layerCfg), {
+      renderer: renderer,
+      style: function (feature) {
+        return styles[feature.properties.s] || styles[0];
+      },
+      pointToLayer: function (feature, latlng) {
+        var st = styles[feature.properties.s] || styles[0];
+        return L.circleMarker(latlng, L.extend({ radius: st.radius || 6, renderer: renderer }, st));
+      },
+      interactive: layerCfg.interactive !== false
+    });
+    var group = gj;
+    if (layerCfg.labels) {
+      var labels = L.layerGroup();
+      layerCfg.labels.forEach(function (lab) {
+        labels.addLayer(L.tooltip({ permanent: true, direction: "center", className: "yk-label", interactive: false })
+          .setLatLng([lab[1], lab[0]]).setContent(el("span", null, lab[2])));
+      });
+      group = L.featureGroup([group, labels]);
+    }
+    if (layerCfg.interactive !== false) {
+      group.on("mouseover", function (e) {
+        var f = e.layer && e.layer.feature;
+        if (!f) return;
+        shared.tip.setContent(tooltipNode(layerCfg, f.properties)).setLatLng(e.latlng);
+        map.openTooltip(shared.tip);
+      });
+      group.on("mousemove", function (e) { shared.tip.setLatLng(e.latlng); });
+      group.on("mouseout", function () { map.closeTooltip(shared.tip); });
+      group.on("click", function (e) {
+        var f = e.layer && e.layer.feature;
+        if (!f) return;
+        map.closeTooltip(shared.tip);
+        L.popup({ maxWidth: 360, autoPanPadding: [20, 20] })
+          .setLatLng(e.latlng).setContent(popupNode(layerCfg, f.properties)).openOn(map);
+        if (layerCfg.selectable) {
+          highlight(shared, e.layer, gj);
+          reportSelection(layerCfg, f.properties);
+        }
+      });
+    }
+    if (cfg.selected && cfg.selected.layer === layerCfg.key) {
+      gj.eachLayer(function (f) {
+        if (f.feature && f.feature.properties.i === cfg.selected.id && f.setStyle) found = f;
+      });
+      if (found) highlight(shared, found, gj);
+    }
+    return group;
+  }
+
+  /* ---- controls ---- */
+  var GroupedLayers = L.Control.extend({
+    options: { position: "topright" },
+    initialize: function (spec, options) {
+      L.setOptions(this, options);
+      this._spec = spec; /* {basemaps: [{id, name, layer}], groups: [{theme, items: [{key, name, layer, count}]}]} */
+    },
+    onAdd: function (map) {
+      var self = this;
+      var box = el("div", "leaflet-bar yk-layers");
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      var toggle = el("a", "yk-layers-toggle", "图层");
+      toggle.href = "#";
+      toggle.setAttribute("role", "button");
+      var panel = el("div", "yk-layers-panel");
+      box.appendChild(toggle);
+      box.appendChild(panel);
+      L.DomEvent.on(toggle, "click", function (e) {
+        L.DomEvent.preventDefault(e);
+        box.classList.toggle("yk-open");
+      });
+      if (this._spec.basemaps.length > 1) {
+        panel.appendChild(el("div", "yk-layers-theme", "底图"));
+        this._spec.basemaps.forEach(function (b) {
+          var label = el("label", "yk-layers-item");
+          var input = el("input");
+          input.type = "radio";
+          input.name = "yk-basemap";
+          input.checked = b.id === self.options.basemap;
+          input.setAttribute("data-basemap", b.id);
+          L.DomEvent.on(input, "change", function () { self.options.onBasemap(b.id); });
+          label.appendChild(input);
+          label.appendChild(el("span", null, b.name));
+          panel.appendChild(label);
+        });
+      }
+      this._spec.groups.forEach(function (g) {
+        panel.appendChild(el("div", "yk-layers-theme", g.theme));
+        g.items.forEach(function (item) {
+          var label = el("label", "yk-layers-item");
+          var input = el("input");
+          input.type = "checkbox";
+          input.checked = map.hasLayer(item.layer);
+          input.setAttribute("data-layer", item.key);
+          L.DomEvent.on(input, "change", function () { self.options.onOverlay(item.key, input.checked); });
+          label.appendChild(input);
+          label.appendChild(el("span", null, item.name));
+          if (item.note) label.appendChild(el("span", "yk-layers-note", item.note));
+          panel.appendChild(label);
+        });
+      });
+      return box;
+    }
+  });
+
+  var Legend = L.Control.extend({
+    options: { position: "bottomright" },
+    onAdd: function () {
+      this._box = el("div", "yk-legend");
+      L.DomEvent.disableClickPropagation(this._box);
+      L.DomEvent.disableScrollPropagation(this._box);
+      return this._box;
+    },
+    update: function (layers) {
+      var box = this._box;
+      while (box.firstChild) box.removeChild(box.firstChild);
+      box.appendChild(el("div", "yk-legend-title", "图例"));
+      layers.forEach(function (lc) {
+        if (!lc.legend || !lc.legend.length) return;
+        box.appendChild(el("div", "yk-legend-layer", lc.name));
+        lc.legend.forEach(function (entry) {
+          var row = el("div", "yk-legend-row");
+          var sw = el("span", "yk-swatch yk-swatch-" + (entry[2] || "fill"));
+          sw.style.setProperty("--yk-colour", entry[1]);
+          row.appendChild(sw);
+          row.appendChild(el("span", null, entry[0]));
+          box.appendChild(row);
+        });
+      });
+      box.style.display = box.childNodes.length > 1 ? "" : "none";
+    }
+  });
+
+  /* ---- entry point ---- */
+  var YK = {
+    version: 1,
+    wgs84ToGcj02: wgs84ToGcj02,
+    maps: [],
+    lastSelection: null,
+
+    init: function (map, cfg) {
+      var started = (window.performance && performance.now()) || 0;
+      var state = readState(cfg.storageKey) || {};
+      var renderer = L.canvas({ padding: 0.5, tolerance: 6 });
+      var shared = { tip: L.tooltip({ direction: "top", offset: [0, -8], className: "yk-tooltip", opacity: 0.95 }) };
+      if (map.attributionControl) map.attributionControl.setPrefix("Leaflet");
+      map.getContainer().classList.add("yk-map");
+
+      /* basemaps */
+      var basemapLayers = {};
+      var basemaps = (cfg.basemaps || []).map(function (b) {
+        var layers = (b.tiles || []).map(function (t) {
+          var Klass = b.gcj02 ? GcjTileLayer : L.TileLayer;
+          return new Klass(t.url, {
+            subdomains: t.subdomains || "abc",
+            maxZoom: 20,
+            maxNativeZoom: t.maxNativeZoom || 18,
+            attribution: t.attribution || "",
+            crossOrigin: false
+          });
+        });
+        basemapLayers[b.id] = L.layerGroup(layers);
+        return { id: b.id, name: b.name, layer: basemapLayers[b.id], gcj02: !!b.gcj02 };
+      });
+      var currentBasemap = basemapLayers[state.basemap] && cfg.keepBasemap ? state.basemap : cfg.basemap;
+      if (!basemapLayers[currentBasemap] && basemaps.length) currentBasemap = basemaps[0].id;
+      if (basemapLayers[currentBasemap]) basemapLayers[currentBasemap].addTo(map);
+      map.getContainer().setAttribute("data-yk-basemap", currentBasemap || "");
+
+      /* feature layers */
+      var layerObjs = {};
+      var byKey = {};
+      var hidden = state.hidden || {};
+      var count = 0;
+      (cfg.layers || []).forEach(function (lc) {
+        var layer = makeLayer(map, cfg, lc, renderer, shared);
+        layerObjs[lc.key] = layer;
+        byKey[lc.key] = lc;
+        var visible = hidden[lc.key] === undefined ? lc.visible !== false : !hidden[lc.key];
+        if (visible) layer.addTo(map);
+        count += lc.count || 0;
+      });
+      if (shared.selected && shared.selected.bringToFront) shared.selected.bringToFront();
+
+      var legend = new Legend();
+      legend.addTo(map);
+      function refreshLegend() {
+        legend.update((cfg.layers || []).filter(function (lc) { return map.hasLayer(layerObjs[lc.key]); }));
+      }
+      refreshLegend();
+
+      function save() {
+        var c = map.getCenter();
+        var hiddenNow = {};
+        (cfg.layers || []).forEach(function (lc) { hiddenNow[lc.key] = !map.hasLayer(layerObjs[lc.key]); });
+        writeState(cfg.storageKey, {
+          center: [c.lat, c.lng], zoom: map.getZoom(), token: cfg.view && cfg.view.token,
+          basemap: currentBasemap, hidden: hiddenNow
+        });
+      }
+
+      var groups = [];
+      var themeIndex = {};
+      (cfg.layers || []).forEach(function (lc) {
+        if (themeIndex[lc.theme] === undefined) {
+          themeIndex[lc.theme] = groups.length;
+          groups.push({ theme: lc.theme, items: [] });
+        }
+        groups[themeIndex[lc.theme]].items.push({ key: lc.key, name: lc.name, layer: layerObjs[lc.key], note: lc.note });
+      });
+      new GroupedLayers({ basemaps: basemaps, groups: groups }, {
+        basemap: currentBasemap,
+        onBasemap: function (id) {
+          if (basemapLayers[currentBasemap]) map.removeLayer(basemapLayers[currentBasemap]);
+          currentBasemap = id;
+          if (basemapLayers[id]) basemapLayers[id].addTo(map);
+          map.getContainer().setAttribute("data-yk-basemap", id);
+          save();
+        },
+        onOverlay: function (key, on) {
+          if (on) layerObjs[key].addTo(map); else map.removeLayer(layerObjs[key]);
+          refreshLegend();
+          save();
+        }
+      }).addTo(map);
+
+      /* view: a new focus request (token) wins; otherwise the view the user left */
+      var view = cfg.view || {};
+      if (view.bounds && (state.token !== view.token || !state.center)) {
+        map.fitBounds(view.bounds, { padding: [16, 16], maxZoom: view.maxZoom || 17, animate: false });
+      } else if (state.center) {
+        map.setView(state.center, state.zoom, { animate: false });
+      }
+      map.on("moveend", save);
+      save();
+
+      /* The iframe of streamlit-folium is sized after the map is made: follow the container,
+       * and until the planner moves the map keep showing the view that was asked for. */
+      var touched = false;
+      var container = map.getContainer();
+      ["mousedown", "wheel", "touchstart", "keydown"].forEach(function (type) {
+        container.addEventListener(type, function () { touched = true; }, { passive: true });
+      });
+      if (window.ResizeObserver) {
+        var lastSize = map.getSize();
+        new window.ResizeObserver(function () {
+          var size = L.point(container.clientWidth, container.clientHeight);
+          if (size.x === lastSize.x && size.y === lastSize.y) return;
+          lastSize = size;
+          map.invalidateSize({ pan: false });
+          if (!touched && view.bounds && (state.token !== view.token || !state.center)) {
+            map.fitBounds(view.bounds, { padding: [16, 16], maxZoom: view.maxZoom || 17, animate: false });
+          }
+        }).observe(container);
+      }
+      container.setAttribute("data-yk-features", String(count));
+      container.setAttribute("data-yk-ready", "1");
+      YK.maps.push(map);
+      YK.stats = { features: count, initMs: ((window.performance && performance.now()) || 0) - started, readyAt: Date.now() };
+      return map;
+    },
+
+    featureCount: function () {
+      var n = 0;
+      YK.maps.forEach(function (m) {
+        m.eachLayer(function (lyr) { if (lyr.feature) n += 1; });
+      });
+      return n;
+    }
+  };
+
+  window.YK = YK;
+})();

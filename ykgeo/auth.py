@@ -1,0 +1,317 @@
+"""Users and roles of the app from a TOML file with salted scrypt password hashes, and ``ykgeo user``.
+
+The users file (default ``config/users.toml``, or ``$YKGEO_USERS``) looks like::
+
+    [users.zhangsan]
+    display_name = "张三"
+    role = "editor"            # editor: may edit and import; viewer: read only
+    password = "scrypt$16384$8$1$<salt, base64>$<hash, base64>"
+
+Passwords are never stored: each user has a random 16-byte salt and the scrypt hash
+(n = 2¹⁴, r = 8, p = 1) of the password; checks compare in constant time. Add a user
+with ``ykgeo user add NAME --role editor`` (asks for the password twice), list them with
+``ykgeo user list``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import getpass
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import sys
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from ykgeo.errors import YkgeoError
+
+__all__ = [
+    "ROLES",
+    "AuthError",
+    "User",
+    "UserDirectory",
+    "add_cli",
+    "add_user",
+    "default_users_path",
+    "hash_password",
+    "verify_password",
+]
+
+Role = Literal["editor", "viewer"]
+#: Roles and what they may do, in Chinese.
+ROLES: Mapping[str, str] = {"editor": "编辑（可修改与导入）", "viewer": "查看（只读）"}
+
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+_SALT_BYTES = 16
+_KEY_BYTES = 32
+_NAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{1,40}$")
+_MIN_PASSWORD = 8
+#: Checked instead of a real hash for unknown users, so timing does not tell who exists.
+_DUMMY_HASH = (
+    "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+)
+
+
+class AuthError(YkgeoError, ValueError):
+    """A users file or a user entry is wrong."""
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in user: the name written into the edit log, a display name and a role."""
+
+    name: str
+    role: Role
+    display_name: str = ""
+
+    @property
+    def can_edit(self) -> bool:
+        """Whether this user may change the store (edit, import)."""
+        return self.role == "editor"
+
+    @property
+    def label_zh(self) -> str:
+        """``张三（编辑）``."""
+        role = "编辑" if self.role == "editor" else "查看"
+        return f"{self.display_name or self.name}（{role}）"
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def hash_password(password: str, *, salt: bytes | None = None) -> str:
+    """``scrypt$n$r$p$salt$hash`` for a password, with a fresh random salt unless one is given."""
+    salt = secrets.token_bytes(_SALT_BYTES) if salt is None else salt
+    key = hashlib.scrypt(
+        password.encode("utf-8"),
+        salt=salt,
+        n=_SCRYPT_N,
+        r=_SCRYPT_R,
+        p=_SCRYPT_P,
+        dklen=_KEY_BYTES,
+    )
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${_b64(salt)}${_b64(key)}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Whether ``password`` matches a stored ``scrypt$…`` hash (constant-time comparison)."""
+    try:
+        scheme, n, r, p, salt_b64, key_b64 = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        salt = base64.b64decode(salt_b64, validate=True)
+        expected = base64.b64decode(key_b64, validate=True)
+        n_i, r_i, p_i = int(n), int(r), int(p)
+    except (ValueError, TypeError):
+        return False
+    if not (2 <= n_i <= 2**20 and 1 <= r_i <= 32 and 1 <= p_i <= 16) or not expected:
+        return False
+    key = hashlib.scrypt(
+        password.encode("utf-8"),
+        salt=salt,
+        n=n_i,
+        r=r_i,
+        p=p_i,
+        dklen=len(expected),
+        maxmem=256 * 1024 * 1024,
+    )
+    return hmac.compare_digest(key, expected)
+
+
+def default_users_path() -> Path:
+    """``$YKGEO_USERS``, else ``config/users.toml`` beside the package's source tree."""
+    env = os.environ.get("YKGEO_USERS", "").strip()
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "config" / "users.toml"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    user: User
+    password_hash: str
+
+
+class UserDirectory:
+    """The users of the app, read once from a TOML file (read-only; see :func:`add_user`)."""
+
+    def __init__(self, entries: Mapping[str, _Entry], *, source: str = "") -> None:
+        self._entries = dict(entries)
+        self.source = source
+
+    @classmethod
+    def load(cls, path: Path | str) -> UserDirectory:
+        """Read a users file; AuthError with the reason when it is malformed."""
+        path = Path(path)
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as err:
+            msg = f"找不到用户配置文件：{path}"
+            raise AuthError(msg) from err
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            msg = f"用户配置文件 {path.name} 格式有误：{err}"
+            raise AuthError(msg) from err
+        users = raw.get("users", {})
+        if not isinstance(users, dict):
+            msg = f"用户配置文件 {path.name} 中 [users] 必须是表"
+            raise AuthError(msg)
+        entries: dict[str, _Entry] = {}
+        for name, item in users.items():
+            if not isinstance(item, dict):
+                msg = f"用户配置文件 {path.name} 中用户 {name} 的设置必须是表"
+                raise AuthError(msg)
+            role = item.get("role", "viewer")
+            if role not in ROLES:
+                msg = f"用户 {name} 的角色 {role!r} 无效（应为 editor 或 viewer）"
+                raise AuthError(msg)
+            password = item.get("password", "")
+            if not isinstance(password, str) or not password.startswith("scrypt$"):
+                msg = f"用户 {name} 没有有效的密码哈希（请用 ykgeo user add 设置）"
+                raise AuthError(msg)
+            entries[name] = _Entry(
+                User(name=name, role=role, display_name=str(item.get("display_name", ""))),
+                password,
+            )
+        return cls(entries, source=str(path))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def users(self) -> list[User]:
+        """Every user, by name."""
+        return [self._entries[k].user for k in sorted(self._entries)]
+
+    def authenticate(self, name: str, password: str) -> User | None:
+        """The user when the password is right, else None (same work either way)."""
+        entry = self._entries.get(name.strip())
+        ok = verify_password(password, entry.password_hash if entry else _DUMMY_HASH)
+        return entry.user if entry is not None and ok else None
+
+
+def _toml_string(value: str) -> str:
+    out = ['"']
+    for ch in value:
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def add_user(
+    path: Path | str,
+    name: str,
+    *,
+    role: Role,
+    password: str,
+    display_name: str = "",
+    replace: bool = False,
+) -> User:
+    """Add (or with ``replace`` reset) a user in a users file, creating it when missing.
+
+    The file is rewritten atomically; other users and their hashes are kept as they are.
+    """
+    path = Path(path)
+    if not _NAME.match(name):
+        msg = f"用户名 {name!r} 无效：只能用 1–40 个字母、数字、汉字或 _ . -"
+        raise AuthError(msg)
+    if role not in ROLES:
+        msg = f"角色 {role!r} 无效（应为 editor 或 viewer）"
+        raise AuthError(msg)
+    if len(password) < _MIN_PASSWORD:
+        msg = f"密码至少 {_MIN_PASSWORD} 个字符"
+        raise AuthError(msg)
+    users: dict[str, dict[str, str]] = {}
+    if path.exists():
+        UserDirectory.load(path)  # refuse to rewrite a file we cannot read
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        users = {k: dict(v) for k, v in raw.get("users", {}).items()}
+    if name in users and not replace:
+        msg = f"用户 {name} 已存在（如需重设密码或角色，请加 --replace）"
+        raise AuthError(msg)
+    users[name] = {"display_name": display_name, "role": role, "password": hash_password(password)}
+    lines = [
+        "# ykgeo 用户与角色：editor 可编辑和导入，viewer 只读。",
+        "# 密码只以加盐 scrypt 哈希保存；用 `ykgeo user add 用户名 --role editor|viewer` 添加。",
+        "",
+    ]
+    for key in sorted(users):
+        item = users[key]
+        lines.append(f"[users.{_toml_string(key)}]")
+        for field_name in ("display_name", "role", "password"):
+            if field_name in item:
+                lines.append(f"{field_name} = {_toml_string(str(item[field_name]))}")
+        lines.append("")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("\n".join(lines), encoding="utf-8")
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return User(name=name, role=role, display_name=display_name)
+
+
+# --- CLI ----------------------------------------------------------------------------------
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("密码：")
+    second = getpass.getpass("再次输入密码：")
+    if first != second:
+        msg = "两次输入的密码不一致"
+        raise AuthError(msg)
+    return first
+
+
+def _cmd_user_add(args: argparse.Namespace) -> int:
+    path = Path(args.users) if args.users else default_users_path()
+    user = add_user(
+        path,
+        args.name,
+        role=args.role,
+        password=_read_password(args),
+        display_name=args.display_name or "",
+        replace=args.replace,
+    )
+    print(f"已添加用户 {user.label_zh} 到 {path}")
+    return 0
+
+
+def _cmd_user_list(args: argparse.Namespace) -> int:
+    path = Path(args.users) if args.users else default_users_path()
+    for user in UserDirectory.load(path).users():
+        print(f"{user.name}\t{user.role}\t{user.display_name}")
+    return 0
+
+
+def add_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``ykgeo user add`` and ``ykgeo user list`` to the ``ykgeo`` command."""
+    parser = subparsers.add_parser("user", help="管理应用用户（添加、列出）")
+    sub = parser.add_subparsers(dest="user_command", required=True, metavar="操作")
+    p = sub.add_parser("add", help="添加用户（密码以加盐 scrypt 哈希保存）")
+    p.add_argument("name", help="用户名（记入编辑日志）")
+    p.add_argument(
+        "--role", choices=sorted(ROLES), required=True, help="editor 可编辑，viewer 只读"
+    )
+    p.add_argument("--display-name", help="显示名，如 张三")
+    p.add_argument(
+        "--users", metavar="PATH", help="用户配置文件（默认 $YKGEO_USERS 或 config/users.toml）"
+    )
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（用于脚本）")
+    p.add_argument("--replace", action="store_true", help="用户已存在时重设其密码与角色")
+    p.set_defaults(func=_cmd_user_add)
+    p = sub.add_parser("list", help="列出用户及角色")
+    p.add_argument("--users", metavar="PATH")
+    p.set_defaults(func=_cmd_user_list)

@@ -1,0 +1,215 @@
+"""Cached loaders: thin wrappers over the store, keyed on the store file's ``st_mtime_ns``.
+
+An edit changes the file's modification time, so every session sees it on its next run;
+nothing here has side effects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from ykgeo import maps
+from ykgeo.store import Store, now
+
+__all__ = [
+    "export_file",
+    "feature_history",
+    "layer_counts",
+    "layer_frame",
+    "map_layers",
+    "monthly",
+    "plan_years",
+    "progress",
+    "progress_xlsx",
+    "selection_frame",
+    "store_name",
+    "township_names",
+]
+
+_LOG_COLUMNS = {
+    "recorded_at": "记录时间",
+    "effective_date": "发生日期",
+    "user": "操作人",
+    "action": "操作",
+    "field": "字段",
+    "old_value": "原值",
+    "new_value": "新值",
+    "note": "说明",
+    "source": "来源",
+    "version": "版本",
+}
+_ACTIONS_ZH = {"insert": "新增", "update": "修改", "delete": "删除"}
+
+
+def _read_as_of(store: Store, key: str, as_of: dt.date | None) -> gpd.GeoDataFrame:
+    if as_of is None or as_of >= now().date():
+        return store.read_layer(key)
+    return store.read_layer(key, as_of=as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def store_name(path: str, mtime_ns: int) -> str:
+    """The store's display name."""
+    return Store(path).name_zh
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def plan_years(path: str, mtime_ns: int) -> list[int]:
+    """Years with a target plan in the store."""
+    return Store(path).plan_years()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def layer_counts(path: str, mtime_ns: int) -> dict[str, int]:
+    """Feature count of every layer the store has, in display order."""
+    store = Store(path)
+    return {key: store.count(key) for key in store.layer_keys()}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def layer_frame(path: str, mtime_ns: int, key: str, as_of: dt.date | None) -> gpd.GeoDataFrame:
+    """A layer as it stood at the end of ``as_of`` (None or today: as it is now)."""
+    return _read_as_of(Store(path), key, as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def township_names(path: str, mtime_ns: int) -> list[str]:
+    """Names of the store's townships (reference layer ``townships``)."""
+    store = Store(path)
+    if "townships" not in store.layer_keys():
+        return []
+    spec = store.spec("townships")
+    frame = store.read_layer("townships")
+    return [str(v) for v in frame[spec.name_field].tolist()] if spec.name_field else []
+
+
+def _township_area(store: Store, township: str) -> Any:
+    if not township or "townships" not in store.layer_keys():
+        return None
+    spec = store.spec("townships")
+    frame = store.read_layer("townships")
+    hit = frame[frame[spec.name_field].astype(str) == township]
+    return hit.geometry.union_all() if len(hit) else None
+
+
+def selection_frame(
+    path: str,
+    mtime_ns: int,
+    key: str,
+    as_of: dt.date | None,
+    township: str,
+    statuses: tuple[str, ...] | None,
+) -> gpd.GeoDataFrame:
+    """The features of a layer selected by township and status (the map's and export's selection)."""
+    store = Store(path)
+    frame = layer_frame(path, mtime_ns, key, as_of)
+    return maps.filter_features(
+        frame, store.spec(key), statuses=statuses, area=_township_area(store, township)
+    )
+
+
+@st.cache_data(show_spinner="正在准备地图……", max_entries=16)
+def map_layers(
+    path: str,
+    mtime_ns: int,
+    as_of: dt.date | None,
+    keys: tuple[str, ...],
+    township: str,
+    statuses: tuple[str, ...] | None,
+    settings: maps.MapSettings,
+) -> tuple[list[maps.MapLayer], tuple[float, float, float, float] | None]:
+    """The layers of the map page within the map's budgets, and the bounds of the township chosen."""
+    store = Store(path)
+    have = set(store.layer_keys())
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    for key in ("city_boundary", "townships"):
+        if key in have:
+            frames[key] = store.read_layer(key)
+    for key in keys:
+        if key in have and key not in frames:
+            frames[key] = selection_frame(path, mtime_ns, key, as_of, township, statuses)
+    towns = frames.get("townships")
+    name_field = store.spec("townships").name_field if towns is not None else ""
+    layers = maps.plan_map_layers(
+        frames, store.layers, settings=settings, townships=towns, township_name_field=name_field
+    )
+    area = _township_area(store, township)
+    focus = tuple(float(v) for v in area.bounds) if area is not None else None
+    return layers, focus  # type: ignore[return-value]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def feature_history(path: str, mtime_ns: int, key: str, feature_id: str) -> pd.DataFrame:
+    """The edit log of one feature, newest first, with Chinese headings."""
+    log = Store(path).edit_log(layer=key, feature_id=feature_id)
+    if log.empty:
+        return pd.DataFrame(columns=list(_LOG_COLUMNS.values()))
+    log = log.sort_values("log_id", ascending=False)
+    log["action"] = log["action"].map(_ACTIONS_ZH).fillna(log["action"])
+    log["field"] = log["field"].fillna("（整条）")
+    for col in ("old_value", "new_value"):
+        log[col] = [
+            "" if v is None else ("（几何）" if isinstance(v, str) and len(v) > 80 else str(v))
+            for v in log[col]
+        ]
+    return log[list(_LOG_COLUMNS)].rename(columns=_LOG_COLUMNS).astype(str)
+
+
+@st.cache_data(show_spinner="正在计算进度……", max_entries=32)
+def progress(path: str, mtime_ns: int, as_of: dt.date, year: int | None) -> Any:
+    """``ykgeo.progress.progress_report`` for the date."""
+    from ykgeo.progress import progress_report
+
+    return progress_report(Store(path), as_of=as_of, year=year)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def monthly(path: str, mtime_ns: int, target_key: str, year: int) -> pd.DataFrame:
+    """Cumulative monthly progress of one target."""
+    from ykgeo.progress import monthly_progress
+
+    return monthly_progress(Store(path), target_key, year=year)
+
+
+@st.cache_data(show_spinner="正在生成 Excel……", max_entries=8)
+def progress_xlsx(path: str, mtime_ns: int, as_of: dt.date, year: int | None) -> bytes:
+    """The progress tables as an XLSX workbook."""
+    from ykgeo import progress as progress_module
+
+    report = progress(path, mtime_ns, as_of, year)
+    with tempfile.TemporaryDirectory(prefix="ykgeo-xlsx-") as tmp:
+        out = Path(tmp) / "progress.xlsx"
+        progress_module.report_to_xlsx(report, out)
+        return out.read_bytes()
+
+
+@st.cache_data(show_spinner="正在生成文件……", max_entries=16)
+def export_file(
+    path: str,
+    mtime_ns: int,
+    key: str,
+    as_of: dt.date | None,
+    township: str,
+    statuses: tuple[str, ...] | None,
+    fmt: str,
+    encoding: str,
+) -> tuple[str, bytes, int, tuple[str, ...]]:
+    """The selection written in a format: file name, bytes, feature count and notes."""
+    from ykgeo.io import write_vector
+
+    frame = selection_frame(path, mtime_ns, key, as_of, township, statuses)
+    frame = frame.drop(columns=["ykgeo_version"], errors="ignore").reset_index(drop=True)
+    extension = {"geojson": ".geojson", "gpkg": ".gpkg", "shp": ".zip", "kml": ".kml"}[fmt]
+    suffix = f"_{encoding.lower().replace('-', '')}" if fmt == "shp" else ""
+    name = f"{key}{suffix}{extension}"
+    with tempfile.TemporaryDirectory(prefix="ykgeo-export-") as tmp:
+        out = Path(tmp) / name
+        result = write_vector(frame, out, encoding=encoding, layer=key)
+        return name, out.read_bytes(), len(frame), tuple(result.notes_zh)

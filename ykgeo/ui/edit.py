@@ -1,0 +1,197 @@
+"""编辑 page: change a feature's status, dates and notes through the store's edit log (editors only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ykgeo.errors import StaleEditError, StoreError
+from ykgeo.store import Store
+from ykgeo.ui import data
+from ykgeo.ui.shell import PageContext
+
+__all__ = ["render"]
+
+_TARGET = "ykgeo_edit_target"
+_SEEN = "ykgeo_edit_seen"
+_MAX_CHOICES = 300
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, dt.datetime):  # pandas Timestamp too
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _choose_feature(ctx: PageContext, store: Store) -> tuple[str, str] | None:
+    counts = data.layer_counts(ctx.store_path, ctx.mtime_ns)
+    editable = [k for k, n in counts.items() if n and store.spec(k).status is not None]
+    if not editable:
+        st.info("项目库中没有可编辑的图层。")
+        return None
+    target = st.session_state.get(_TARGET)
+    if target and target[0] in editable:
+        st.session_state["ykgeo_edit_layer"] = target[0]
+    cols = st.columns([2, 2, 3])
+    with cols[0]:
+        key = st.selectbox(
+            "图层",
+            editable,
+            format_func=lambda k: f"{store.spec(k).theme} · {store.spec(k).name_zh}",
+            key="ykgeo_edit_layer",
+        )
+    spec = store.spec(key)
+    frame = data.layer_frame(ctx.store_path, ctx.mtime_ns, key, None)
+    ids = frame.index.astype(str)
+    names = (
+        frame[spec.name_field].astype(str)
+        if spec.name_field in frame.columns
+        else pd.Series(ids, index=frame.index)
+    )
+    with cols[1]:
+        query = st.text_input("搜索编号或名称", key="ykgeo_edit_query").strip()
+    mask = pd.Series(True, index=frame.index)
+    if query:
+        mask = ids.str.contains(query, regex=False) | names.str.contains(query, regex=False)
+    matches = [fid for fid in frame.index[mask.to_numpy()][:_MAX_CHOICES]]
+    if target and target[0] == key and target[1] in frame.index and target[1] not in matches:
+        matches.insert(0, target[1])
+    if target and target[0] == key and target[1] in matches:
+        st.session_state["ykgeo_edit_feature"] = target[1]
+        st.session_state.pop(_TARGET, None)
+    with cols[2]:
+        if not matches:
+            st.caption("没有匹配的要素")
+            return None
+        fid = st.selectbox(
+            f"要素（前 {_MAX_CHOICES} 个匹配）" if mask.sum() > _MAX_CHOICES else "要素",
+            matches,
+            format_func=lambda f: f"{f} · {names.loc[f]}",
+            key="ykgeo_edit_feature",
+        )
+    return key, str(fid)
+
+
+def _form(ctx: PageContext, store: Store, key: str, fid: str) -> None:
+    spec = store.spec(key)
+    status = spec.status
+    assert status is not None
+    frame = data.layer_frame(ctx.store_path, ctx.mtime_ns, key, None)
+    row = frame.loc[fid]
+    version = int(row["ykgeo_version"])
+    seen_key = (key, fid)
+    seen = st.session_state.get(_SEEN)
+    if not seen or seen[0] != seen_key:
+        st.session_state[_SEEN] = (seen_key, version)
+        seen = st.session_state[_SEEN]
+    seen_version = int(seen[1])
+    current_status = str(row[status.field]) if status.field in row.index else ""
+    st.caption(f"当前状态：{current_status or '（空）'} · 您看到的是第 {seen_version} 版")
+    date_fields = [f for f in (status.date_field, status.planned_date_field) if f]
+    date_fields += [f for f in spec.date_fields if f not in date_fields]
+    note_field = "备注" if "备注" in spec.field_names else ""
+    with st.form(f"ykgeo_edit_form_{key}_{fid}_{seen_version}", clear_on_submit=False):
+        values = list(status.values)
+        new_status = st.selectbox(
+            status.field,
+            values,
+            index=values.index(current_status) if current_status in values else 0,
+        )
+        new_dates: dict[str, dt.date | None] = {}
+        cols = st.columns(max(1, min(3, len(date_fields))))
+        for n, name in enumerate(date_fields):
+            with cols[n % len(cols)]:
+                new_dates[name] = st.date_input(
+                    name,
+                    value=_as_date(row.get(name)),
+                    min_value=dt.date(1990, 1, 1),
+                    max_value=dt.date(2100, 12, 31),
+                    format="YYYY-MM-DD",
+                )
+        new_note = ""
+        if note_field:
+            old = row.get(note_field)
+            new_note = st.text_area(
+                note_field, value="" if old is None or pd.isna(old) else str(old)
+            )
+        effective = st.date_input(
+            "变更发生日期（留空：按状态日期或今天）", value=None, format="YYYY-MM-DD"
+        )
+        reason = st.text_input("修改说明（记入编辑日志）")
+        submitted = st.form_submit_button("保存修改", type="primary")
+    if not submitted:
+        return
+    changes: dict[str, Any] = {}
+    if new_status != current_status:
+        changes[status.field] = new_status
+    for name, value in new_dates.items():
+        if _as_date(row.get(name)) != value:
+            changes[name] = value.isoformat() if value else None
+    if note_field:
+        old = row.get(note_field)
+        old_text = "" if old is None or pd.isna(old) else str(old)
+        if new_note != old_text:
+            changes[note_field] = new_note or None
+    if not changes:
+        st.info("没有需要保存的修改。")
+        return
+    assert ctx.user is not None
+    try:
+        new_version = Store(ctx.store_path).update_feature(
+            key,
+            fid,
+            changes,
+            user=ctx.user.name,
+            expected_version=seen_version,
+            effective_date=effective if isinstance(effective, dt.date) else None,
+            note=reason,
+        )
+    except StaleEditError as err:
+        st.error(err.message_zh, icon=":material/sync_problem:")
+        st.session_state.pop(_SEEN, None)
+        return
+    except StoreError as err:
+        st.error(err.message_zh)
+        return
+    st.session_state.pop(_SEEN, None)
+    st.session_state["ykgeo_edit_saved"] = (
+        f"已保存 {fid} 的 {len(changes)} 项修改（第 {new_version} 版），操作人 {ctx.user.name}。"
+    )
+    st.rerun()
+
+
+def render(ctx: PageContext) -> None:
+    """The edit page."""
+    st.title("编辑要素")
+    if not ctx.can_edit:
+        who = "您当前为只读用户" if ctx.user else "您尚未登录"
+        st.info(
+            f"{who}：只有“编辑”角色的用户可以修改数据。请在左侧登录编辑账号。",
+            icon=":material/lock:",
+        )
+        return
+    saved = st.session_state.pop("ykgeo_edit_saved", None)
+    if saved:
+        st.success(saved)
+    store = Store(ctx.store_path)
+    chosen = _choose_feature(ctx, store)
+    if chosen is None:
+        return
+    key, fid = chosen
+    left, right = st.columns([1.2, 1])
+    with left:
+        _form(ctx, store, key, fid)
+    with right:
+        st.markdown("**变更记录**")
+        history = data.feature_history(ctx.store_path, ctx.mtime_ns, key, fid)
+        st.dataframe(history, hide_index=True, width="stretch", height=420)

@@ -1,0 +1,88 @@
+"""The app's settings: one frozen dataclass from the command line (after ``--``) and environment."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ykgeo.auth import default_users_path
+from ykgeo.maps import BASEMAPS, MapSettings
+from ykgeo.store import default_store_path
+
+__all__ = ["AppSettings", "parse_settings"]
+
+_ONLINE = ("tianditu_vec", "tianditu_img", "amap", "osm")
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """Everything the app is configured with; passed to every page, never a module global.
+
+    Attributes
+    ----------
+    store_path
+        The project store (``--store``, ``$YKGEO_STORE``, else the demo store).
+    users_path
+        The users file (``--users``, ``$YKGEO_USERS``, else ``config/users.toml``).
+    upload_limit_mb
+        Largest file the import page accepts (``--upload-limit-mb``, ``$YKGEO_UPLOAD_LIMIT_MB``).
+    tianditu_key
+        天地图 key (``--tianditu-key``, ``$YKGEO_TIANDITU_KEY``); enables 天地图 basemaps.
+    online_basemaps
+        Online basemaps offered (``--basemaps amap,osm``, ``$YKGEO_BASEMAPS``); none by default,
+        so a browser on the intranet never asks for a tile.
+    """
+
+    store_path: Path
+    users_path: Path
+    upload_limit_mb: int = 100
+    tianditu_key: str = ""
+    online_basemaps: tuple[str, ...] = ()
+
+    def map_settings(self, *, basemap: str, asset_url: str) -> MapSettings:
+        """Map settings for a page: the basemap chosen there and what the bureau enabled."""
+        online = tuple(b for b in self.online_basemaps if b in _ONLINE)
+        if self.tianditu_key:
+            online = tuple(dict.fromkeys((*online, "tianditu_vec", "tianditu_img")))
+        return MapSettings(
+            basemap=basemap,
+            online_basemaps=online,
+            tianditu_key=self.tianditu_key,
+            asset_url=asset_url,
+            storage_key="ykgeo-map-main",
+        )
+
+    def basemap_choices(self) -> dict[str, str]:
+        """Basemaps the planner may choose: the offline one and the enabled online ones."""
+        out = {"offline": BASEMAPS["offline"]}
+        for key in self.map_settings(basemap="offline", asset_url="").online_basemaps:
+            if key.startswith("tianditu") and not self.tianditu_key:
+                continue
+            out[key] = BASEMAPS[key]
+        return out
+
+
+def parse_settings(argv: Sequence[str], environ: dict[str, str] | None = None) -> AppSettings:
+    """Settings from the script arguments (``streamlit run app.py -- --store X``) and environment."""
+    env = dict(os.environ if environ is None else environ)
+    parser = argparse.ArgumentParser(prog="app.py", add_help=False)
+    parser.add_argument("--store")
+    parser.add_argument("--users")
+    parser.add_argument("--upload-limit-mb", type=int)
+    parser.add_argument("--tianditu-key")
+    parser.add_argument("--basemaps")
+    args, _ = parser.parse_known_args(list(argv))
+    store = args.store or env.get("YKGEO_STORE") or str(default_store_path())
+    users = args.users or env.get("YKGEO_USERS") or str(default_users_path())
+    limit = args.upload_limit_mb or int(env.get("YKGEO_UPLOAD_LIMIT_MB", "100") or 100)
+    basemaps = args.basemaps if args.basemaps is not None else env.get("YKGEO_BASEMAPS", "")
+    return AppSettings(
+        store_path=Path(store).expanduser(),
+        users_path=Path(users).expanduser(),
+        upload_limit_mb=max(1, limit),
+        tianditu_key=(args.tianditu_key or env.get("YKGEO_TIANDITU_KEY", "")).strip(),
+        online_basemaps=tuple(b.strip() for b in basemaps.split(",") if b.strip()),
+    )

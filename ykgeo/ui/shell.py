@@ -1,0 +1,153 @@
+"""What every page shares, written once: the sidebar (store, as-of date, sign-in) and the page context."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from ykgeo.auth import AuthError, User, UserDirectory
+from ykgeo.errors import StoreError
+from ykgeo.store import now
+from ykgeo.ui import data
+from ykgeo.ui.settings import AppSettings
+
+__all__ = ["PageContext", "current_context", "sidebar"]
+
+_USER_KEY = "ykgeo_user"
+_CONTEXT_KEY = "ykgeo_context"
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What a page needs: settings, the store and its version, the as-of date and the user."""
+
+    settings: AppSettings
+    store_path: str
+    mtime_ns: int
+    as_of: dt.date
+    user: User | None
+    pages: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def can_edit(self) -> bool:
+        """Whether the signed-in user may change the store."""
+        return self.user is not None and self.user.can_edit
+
+    @property
+    def as_of_or_now(self) -> dt.date | None:
+        """The as-of date for reading layers (None when it is today or later: read as now)."""
+        return None if self.as_of >= now().date() else self.as_of
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _users(path: str, mtime_ns: int) -> UserDirectory:
+    return UserDirectory.load(path)
+
+
+def _user_directory(path: Path) -> tuple[UserDirectory | None, str]:
+    if not path.exists():
+        return None, f"未找到用户配置文件 {path.name}：所有访问者只读。"
+    try:
+        return _users(str(path), path.stat().st_mtime_ns), ""
+    except AuthError as err:
+        return None, f"{err.message_zh}：所有访问者只读。"
+
+
+def _default_as_of(years: list[int]) -> dt.date:
+    today = now().date()
+    if years and today.year not in years and max(years) < today.year:
+        return dt.date(max(years), 12, 31)
+    return today
+
+
+def _sign_in(settings: AppSettings) -> User | None:
+    user: User | None = st.session_state.get(_USER_KEY)
+    directory, problem = _user_directory(settings.users_path)
+    if user is not None:
+        st.sidebar.markdown(f"**当前用户：** {_md_escape(user.label_zh)}")
+        if st.sidebar.button("退出登录", key="ykgeo_sign_out"):
+            del st.session_state[_USER_KEY]
+            st.rerun()
+        return user
+    if directory is None:
+        st.sidebar.caption(problem)
+        return None
+    with st.sidebar.form("ykgeo_sign_in", clear_on_submit=True):
+        st.markdown("**登录**（未登录为只读）")
+        name = st.text_input("用户名", key="ykgeo_sign_in_name")
+        password = st.text_input("密码", type="password", key="ykgeo_sign_in_password")
+        submitted = st.form_submit_button("登录")
+    if submitted:
+        found = directory.authenticate(name, password)
+        if found is None:
+            st.sidebar.error("用户名或密码不正确")
+        else:
+            st.session_state[_USER_KEY] = found
+            st.rerun()
+    return None
+
+
+def _md_escape(text: str) -> str:
+    """Text shown through Markdown without being read as Markdown or HTML."""
+    out = []
+    for ch in text:
+        if ch in "\\`*_{}[]()#+-.!|<>~&$":
+            out.append("&#" + str(ord(ch)) + ";")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def sidebar(settings: AppSettings, pages: Mapping[str, Any] | None = None) -> PageContext:
+    """Draw the shared sidebar and return the context every page gets."""
+    path = settings.store_path
+    try:
+        mtime_ns = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        st.error(f"找不到项目库：{path}。请用 --store 指定，或先生成演示库（make demo）。")
+        st.stop()
+    key = str(path)
+    try:
+        name = data.store_name(key, mtime_ns)
+        years = data.plan_years(key, mtime_ns)
+    except StoreError as err:
+        st.error(err.message_zh)
+        st.stop()
+    st.sidebar.markdown(f"**项目库：** {_md_escape(name)}")
+    st.sidebar.caption(path.name)
+    as_of = st.sidebar.date_input(
+        "数据截至日期",
+        value=_default_as_of(years),
+        min_value=dt.date(2000, 1, 1),
+        max_value=dt.date(2100, 12, 31),
+        format="YYYY-MM-DD",
+        key="ykgeo_as_of",
+        help="所有页面按此日期显示：截至当天（含）已发生、且当时已记录的情况。",
+    )
+    if not isinstance(as_of, dt.date):
+        as_of = _default_as_of(years)
+    user = _sign_in(settings)
+    context = PageContext(
+        settings=settings,
+        store_path=key,
+        mtime_ns=mtime_ns,
+        as_of=as_of,
+        user=user,
+        pages=dict(pages or {}),
+    )
+    st.session_state[_CONTEXT_KEY] = context
+    return context
+
+
+def current_context() -> PageContext:
+    """The context :func:`sidebar` made earlier in this run (this session's, not a global)."""
+    context: PageContext = st.session_state[_CONTEXT_KEY]
+    return context
+
+
+md_escape = _md_escape
