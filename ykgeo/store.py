@@ -167,7 +167,16 @@ class _Batch:
     def batch_id(self) -> str:
         """Identifies the batch: a digest of who, when and what, so the same history gives the same ids."""
         digest = hashlib.sha1(
-            repr((self.recorded_at, self.user, self.source, self.rows)).encode("utf-8")
+            repr(
+                (
+                    self.recorded_at,
+                    self.user,
+                    self.source,
+                    len(self.rows),
+                    self.rows[:1],
+                    self.rows[-1:],
+                )
+            ).encode("utf-8")
         )
         return digest.hexdigest()[:12]
 
@@ -226,6 +235,20 @@ def _geometry_for_layer(geom: Any, spec: LayerSpec) -> Any:
     if spec.geometry_type == "LineString" and kind == "LineString":
         return shapely.MultiLineString([geom])
     return geom
+
+
+def _promote_all(geoms: Any, spec: LayerSpec) -> list[Any]:
+    """:func:`_geometry_for_layer` for many geometries at once (vectorised shapely)."""
+    arr = np.asarray(geoms, dtype=object)
+    single = {"Polygon": 3, "LineString": 1}.get(spec.geometry_type)
+    if single is None or arr.size == 0:
+        return list(arr)
+    mask = shapely.get_type_id(arr) == single
+    if mask.any():
+        build = shapely.multipolygons if single == 3 else shapely.multilinestrings
+        arr = arr.copy()
+        arr[mask] = build(arr[mask], indices=np.arange(int(mask.sum())))
+    return list(arr)
 
 
 def _wkb_hex(geom: Any) -> str | None:
@@ -766,7 +789,7 @@ class Store:
             else [None] * len(gdf)
             for n in names
         }
-        geoms = [_geometry_for_layer(g, spec) for g in gdf.geometry.to_numpy()]
+        geoms = _promote_all(gdf.geometry.to_numpy(), spec)
         added = updated = unchanged = removed = 0
         with self._write() as conn:
             existing = {
