@@ -123,7 +123,8 @@ def run_one(n: int) -> dict[str, float]:
                 t = time.perf_counter()
                 pyogrio.read_dataframe(Path(tmp) / "export.gpkg", use_arrow=arrow)
                 out[f"pyogrio_read_gpkg_arrow_{arrow}_s"] = time.perf_counter() - t
-            except Exception:  # pyarrow may be absent: the figure is then missing, not fatal
+            except (ImportError, RuntimeError) as err:  # pyarrow may be absent: the figure is then missing
+                print(f"pyogrio read with use_arrow={arrow} failed: {err}", file=sys.stderr)
                 out[f"pyogrio_read_gpkg_arrow_{arrow}_s"] = float("nan")
         _ = gpd
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

@@ -149,10 +149,8 @@ def problems_section(pack: Pack, number: int) -> list[Flowable]:
     ]
 
     def layer_name(key: Any) -> str:
-        try:
-            return store.spec(str(key)).name_zh
-        except Exception:  # noqa: BLE001 - an unknown layer key is shown as it is
-            return str(key)
+        text = str(key)
+        return store.layers[text].name_zh if text in store.layers else text
 
     notes = list(
         dict.fromkeys(
