@@ -320,6 +320,34 @@ def app_build_store(path: Path, *, parcels: int = 300, seed: int = 2022) -> Path
     return path
 
 
+def app_write_landcover(path: Path, *, label: str = "人造地表", size: int = 200) -> Path:
+    """A small categorical GeoTIFF over the test extent (EPSG:4490): classes 10 (耕地), 20 (林地), 80.
+
+    Class 80 is labelled ``label`` in the raster's class tag (e.g. :data:`APP_HOSTILE_NAME`,
+    which the map legend must show as text). Written with rasterio, with a colour table.
+    """
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_bounds
+
+    x0, y0, x1, y1 = _APP_BOX
+    data = np.full((size, size), 10, dtype="uint8")
+    data[: size // 2, :] = 20
+    data[size // 3 : size // 2, size // 3 : size // 2] = 80
+    data[:5, :5] = 0  # nodata
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with rasterio.open(
+        path, "w", driver="GTiff", width=size, height=size, count=1, dtype="uint8",
+        crs="EPSG:4490", transform=from_bounds(x0, y0, x1, y1, size, size), nodata=0,
+    ) as dst:  # fmt: skip
+        dst.write(data, 1)
+        dst.update_tags(YKGEO_CLASSES=f"10=耕地;20=林地;80={label}")
+        colours = {10: (243, 224, 122, 255), 20: (27, 122, 62, 255), 80: (217, 65, 43, 255)}
+        dst.write_colormap(1, colours)
+        dst.set_band_description(1, "地类（测试）")
+    return path
+
+
 @pytest.fixture(scope="session")
 def app_small_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A synthetic store (300 parcels, roads, reservoirs, one hostile name) built once per session."""
@@ -417,6 +445,14 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
         _app_add_hostile(store)
     else:
         app_build_store(store)
+    # the map page offers the rasters in ``rasters/`` beside the store
+    rasters = APP_DEMO_STORE.parent / "rasters"
+    demo_rasters = sorted(rasters.glob("*.tif")) if demo else []
+    for tif in demo_rasters:
+        (folder / "rasters").mkdir(exist_ok=True)
+        shutil.copyfile(tif, folder / "rasters" / tif.name)
+    if not demo_rasters:
+        app_write_landcover(folder / "rasters" / "landcover_test.tif")
     users = folder / "users.toml"
     add_user(users, APP_EDITOR[0], role="editor", password=APP_EDITOR[1], display_name="编辑员")
     add_user(users, APP_VIEWER[0], role="viewer", password=APP_VIEWER[1], display_name="查看员")

@@ -1,4 +1,4 @@
-"""The Streamlit app in headless Debian chromium: pages, map, as-of date, editing, roles, import, export.
+"""The Streamlit app in headless Debian chromium: pages, map, rasters, as-of date, editing, roles, import, export, briefing, English.
 
 The app runs on localhost (fixture ``app_server``) on a copy of the demo store, or a
 synthetic store while the demo store is not built. Every test's page fails the test if a
@@ -31,9 +31,10 @@ from ykgeo.ui.overview import format_amount
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
-PAGES = {"overview": ("", "年度目标总览"), "map": ("map", "项目地图"), "edit": ("edit", "编辑要素"),
-         "import": ("import", "导入数据"), "export": ("export", "导出数据")}  # fmt: skip
+PAGES = {"overview": ("", "年度目标总览"), "map": ("map", "项目地图"), "brief": ("brief", "汇报简报"),
+         "edit": ("edit", "编辑要素"), "import": ("import", "导入数据"), "export": ("export", "导出数据")}  # fmt: skip
 PARCELS = "low_efficiency_industrial"
+_MENU = {"map": "地图", "brief": "汇报", "edit": "编辑", "import": "导入", "export": "导出"}
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -60,6 +61,7 @@ def open_app(page: Any, path: str = "") -> None:
 _HEADINGS = {
     "总览": "年度目标总览",
     "地图": "项目地图",
+    "汇报": "汇报简报",
     "编辑": "编辑要素",
     "导入": "导入数据",
     "导出": "导出数据",
@@ -137,7 +139,7 @@ def test_every_page_loads_without_error(app_page: Any) -> None:
     open_app(page)
     for name, (_, title) in PAGES.items():
         if name != "overview":
-            go(page, {"map": "地图", "edit": "编辑", "import": "导入", "export": "导出"}[name])
+            go(page, _MENU[name])
         page.wait_for_selector(f"h1:has-text('{title}')", timeout=30_000)
         if name == "map":
             map_frame(page)
@@ -516,3 +518,160 @@ def test_title_is_drawn_in_a_cjk_font_not_boxes(app_page: Any) -> None:
     for i in range(4):
         for j in range(i + 1, 4):
             assert np.abs(cells[i] - cells[j]).mean() > 0.05, (i, j)
+
+
+# --- raster overlays, briefing pack, English ------------------------------------------------
+
+
+def _raster_name(store: Path) -> str:
+    rasters = sorted((Path(store).parent / "rasters").glob("*.tif"))
+    assert rasters, "the test server offers rasters beside its store"
+    names = [r.name for r in rasters]
+    return "landcover_2022.tif" if "landcover_2022.tif" in names else names[0]
+
+
+def test_raster_overlay_switches_on_and_off_offline(app_page: Any) -> None:
+    """A raster chosen on the map page is an image layer with its legend, switched like any layer."""
+    from ykgeo import maps
+
+    page = app_page
+    name = _raster_name(page.app["store"])
+    title = maps.raster_title(Path(page.app["store"]).parent / "rasters" / name)
+    open_app(page, "map")
+    map_frame(page)
+    page.get_by_role("combobox", name="栅格叠加（影像证据）").click()
+    page.get_by_role("option").filter(has_text=name).first.click()
+    page.keyboard.press("Escape")
+    wait_idle(page)
+    frame = map_frame(page)
+    images = frame.locator("img.leaflet-image-layer")
+    expect(images).to_have_count(1, timeout=20_000)  # chosen: on
+    # the image is in Leaflet's raster pane, decoded from the map itself (a data URL)
+    info = frame.evaluate(
+        """() => { const img = document.querySelector('img.leaflet-image-layer');
+                   return {pane: img.parentElement.className, src: img.src.slice(0, 22),
+                           ok: img.complete && img.naturalWidth > 0, key: img.dataset.ykRaster}; }"""
+    )
+    assert "leaflet-ykRaster-pane" in info["pane"]
+    assert info["src"] == "data:image/png;base64,"
+    assert info["ok"] and info["key"] == f"raster:{name}"
+    legend = frame.locator(".yk-legend").inner_text()
+    assert title in legend  # the raster's legend is drawn on the map
+    # switched off and on again in the layer control, like any layer
+    frame.locator(".yk-layers-toggle").click()
+    switch = frame.locator(f"input[data-layer='raster:{name}']")
+    assert switch.is_checked()
+    switch.uncheck()
+    expect(images).to_have_count(0)
+    assert title not in frame.locator(".yk-legend").inner_text()
+    switch.check()
+    expect(images).to_have_count(1)
+    expect(images.first).to_be_visible()
+    assert title in frame.locator(".yk-legend").inner_text()
+    page.wait_for_timeout(500)
+    shot(page, "map_raster")
+    no_exceptions(page)
+
+
+def test_briefing_pack_downloads_as_pdf(app_page: Any, tmp_path: Path) -> None:
+    """The 汇报 page makes the pack only when asked (with a spinner), then offers it as a PDF."""
+    import pypdfium2 as pdfium
+
+    page = app_page
+    store = Store(page.app["store"])
+    spec = store.spec("townships")
+    township = str(store.read_layer("townships")[spec.name_field].iloc[0])
+    open_app(page)
+    go(page, "汇报")
+    assert page.locator(".st-key-ykgeo_brief_download").count() == 0  # nothing made yet
+    choose(page, "范围", township)  # one township: quicker than the whole city
+    as_of = dt.date.fromisoformat(
+        page.locator(
+            "[data-testid='stSidebar'] [data-testid='stDateInput'] input"
+        ).first.input_value()
+    )
+    started = time.monotonic()
+    page.get_by_role("button", name="生成简报").click()
+    button = page.locator(".st-key-ykgeo_brief_download button")
+    button.wait_for(timeout=120_000)
+    seconds = time.monotonic() - started
+    wait_idle(page)
+    with page.expect_download() as info:
+        button.click()
+    download = info.value
+    assert download.suggested_filename.endswith(f"_{township}.pdf")
+    out = tmp_path / "brief.pdf"
+    download.save_as(out)
+    content = out.read_bytes()
+    assert content.startswith(b"%PDF")
+    pdf = pdfium.PdfDocument(str(out))
+    try:
+        cover = pdf[0].get_textpage().get_text_range()
+        pages = len(pdf)
+    finally:
+        pdf.close()
+    assert f"统计日 {as_of.year}年{as_of.month}月{as_of.day}日" in cover  # the date asked for
+    assert f"范围 {township}" in cover
+    assert pages > 2
+    kb = len(content) / 1024
+    print(f"briefing pack for {township}: {kb:.0f} KB, {pages} pages, {seconds:.1f} s")
+    shot(page, "brief")
+    no_exceptions(page)
+
+
+def test_english_switch_changes_the_chrome_not_the_data(app_page: Any) -> None:
+    page = app_page
+    open_app(page, "map")
+    map_frame(page)
+    set_as_of(page, dt.date(2022, 9, 30))
+    sidebar = page.locator("[data-testid='stSidebar']")
+    sidebar.get_by_text("English", exact=True).click()
+    expect(page.locator("h1").first).to_have_text("Project map", timeout=30_000)
+    wait_idle(page)
+    nav = page.locator("[data-testid='stSidebarNav']").inner_text()
+    assert "Overview" in nav and "Briefing" in nav and "总览" not in nav
+    assert "Data as of" in sidebar.inner_text()
+    # the session's choices hold, relabelled: same page, same as-of date, same layers
+    box = sidebar.locator("[data-testid='stDateInput'] input").first
+    assert box.input_value() == "2022-09-30"
+    assert page.get_by_role("combobox", name="Township (zoom and filter)").input_value() == (
+        "(all townships)"
+    )
+    chips = page.locator("[data-testid='stMultiSelect']").first
+    expect(chips).to_contain_text("Low-efficiency industrial land")
+    layers_chosen = chips.locator("[data-tag]").count()
+    assert layers_chosen > 5
+    # the map speaks English; layer names from the definitions, statuses (data) unchanged
+    frame = map_frame(page)
+    legend = frame.locator(".yk-legend").inner_text()
+    assert legend.startswith("Legend") and "Low-efficiency industrial land" in legend
+    assert "已完成" in legend
+    shot(page, "map_english")
+    page.locator("[data-testid='stSidebarNav'] a", has_text="Overview").first.click()
+    expect(page.locator("h1").first).to_have_text("Annual targets overview", timeout=30_000)
+    wait_idle(page)
+    show = page.get_by_role("button", name=re.compile(r"^Show the features"))
+    expect(show.first).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(500)
+    no_exceptions(page)
+    shot(page, "overview_english")
+    sidebar.get_by_text("中文", exact=True).click()
+    expect(page.locator("h1").first).to_have_text("年度目标总览", timeout=30_000)
+    wait_idle(page)
+    assert "总览" in page.locator("[data-testid='stSidebarNav']").inner_text()
+    go(page, "地图")
+    assert page.get_by_role("combobox", name="镇街（缩放并筛选）").input_value() == "（全部镇街）"
+    chips = page.locator("[data-testid='stMultiSelect']").first
+    expect(chips).to_contain_text("低效工业用地")
+    assert chips.locator("[data-tag]").count() == layers_chosen
+    no_exceptions(page)
+
+
+def test_message_table_has_both_languages() -> None:
+    from ykgeo.ui import i18n
+
+    assert i18n.missing_placeholders() == {}
+    texts = i18n.Texts("en")
+    assert texts("map.title") == "Project map"
+    assert i18n.Texts()("map.title") == "项目地图"
+    assert texts("edit.saved", fid="X", n=2, version=3, user="u").startswith("Saved 2")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import re
 import time
@@ -11,9 +13,10 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from conftest import APP_HOSTILE_NAME, app_parcel_frame, app_township_frame
+from conftest import APP_HOSTILE_NAME, app_parcel_frame, app_township_frame, app_write_landcover
 
 from ykgeo import maps
+from ykgeo.errors import RasterError
 from ykgeo.layers import load_layers
 from ykgeo.store import Store
 
@@ -21,6 +24,7 @@ LAYERS = load_layers()
 PARCELS = LAYERS["low_efficiency_industrial"]
 URL = re.compile(r"""(?:https?:)?//[^\s"'<>()\\]+""", re.IGNORECASE)
 LOCAL = ("localhost", "127.0.0.1", "[::1]")
+DATA_URL = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
 
 
 def _frames(store_path: Path) -> dict[str, gpd.GeoDataFrame]:
@@ -47,6 +51,7 @@ def app_html(app_small_store: Path) -> str:
 
 def _external_urls(html: str) -> list[str]:
     found = []
+    html = DATA_URL.sub("data:", html)  # base64 may hold "//": not a link
     for url in URL.findall(html):
         host = url.split("//", 1)[1].split("/", 1)[0].split(":", 1)[0].lower()
         if host not in LOCAL:
@@ -262,3 +267,118 @@ def test_safe_json_escapes_markup_but_keeps_the_value() -> None:
     assert "<" not in text and ">" not in text and "&" not in text and "'" not in text
     assert "\u2028" not in text
     assert json.loads(text) == value
+
+
+# --- raster overlays --------------------------------------------------------------------------
+
+
+def _config(html: str) -> dict:
+    return json.loads(re.search(r"YK\.init\(map_\w+, (\{.*\})\);", html).group(1))
+
+
+@pytest.fixture(scope="module")
+def app_raster(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("app_raster")
+    return app_write_landcover(folder / "rasters" / "landcover_test.tif", label=APP_HOSTILE_NAME)
+
+
+def test_raster_overlay_is_in_the_map_offline_with_its_legend(
+    app_small_store: Path, app_raster: Path
+) -> None:
+    from PIL import Image
+
+    raster = maps.prepare_raster(app_raster)
+    assert raster.key == "raster:landcover_test.tif" and raster.name == "地类（测试）"
+    assert raster.visible is False  # off unless chosen
+    assert [e[0] for e in raster.legend] == ["耕地", "林地", APP_HOSTILE_NAME]
+    assert [e[1] for e in raster.legend] == ["#f3e07a", "#1b7a3e", "#d9412b"]
+    settings = maps.MapSettings()
+    frames = _frames(app_small_store)
+    layers = maps.plan_map_layers(frames, LAYERS, settings=settings)
+    html = maps.map_html(maps.build_map(layers, settings=settings, rasters=[raster]))
+    # offline: the image travels inside the map as a PNG data URL, nothing else is linked
+    assert _external_urls(html) == []
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert scripts == ["assets/leaflet/leaflet.js", "assets/ykmap.js"]
+    config = _config(html)
+    (overlay,) = config["rasters"]
+    assert overlay["key"] == raster.key and overlay["visible"] is False
+    assert overlay["url"].startswith("data:image/png;base64,")
+    png = base64.b64decode(overlay["url"].split(",", 1)[1])
+    image = Image.open(io.BytesIO(png)).convert("RGBA")
+    assert image.size[0] == 200 or image.size[1] == 200  # never upsampled beyond the source
+    colours = {c[:3] for n, c in image.getcolors(1 << 16) if c[3] == 255}
+    assert colours == {(243, 224, 122), (27, 122, 62), (217, 65, 43)}  # classes kept exactly
+    # reprojected for display: the bounds are the raster's in lat/lon, Leaflet order
+    (south, west), (north, east) = overlay["bounds"]
+    assert south == pytest.approx(28.78, abs=1e-6) and north == pytest.approx(29.06, abs=1e-6)
+    assert west == pytest.approx(119.90, abs=1e-6) and east == pytest.approx(120.30, abs=1e-6)
+    # the legend text is in the page, as JSON text only (escaped), and decodes unchanged
+    assert "耕地" in html and "林地" in html
+    assert APP_HOSTILE_NAME not in html
+    assert r"\u003cimg src=x onerror=alert(1)\u003e" in html
+    assert overlay["legend"] == [list(e) for e in raster.legend]
+    assert html.count("<script") == 4
+    # chosen by the planner: on when the map opens
+    shown = maps.prepare_raster(app_raster, visible=True, language="en")
+    config = _config(maps.map_html(maps.build_map([], settings=settings, rasters=[shown])))
+    assert config["rasters"][0]["visible"] is True and config["rasters"][0]["theme"] == "Rasters"
+
+
+def test_runtime_draws_rasters_as_switchable_image_layers() -> None:
+    source = (maps.ASSET_DIR / "ykmap.js").read_text(encoding="utf-8")
+    assert "L.imageOverlay" in source and "cfg.rasters" in source
+    assert 'createPane("ykRaster")' in source  # under the features, above the tiles
+
+
+def test_raster_payload_stays_small(app_raster: Path, tmp_path: Path) -> None:
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_bounds
+
+    # a 3000 x 3000 float DEM in GK CM 120°E: drawn at most 1024 px a side, as a ramp
+    dem = tmp_path / "dem.tif"
+    y, x = np.mgrid[0:3000, 0:3000]
+    z = (200 + 150 * np.sin(x / 300) * np.cos(y / 400) + x / 20).astype("float32")
+    with rasterio.open(
+        dem, "w", driver="GTiff", width=3000, height=3000, count=1, dtype="float32",
+        crs="EPSG:4549", transform=from_bounds(480_000, 3_180_000, 510_000, 3_210_000, 3000, 3000),
+    ) as dst:  # fmt: skip
+        dst.write(z, 1)
+        dst.update_tags(YKGEO_KIND="dem")
+    raster = maps.prepare_raster(dem)
+    assert not raster.categorical
+    assert len(raster.legend) == 5
+    png = base64.b64decode(raster.image_url.split(",", 1)[1])
+    from PIL import Image
+
+    assert max(Image.open(io.BytesIO(png)).size) <= 1024
+    assert raster.payload_bytes < 1_000_000, raster.payload_bytes
+    # a raster off the display area is refused with a clear message
+    with pytest.raises(RasterError, match="没有重叠"):
+        maps.prepare_raster(app_raster, bounds_4490=(100.0, 20.0, 100.1, 20.1))
+
+
+def test_raster_sources_are_the_tifs_beside_the_store(app_raster: Path, tmp_path: Path) -> None:
+    store = app_raster.parent.parent / "store.gpkg"
+    (app_raster.parent / "notes.csv").write_text("x", encoding="utf-8")
+    assert list(maps.raster_sources(store)) == ["landcover_test.tif"]
+    assert maps.raster_title(app_raster) == "地类（测试）"
+    assert maps.raster_sources(tmp_path / "store.gpkg") == {}
+    broken = tmp_path / "broken.tif"
+    broken.write_bytes(b"not a tiff")
+    assert maps.raster_title(broken) == ""
+
+
+def test_english_map_words_and_layer_names(app_small_store: Path) -> None:
+    settings = maps.MapSettings(language="en")
+    html = _html(_frames(app_small_store), settings)
+    config = _config(html)
+    assert config["text"]["legend"] == "Legend" and config["text"]["layers"] == "Layers"
+    names = {layer["key"]: layer["name"] for layer in config["layers"]}
+    assert names["low_efficiency_industrial"] == PARCELS.name_en
+    assert config["basemaps"][0]["name"] == maps.BASEMAPS_EN["offline"]
+    # the data stay as they are
+    parcels = next(x for x in config["layers"] if x["key"] == "low_efficiency_industrial")
+    assert [e[0] for e in parcels["legend"]] == ["未启动", "推进中", "已完成"]
+    assert _config(_html(_frames(app_small_store)))["text"]["legend"] == "图例"

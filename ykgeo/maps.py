@@ -20,11 +20,18 @@ What goes into a map is decided here, not in the pages:
   a status or a layer, when the features themselves are drawn.
 * **AMap's GCJ-02 offset** is handled by shifting the display of the AMap tiles (a custom
   Leaflet tile layer laid out around GCJ(centre)), never the data; see ``ykmap.js``.
+* **Rasters as evidence.** A raster (land cover, DEM …) is drawn by
+  :func:`ykgeo.raster.raster_overlay` (reprojected to Web Mercator, coloured, with a legend)
+  and carried as a compact PNG ``data:`` URL (:func:`prepare_raster`): an image layer the
+  planner switches on and off in the layer control like any other, with its legend on the
+  map, and nothing fetched from anywhere.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import io
 import itertools
 import json
 import logging
@@ -33,7 +40,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import folium
 import geopandas as gpd
@@ -45,13 +52,20 @@ from jinja2 import Template
 
 from ykgeo.layers import LayerSpec
 
+if TYPE_CHECKING:
+    from ykgeo.raster import RasterOverlay
+
 __all__ = [
     "ASSET_DIR",
     "BASEMAPS",
+    "BASEMAPS_EN",
+    "RASTER_SUFFIXES",
     "MapLayer",
     "MapSettings",
+    "RasterMapLayer",
     "Selection",
     "aggregate_layer",
+    "basemap_names",
     "build_map",
     "display_value",
     "filter_features",
@@ -59,6 +73,9 @@ __all__ = [
     "parse_selection",
     "plan_map_layers",
     "prepare_layer",
+    "prepare_raster",
+    "raster_map_layer",
+    "raster_sources",
     "safe_json",
     "status_styles",
 ]
@@ -79,6 +96,32 @@ BASEMAPS: Mapping[str, str] = {
     "amap": "高德地图（已纠正 GCJ-02 偏移）",
     "osm": "OpenStreetMap",
 }
+#: English names of the basemaps (the map in English).
+BASEMAPS_EN: Mapping[str, str] = {
+    "offline": "Offline basemap (boundary, townships, roads)",
+    "tianditu_vec": "Tianditu vector",
+    "tianditu_img": "Tianditu imagery",
+    "amap": "AMap (GCJ-02 offset corrected)",
+    "osm": "OpenStreetMap",
+}
+#: The words of the map runtime itself (layer control, legend, popups), by language.
+_RUNTIME_TEXT: Mapping[str, Mapping[str, str]] = {
+    "zh": {
+        "layers": "图层",
+        "basemap": "底图",
+        "legend": "图例",
+        "hint": "详细信息与变更记录见地图右侧",
+    },
+    "en": {
+        "layers": "Layers",
+        "basemap": "Basemap",
+        "legend": "Legend",
+        "hint": "Details and change history beside the map",
+    },
+}
+#: Extensions of the raster files a store's ``rasters/`` folder may offer.
+RASTER_SUFFIXES = (".tif", ".tiff")
+_DATA_URL = re.compile(r"data:image/png;base64,[A-Za-z0-9+/]*={0,2}")
 
 _TIANDITU = "https://t{{s}}.tianditu.gov.cn/DataServer?T={layer}_w&x={{x}}&y={{y}}&l={{z}}&tk={key}"
 _AMAP = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=7&x={x}&y={y}&z={z}"
@@ -122,6 +165,11 @@ class MapSettings:
         Decimal places of degrees kept (6 ≈ 0.1 m).
     storage_key
         Browser ``sessionStorage`` key under which the map keeps its view and layer choice.
+    height
+        Height of the map in pixels.
+    language
+        ``zh`` (default) or ``en``: the words of the map's controls, the basemap names and
+        the layer names (``LayerSpec.name_en`` when it has one). Data stay as they are.
     """
 
     basemap: str = "offline"
@@ -133,6 +181,16 @@ class MapSettings:
     coordinate_decimals: int = 6
     storage_key: str = "ykgeo-map"
     height: int = 640
+    language: str = "zh"
+
+
+def basemap_names(language: str = "zh") -> Mapping[str, str]:
+    """The basemaps' names in ``language`` (``zh`` or ``en``)."""
+    return BASEMAPS_EN if language == "en" else BASEMAPS
+
+
+def _layer_name(spec: LayerSpec, language: str) -> str:
+    return spec.name_en if language == "en" and spec.name_en else spec.name_zh
 
 
 @dataclass(frozen=True)
@@ -140,7 +198,8 @@ class MapLayer:
     """One layer ready for the map: styles, legend and the encoded features (safe JSON).
 
     ``kind`` is ``features`` (drawn one by one), ``aggregate`` (by township) or
-    ``reference`` (outlines drawn under everything, not clickable).
+    ``reference`` (outlines drawn under everything, not clickable). ``name_zh`` is the name
+    shown (the English one when the layer was prepared for an English map).
     """
 
     key: str
@@ -167,6 +226,52 @@ class MapLayer:
     def payload_bytes(self) -> int:
         """Size of the encoded features in UTF-8."""
         return len(self.features_json.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class RasterMapLayer:
+    """A raster ready for the map: an image overlay (a PNG ``data:`` URL), its bounds and legend.
+
+    Attributes
+    ----------
+    key
+        Key of the layer in the map (``raster:<file name>``), unique beside the vector layers.
+    name
+        Name in the layer control and the legend.
+    theme
+        Group of the layer control.
+    image_url
+        ``data:image/png;base64,…``: the image travels inside the map, nothing is fetched.
+    bounds
+        ``((south, west), (north, east))`` in degrees, as Leaflet places the image.
+    legend
+        ``(label, "#rrggbb", swatch)`` entries, as for the vector layers.
+    visible
+        Whether the overlay is on when the map opens (off by default; the planner's own
+        switching in the layer control is kept across reruns).
+    opacity
+        Opacity of the image (0–1), so the features and basemap show through.
+    categorical
+        Drawn by class (True) or as a colour ramp.
+    note
+        A remark shown beside the layer's switch ("" for none).
+    """
+
+    key: str
+    name: str
+    theme: str
+    image_url: str
+    bounds: tuple[tuple[float, float], tuple[float, float]]
+    legend: tuple[tuple[str, str, str], ...]
+    visible: bool = False
+    opacity: float = 0.7
+    categorical: bool = True
+    note: str = ""
+
+    @property
+    def payload_bytes(self) -> int:
+        """Size of the image's data URL (what the overlay adds to the map's HTML)."""
+        return len(self.image_url)
 
 
 @dataclass(frozen=True)
@@ -394,11 +499,13 @@ def prepare_layer(
     decimals: int = 6,
     tolerance_deg: float | None = None,
     visible: bool = True,
+    language: str = "zh",
 ) -> MapLayer:
     """Encode a layer's features for the map: one style index, a title and the key fields each.
 
     ``gdf`` is in EPSG:4490 (as the store returns it). Reference layers are simplified to
     ≈ 5 m and drawn as outlines; others keep every vertex that matters at 0.1 m.
+    ``language`` ``en`` names the layer by its ``name_en``.
     """
     kind = "reference" if spec.reference else "features"
     tolerance = (
@@ -421,7 +528,7 @@ def prepare_layer(
             }
             for s in styles
         )
-        legend = ((spec.name_zh, "#546e7a", "outline"),)
+        legend = ((_layer_name(spec, language), "#546e7a", "outline"),)
     names, tips = _field_choice(spec, len(gdf))
     bounds = _bounds(geoms)
     scale = 10**decimals
@@ -467,7 +574,7 @@ def prepare_layer(
         )
     return MapLayer(
         key=spec.key,
-        name_zh=spec.name_zh,
+        name_zh=_layer_name(spec, language),
         theme=spec.theme,
         kind=kind,
         geometry_type=gtype,
@@ -506,6 +613,7 @@ def aggregate_layer(
     township_name_field: str,
     decimals: int = 6,
     visible: bool = True,
+    language: str = "zh",
 ) -> MapLayer:
     """A layer too large for one map, drawn as township polygons: share done and counts by status.
 
@@ -544,7 +652,10 @@ def aggregate_layer(
         }
         for i in range(len(_AGGREGATE_CLASSES))
     )
-    legend = tuple((f"已完成占比 {label}", done_colour, "fill") for _, label in _AGGREGATE_CLASSES)
+    share_text = "Share done" if language == "en" else "已完成占比"
+    legend = tuple(
+        (f"{share_text} {label}", done_colour, "fill") for _, label in _AGGREGATE_CLASSES
+    )
     names = tw[township_name_field].astype(str).tolist()
     bounds = _bounds(tw_geoms)
     origin = (round(bounds[0], 2), round(bounds[1], 2)) if bounds else (0.0, 0.0)
@@ -554,7 +665,7 @@ def aggregate_layer(
         if len(tw_geoms)
         else ("MultiPolygon", [])
     )
-    fields = ("要素总数", *statuses)
+    fields = ("Features" if language == "en" else "要素总数", *statuses)
     features = []
     for row, name in enumerate(names):
         per = counts.loc[name] if name in counts.index else pd.Series(dtype="int64")
@@ -566,18 +677,23 @@ def aggregate_layer(
             {
                 "i": name,
                 "s": cls,
-                "t": f"{name}（{spec.name_zh}）",
+                "t": f"{name}（{_layer_name(spec, language)}）",
                 "p": [f"{total:,}", *[f"{int(per.get(s, 0)):,}" for s in statuses]],
                 "g": encoded[row],
             }
         )
     outside = int((where == "").sum())
-    note = f"要素 {len(gdf):,} 个，按镇街汇总显示；点击镇街查看地块"
-    if outside:
-        note += f"（{outside:,} 个不在任何镇街内）"
+    if language == "en":
+        note = f"{len(gdf):,} features, shown by township; click a township to see them"
+        if outside:
+            note += f" ({outside:,} outside every township)"
+    else:
+        note = f"要素 {len(gdf):,} 个，按镇街汇总显示；点击镇街查看地块"
+        if outside:
+            note += f"（{outside:,} 个不在任何镇街内）"
     return MapLayer(
         key=spec.key,
-        name_zh=spec.name_zh,
+        name_zh=_layer_name(spec, language),
         theme=spec.theme,
         kind="aggregate",
         geometry_type=gtype,
@@ -649,7 +765,11 @@ def plan_map_layers(
     for key, gdf in frames.items():
         spec = specs[key]
         if spec.reference or key in detailed:
-            out.append(prepare_layer(gdf, spec, decimals=settings.coordinate_decimals))
+            out.append(
+                prepare_layer(
+                    gdf, spec, decimals=settings.coordinate_decimals, language=settings.language
+                )
+            )
         elif townships is not None and len(townships) and township_name_field:
             out.append(
                 aggregate_layer(
@@ -658,6 +778,7 @@ def plan_map_layers(
                     townships,
                     township_name_field=township_name_field,
                     decimals=settings.coordinate_decimals,
+                    language=settings.language,
                 )
             )
         else:
@@ -665,11 +786,129 @@ def plan_map_layers(
     return out
 
 
+# --- rasters --------------------------------------------------------------------------------
+
+
+def raster_sources(store_path: str | Path) -> dict[str, Path]:
+    """The rasters a store offers for its map: ``*.tif`` / ``*.tiff`` in ``rasters/`` beside the store file.
+
+    By file name, sorted; an empty mapping when the folder does not exist.
+    """
+    folder = Path(store_path).parent / "rasters"
+    if not folder.is_dir():
+        return {}
+    files = [f for f in folder.iterdir() if f.is_file() and f.suffix.lower() in RASTER_SUFFIXES]
+    return {f.name: f for f in sorted(files, key=lambda f: f.name)}
+
+
+def raster_title(path: str | Path) -> str:
+    """A raster's title for a picker: its first band's description, else its file name ("" if unreadable)."""
+    import rasterio
+
+    try:
+        with rasterio.open(path) as ds:
+            description = (ds.descriptions[0] or "") if ds.descriptions else ""
+    except (rasterio.errors.RasterioError, OSError):
+        return ""
+    return description or Path(path).stem
+
+
+def _compact_png(rgba: np.ndarray, *, exact: bool) -> bytes:
+    """The image as a small palette PNG.
+
+    ``exact`` (a categorical raster): its own colours, unchanged, when there are at most
+    256. Otherwise (a colour ramp such as a DEM) the colours are reduced by octree
+    quantisation: a mean change of about 2/255 per channel, and a PNG about four times
+    smaller (the demo DEM: 0.80 → 0.20 MB).
+    """
+    from PIL import Image
+
+    h, w, _ = rgba.shape
+    flat = np.ascontiguousarray(rgba, dtype=np.uint8).reshape(-1, 4)
+    flat = np.where(flat[:, 3:4] == 0, 0, flat).astype(np.uint8)  # one fully transparent colour
+    colours, index = np.unique(flat.view(np.uint32).ravel(), return_inverse=True)
+    out = io.BytesIO()
+    if exact and len(colours) <= 256:
+        image = Image.frombytes("P", (w, h), index.astype(np.uint8).tobytes())
+        image.putpalette(colours.view(np.uint8).tobytes(), rawmode="RGBA")
+    else:
+        image = Image.frombytes("RGBA", (w, h), flat.tobytes()).quantize(
+            colors=256, method=Image.Quantize.FASTOCTREE
+        )
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def raster_map_layer(
+    overlay: RasterOverlay,
+    *,
+    key: str,
+    name: str | None = None,
+    theme: str = "栅格",
+    visible: bool = False,
+    opacity: float = 0.7,
+    compact: bool = True,
+) -> RasterMapLayer:
+    """A raster overlay (from :func:`ykgeo.raster.raster_overlay`) as a layer of the map.
+
+    The image is re-encoded as a palette PNG (``compact``; classes keep their exact colours)
+    and carried as a ``data:`` URL: an offline map never fetches it. The legend is the
+    overlay's, as filled swatches.
+    """
+    png = _compact_png(overlay.rgba, exact=overlay.categorical) if compact else overlay.png_bytes
+    url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    (south, west), (north, east) = overlay.bounds
+    return RasterMapLayer(
+        key=f"raster:{key}",
+        name=name or overlay.name_zh,
+        theme=theme,
+        image_url=url,
+        bounds=((float(south), float(west)), (float(north), float(east))),
+        legend=tuple((str(label), str(colour), "fill") for label, colour in overlay.legend),
+        visible=visible,
+        opacity=min(max(float(opacity), 0.0), 1.0),
+        categorical=overlay.categorical,
+    )
+
+
+def prepare_raster(
+    path: str | Path,
+    *,
+    visible: bool = False,
+    max_size: int = 1024,
+    bounds_4490: tuple[float, float, float, float] | None = None,
+    opacity: float = 0.7,
+    language: str = "zh",
+) -> RasterMapLayer:
+    """A raster file drawn for the map: reprojected, coloured, legend, at most ``max_size`` pixels a side.
+
+    The layer's key is the file name, its name the raster's title (band description);
+    in the layer control it sits under 栅格 (``Rasters`` in English).
+
+    Raises
+    ------
+    RasterError
+        The file is not a readable, georeferenced raster, or does not overlap ``bounds_4490``.
+    """
+    from ykgeo.raster import raster_overlay
+
+    path = Path(path)
+    overlay = raster_overlay(path, bounds_4490=bounds_4490, max_size=max_size)
+    return raster_map_layer(
+        overlay,
+        key=path.name,
+        theme="Rasters" if language == "en" else "栅格",
+        visible=visible,
+        opacity=opacity,
+    )
+
+
 # --- the folium map -----------------------------------------------------------------------
 
 
 def _basemaps(settings: MapSettings) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = [{"id": "offline", "name": BASEMAPS["offline"], "tiles": []}]
+    names = basemap_names(settings.language)
+    out: list[dict[str, Any]] = [{"id": "offline", "name": names["offline"], "tiles": []}]
     online = set(settings.online_basemaps)
     if settings.tianditu_key:
         key = settings.tianditu_key
@@ -678,7 +917,7 @@ def _basemaps(settings: MapSettings) -> list[dict[str, Any]]:
                 out.append(
                     {
                         "id": bid,
-                        "name": BASEMAPS[bid],
+                        "name": names[bid],
                         "tiles": [
                             {
                                 "url": _TIANDITU.format(layer=layer, key=key),
@@ -694,7 +933,7 @@ def _basemaps(settings: MapSettings) -> list[dict[str, Any]]:
         out.append(
             {
                 "id": "amap",
-                "name": BASEMAPS["amap"],
+                "name": names["amap"],
                 "gcj02": True,
                 "tiles": [
                     {
@@ -710,7 +949,7 @@ def _basemaps(settings: MapSettings) -> list[dict[str, Any]]:
         out.append(
             {
                 "id": "osm",
-                "name": BASEMAPS["osm"],
+                "name": names["osm"],
                 "tiles": [
                     {
                         "url": _OSM,
@@ -732,6 +971,24 @@ def _inline_css() -> str:
     ]
     text = re.sub(r"/\*.*?\*/", "", "\n".join(css), flags=re.DOTALL)  # comments carry URLs
     return "<style>" + text.replace("</", "<\\/") + "</style>"
+
+
+def _raster_config(raster: RasterMapLayer) -> dict[str, Any]:
+    if not _DATA_URL.fullmatch(raster.image_url):
+        msg = f"raster layer {raster.key}: the image must be a PNG data URL"
+        raise ValueError(msg)
+    return {
+        "key": raster.key,
+        "name": raster.name,
+        "theme": raster.theme,
+        "url": raster.image_url,
+        "bounds": [list(raster.bounds[0]), list(raster.bounds[1])],
+        "legend": [list(e) for e in raster.legend],
+        "visible": raster.visible,
+        "opacity": raster.opacity,
+        "categorical": raster.categorical,
+        "note": raster.note,
+    }
 
 
 class _YkInit(MacroElement):
@@ -757,6 +1014,7 @@ def build_map(
     focus: tuple[float, float, float, float] | None = None,
     focus_token: str = "",
     selected: Selection | None = None,
+    rasters: Sequence[RasterMapLayer] = (),
 ) -> folium.Map:
     """The folium map of prepared layers, with offline assets and no CDN link.
 
@@ -764,6 +1022,9 @@ def build_map(
     ----------
     layers
         From :func:`plan_map_layers` / :func:`prepare_layer` / :func:`aggregate_layer`.
+    rasters
+        Image overlays from :func:`prepare_raster` / :func:`raster_map_layer`, drawn under
+        the features, each with its own switch in the layer control and its legend.
     bounds
         (min lon, min lat, max lon, max lat) shown first; default: all layers.
     focus, focus_token
@@ -820,6 +1081,10 @@ def build_map(
             if selected and selected.layer
             else None
         ),
+        ',"text":',
+        safe_json(_RUNTIME_TEXT.get(settings.language, _RUNTIME_TEXT["zh"])),
+        ',"rasters":',
+        safe_json([_raster_config(r) for r in rasters]),
         ',"layers":[',
     ]
     for n, lay in enumerate(layers):

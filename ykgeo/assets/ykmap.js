@@ -1,4 +1,5 @@
-/* ykgeo map runtime: layers, grouped layer control, legend, tooltips, popups, basemaps, GCJ-02.
+/* ykgeo map runtime: layers, raster overlays, grouped layer control, legend, tooltips, popups,
+ * basemaps, GCJ-02.
  *
  * Built for maps made by ykgeo/maps.py. Every value that comes from data is put into the page
  * with textContent (never innerHTML), so a feature named <img src=x onerror=alert(1)> shows as
@@ -175,6 +176,9 @@
     return box;
   }
 
+  /* The words of the runtime itself, in the map's language (cfg.text from ykgeo.maps). */
+  var TEXT = { layers: "图层", basemap: "底图", legend: "图例", hint: "详细信息与变更记录见地图右侧" };
+
   function popupNode(layerCfg, props) {
     var box = el("div", "yk-popup");
     box.appendChild(el("div", "yk-popup-layer", layerCfg.name));
@@ -187,7 +191,7 @@
       table.appendChild(tr);
     });
     box.appendChild(table);
-    if (layerCfg.selectable) box.appendChild(el("div", "yk-popup-hint", "详细信息与变更记录见地图右侧"));
+    if (layerCfg.selectable) box.appendChild(el("div", "yk-popup-hint", TEXT.hint));
     return box;
   }
 
@@ -278,7 +282,7 @@
       var box = el("div", "leaflet-bar yk-layers");
       L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);
-      var toggle = el("a", "yk-layers-toggle", "图层");
+      var toggle = el("a", "yk-layers-toggle", TEXT.layers);
       toggle.href = "#";
       toggle.setAttribute("role", "button");
       var panel = el("div", "yk-layers-panel");
@@ -289,7 +293,7 @@
         box.classList.toggle("yk-open");
       });
       if (this._spec.basemaps.length > 1) {
-        panel.appendChild(el("div", "yk-layers-theme", "底图"));
+        panel.appendChild(el("div", "yk-layers-theme", TEXT.basemap));
         this._spec.basemaps.forEach(function (b) {
           var label = el("label", "yk-layers-item");
           var input = el("input");
@@ -333,7 +337,7 @@
     update: function (layers) {
       var box = this._box;
       while (box.firstChild) box.removeChild(box.firstChild);
-      box.appendChild(el("div", "yk-legend-title", "图例"));
+      box.appendChild(el("div", "yk-legend-title", TEXT.legend));
       layers.forEach(function (lc) {
         if (!lc.legend || !lc.legend.length) return;
         box.appendChild(el("div", "yk-legend-layer", lc.name));
@@ -359,6 +363,11 @@
 
     init: function (map, cfg) {
       var started = (window.performance && performance.now()) || 0;
+      if (cfg.text) {
+        for (var word in TEXT) {
+          if (typeof cfg.text[word] === "string") TEXT[word] = cfg.text[word];
+        }
+      }
       var state = readState(cfg.storageKey) || {};
       var renderer = L.canvas({ padding: 0.5, tolerance: 6 });
       var shared = { tip: L.tooltip({ direction: "top", offset: [0, -8], className: "yk-tooltip", opacity: 0.95 }) };
@@ -401,17 +410,47 @@
       });
       if (shared.selected && shared.selected.bringToFront) shared.selected.bringToFront();
 
+      /* raster overlays: images (PNG data URLs made by ykgeo.maps) in a pane of their own,
+       * above the basemap tiles and under every feature, off unless chosen */
+      var rasters = cfg.rasters || [];
+      if (rasters.length) {
+        var pane = map.createPane("ykRaster");
+        pane.style.zIndex = 350;
+        pane.style.pointerEvents = "none";
+      }
+      rasters.forEach(function (rc) {
+        if (!/^data:image\/png;base64,/.test(rc.url)) return; /* only images carried in the map */
+        var image = L.imageOverlay(rc.url, rc.bounds, {
+          pane: "ykRaster", opacity: rc.opacity, interactive: false,
+          className: rc.categorical ? "yk-raster yk-raster-classes" : "yk-raster"
+        });
+        image.on("add", function () {
+          var img = image.getElement();
+          if (img) img.setAttribute("data-yk-raster", rc.key);
+        });
+        layerObjs[rc.key] = image;
+        byKey[rc.key] = rc;
+        var visible = hidden[rc.key] === undefined ? rc.visible === true : !hidden[rc.key];
+        if (visible) image.addTo(map);
+      });
+      /* every switchable layer, rasters first in the legend (they lie underneath) */
+      var switchable = rasters.filter(function (rc) { return layerObjs[rc.key]; }).concat(cfg.layers || []);
+
       var legend = new Legend();
       legend.addTo(map);
       function refreshLegend() {
-        legend.update((cfg.layers || []).filter(function (lc) { return map.hasLayer(layerObjs[lc.key]); }));
+        legend.update(switchable.filter(function (lc) { return map.hasLayer(layerObjs[lc.key]); }));
       }
       refreshLegend();
 
       function save() {
+        /* a map being taken down (its container detached or hidden when the page reruns) must
+         * not overwrite the view the planner left */
+        var box = map.getContainer();
+        if (!box.isConnected || !box.clientWidth || !box.clientHeight) return;
         var c = map.getCenter();
         var hiddenNow = {};
-        (cfg.layers || []).forEach(function (lc) { hiddenNow[lc.key] = !map.hasLayer(layerObjs[lc.key]); });
+        switchable.forEach(function (lc) { hiddenNow[lc.key] = !map.hasLayer(layerObjs[lc.key]); });
         writeState(cfg.storageKey, {
           center: [c.lat, c.lng], zoom: map.getZoom(), token: cfg.view && cfg.view.token,
           basemap: currentBasemap, hidden: hiddenNow
@@ -420,7 +459,7 @@
 
       var groups = [];
       var themeIndex = {};
-      (cfg.layers || []).forEach(function (lc) {
+      switchable.forEach(function (lc) {
         if (themeIndex[lc.theme] === undefined) {
           themeIndex[lc.theme] = groups.length;
           groups.push({ theme: lc.theme, items: [] });
@@ -445,7 +484,8 @@
 
       /* view: a new focus request (token) wins; otherwise the view the user left */
       var view = cfg.view || {};
-      if (view.bounds && (state.token !== view.token || !state.center)) {
+      var fitRequested = !!view.bounds && (state.token !== view.token || !state.center);
+      if (fitRequested) {
         map.fitBounds(view.bounds, { padding: [16, 16], maxZoom: view.maxZoom || 17, animate: false });
       } else if (state.center) {
         map.setView(state.center, state.zoom, { animate: false });
@@ -464,10 +504,11 @@
         var lastSize = map.getSize();
         new window.ResizeObserver(function () {
           var size = L.point(container.clientWidth, container.clientHeight);
+          if (!size.x || !size.y || !container.isConnected) return; /* hidden or taken down */
           if (size.x === lastSize.x && size.y === lastSize.y) return;
           lastSize = size;
           map.invalidateSize({ pan: false });
-          if (!touched && view.bounds && (state.token !== view.token || !state.center)) {
+          if (!touched && fitRequested) {
             map.fitBounds(view.bounds, { padding: [16, 16], maxZoom: view.maxZoom || 17, animate: false });
           }
         }).observe(container);

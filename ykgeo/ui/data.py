@@ -17,8 +17,10 @@ import streamlit as st
 
 from ykgeo import maps
 from ykgeo.store import Store, now
+from ykgeo.ui.i18n import Texts
 
 __all__ = [
+    "brief_pdf",
     "export_file",
     "feature_history",
     "layer_counts",
@@ -28,24 +30,27 @@ __all__ = [
     "plan_years",
     "progress",
     "progress_xlsx",
+    "raster_files",
+    "raster_layer",
+    "raster_title",
     "selection_frame",
     "store_name",
     "township_names",
 ]
 
-_LOG_COLUMNS = {
-    "recorded_at": "记录时间",
-    "effective_date": "发生日期",
-    "user": "操作人",
-    "action": "操作",
-    "field": "字段",
-    "old_value": "原值",
-    "new_value": "新值",
-    "note": "说明",
-    "source": "来源",
-    "version": "版本",
-}
-_ACTIONS_ZH = {"insert": "新增", "update": "修改", "delete": "删除"}
+_LOG_COLUMNS = (
+    "recorded_at",
+    "effective_date",
+    "user",
+    "action",
+    "field",
+    "old_value",
+    "new_value",
+    "note",
+    "source",
+    "version",
+)
+_ACTIONS = ("insert", "update", "delete")
 
 
 def _read_as_of(store: Store, key: str, as_of: dt.date | None) -> gpd.GeoDataFrame:
@@ -115,7 +120,7 @@ def selection_frame(
     )
 
 
-@st.cache_data(show_spinner="正在准备地图……", max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16)
 def map_layers(
     path: str,
     mtime_ns: int,
@@ -146,23 +151,29 @@ def map_layers(
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def feature_history(path: str, mtime_ns: int, key: str, feature_id: str) -> pd.DataFrame:
-    """The edit log of one feature, newest first, with Chinese headings."""
+def feature_history(
+    path: str, mtime_ns: int, key: str, feature_id: str, language: str = "zh"
+) -> pd.DataFrame:
+    """The edit log of one feature, newest first, with headings in the interface's language."""
+    t = Texts(language)
+    headings = {col: t(f"log.{col}") for col in _LOG_COLUMNS}
     log = Store(path).edit_log(layer=key, feature_id=feature_id)
     if log.empty:
-        return pd.DataFrame(columns=list(_LOG_COLUMNS.values()))
+        return pd.DataFrame(columns=list(headings.values()))
     log = log.sort_values("log_id", ascending=False)
-    log["action"] = log["action"].map(_ACTIONS_ZH).fillna(log["action"])
-    log["field"] = log["field"].fillna("（整条）")
+    actions = {a: t(f"log.action_{a}") for a in _ACTIONS}
+    log["action"] = log["action"].map(actions).fillna(log["action"])
+    log["field"] = log["field"].fillna(t("log.whole_feature"))
+    geometry = t("log.geometry")
     for col in ("old_value", "new_value"):
         log[col] = [
-            "" if v is None else ("（几何）" if isinstance(v, str) and len(v) > 80 else str(v))
+            "" if v is None else (geometry if isinstance(v, str) and len(v) > 80 else str(v))
             for v in log[col]
         ]
-    return log[list(_LOG_COLUMNS)].rename(columns=_LOG_COLUMNS).astype(str)
+    return log[list(_LOG_COLUMNS)].rename(columns=headings).astype(str)
 
 
-@st.cache_data(show_spinner="正在计算进度……", max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32)
 def progress(path: str, mtime_ns: int, as_of: dt.date, year: int | None) -> Any:
     """``ykgeo.progress.progress_report`` for the date."""
     from ykgeo.progress import progress_report
@@ -178,7 +189,7 @@ def monthly(path: str, mtime_ns: int, target_key: str, year: int) -> pd.DataFram
     return monthly_progress(Store(path), target_key, year=year)
 
 
-@st.cache_data(show_spinner="正在生成 Excel……", max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=8)
 def progress_xlsx(path: str, mtime_ns: int, as_of: dt.date, year: int | None) -> bytes:
     """The progress tables as an XLSX workbook."""
     from ykgeo import progress as progress_module
@@ -190,7 +201,7 @@ def progress_xlsx(path: str, mtime_ns: int, as_of: dt.date, year: int | None) ->
         return out.read_bytes()
 
 
-@st.cache_data(show_spinner="正在生成文件……", max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16)
 def export_file(
     path: str,
     mtime_ns: int,
@@ -213,3 +224,36 @@ def export_file(
         out = Path(tmp) / name
         result = write_vector(frame, out, encoding=encoding, layer=key)
         return name, out.read_bytes(), len(frame), tuple(result.notes_zh)
+
+
+def raster_files(path: str) -> dict[str, tuple[str, int]]:
+    """The rasters the store offers for its map (``rasters/`` beside it): name → (path, mtime_ns).
+
+    A directory listing, not cached: a raster dropped into the folder shows on the next run.
+    """
+    return {
+        name: (str(file), file.stat().st_mtime_ns)
+        for name, file in maps.raster_sources(path).items()
+    }
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def raster_title(path: str, mtime_ns: int) -> str:
+    """A raster's title (its band description, else its file name; "" when unreadable)."""
+    return maps.raster_title(path)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def raster_layer(path: str, mtime_ns: int, visible: bool, language: str) -> maps.RasterMapLayer:
+    """A raster drawn for the map (reprojected, coloured, legend; at most 1024 px a side)."""
+    return maps.prepare_raster(path, visible=visible, language=language)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def brief_pdf(
+    path: str, mtime_ns: int, as_of: dt.date, township: str | None, since: dt.date | None
+) -> bytes:
+    """The briefing pack (:func:`ykgeo.report.brief_pdf_bytes`) for the date, township and since-date."""
+    from ykgeo.report import brief_pdf_bytes
+
+    return brief_pdf_bytes(Store(path), as_of=as_of, township=township, since=since)

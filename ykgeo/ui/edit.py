@@ -34,10 +34,11 @@ def _as_date(value: Any) -> dt.date | None:
 
 
 def _choose_feature(ctx: PageContext, store: Store) -> tuple[str, str] | None:
+    t = ctx.t
     counts = data.layer_counts(ctx.store_path, ctx.mtime_ns)
     editable = [k for k, n in counts.items() if n and store.spec(k).status is not None]
     if not editable:
-        st.info("项目库中没有可编辑的图层。")
+        st.info(t("edit.no_layers"))
         return None
     target = st.session_state.get(_TARGET)
     if target and target[0] in editable:
@@ -45,9 +46,9 @@ def _choose_feature(ctx: PageContext, store: Store) -> tuple[str, str] | None:
     cols = st.columns([2, 2, 3])
     with cols[0]:
         key = st.selectbox(
-            "图层",
+            t("common.layer"),
             editable,
-            format_func=lambda k: f"{store.spec(k).theme} · {store.spec(k).name_zh}",
+            format_func=lambda k: f"{store.spec(k).theme} · {t.layer(store.spec(k))}",
             key="ykgeo_edit_layer",
         )
     spec = store.spec(key)
@@ -59,7 +60,7 @@ def _choose_feature(ctx: PageContext, store: Store) -> tuple[str, str] | None:
         else pd.Series(ids, index=frame.index)
     )
     with cols[1]:
-        query = st.text_input("搜索编号或名称", key="ykgeo_edit_query").strip()
+        query = st.text_input(t("edit.search"), key="ykgeo_edit_query").strip()
     mask = pd.Series(True, index=frame.index)
     if query:
         mask = ids.str.contains(query, regex=False) | names.str.contains(query, regex=False)
@@ -71,10 +72,12 @@ def _choose_feature(ctx: PageContext, store: Store) -> tuple[str, str] | None:
         st.session_state.pop(_TARGET, None)
     with cols[2]:
         if not matches:
-            st.caption("没有匹配的要素")
+            st.caption(t("edit.no_match"))
             return None
         fid = st.selectbox(
-            f"要素（前 {_MAX_CHOICES} 个匹配）" if mask.sum() > _MAX_CHOICES else "要素",
+            t("edit.feature_first", n=_MAX_CHOICES)
+            if mask.sum() > _MAX_CHOICES
+            else t("edit.feature"),
             matches,
             format_func=lambda f: f"{f} · {names.loc[f]}",
             key="ykgeo_edit_feature",
@@ -83,6 +86,7 @@ def _choose_feature(ctx: PageContext, store: Store) -> tuple[str, str] | None:
 
 
 def _form(ctx: PageContext, store: Store, key: str, fid: str) -> None:
+    t = ctx.t
     spec = store.spec(key)
     status = spec.status
     assert status is not None
@@ -96,7 +100,7 @@ def _form(ctx: PageContext, store: Store, key: str, fid: str) -> None:
         seen = st.session_state[_SEEN]
     seen_version = int(seen[1])
     current_status = str(row[status.field]) if status.field in row.index else ""
-    st.caption(f"当前状态：{current_status or '（空）'} · 您看到的是第 {seen_version} 版")
+    st.caption(t("edit.current", status=current_status or t("edit.empty"), version=seen_version))
     date_fields = [f for f in (status.date_field, status.planned_date_field) if f]
     date_fields += [f for f in spec.date_fields if f not in date_fields]
     note_field = "备注" if "备注" in spec.field_names else ""
@@ -124,11 +128,9 @@ def _form(ctx: PageContext, store: Store, key: str, fid: str) -> None:
             new_note = st.text_area(
                 note_field, value="" if old is None or pd.isna(old) else str(old)
             )
-        effective = st.date_input(
-            "变更发生日期（留空：按状态日期或今天）", value=None, format="YYYY-MM-DD"
-        )
-        reason = st.text_input("修改说明（记入编辑日志）")
-        submitted = st.form_submit_button("保存修改", type="primary")
+        effective = st.date_input(t("edit.effective"), value=None, format="YYYY-MM-DD")
+        reason = st.text_input(t("edit.reason"))
+        submitted = st.form_submit_button(t("edit.save"), type="primary")
     if not submitted:
         return
     changes: dict[str, Any] = {}
@@ -143,7 +145,7 @@ def _form(ctx: PageContext, store: Store, key: str, fid: str) -> None:
         if new_note != old_text:
             changes[note_field] = new_note or None
     if not changes:
-        st.info("没有需要保存的修改。")
+        st.info(t("edit.nothing"))
         return
     assert ctx.user is not None
     try:
@@ -157,28 +159,26 @@ def _form(ctx: PageContext, store: Store, key: str, fid: str) -> None:
             note=reason,
         )
     except StaleEditError as err:
-        st.error(err.message_zh, icon=":material/sync_problem:")
+        st.error(t.error(err), icon=":material/sync_problem:")
         st.session_state.pop(_SEEN, None)
         return
     except StoreError as err:
-        st.error(err.message_zh)
+        st.error(t.error(err))
         return
     st.session_state.pop(_SEEN, None)
-    st.session_state["ykgeo_edit_saved"] = (
-        f"已保存 {fid} 的 {len(changes)} 项修改（第 {new_version} 版），操作人 {ctx.user.name}。"
+    st.session_state["ykgeo_edit_saved"] = t(
+        "edit.saved", fid=fid, n=len(changes), version=new_version, user=ctx.user.name
     )
     st.rerun()
 
 
 def render(ctx: PageContext) -> None:
     """The edit page."""
-    st.title("编辑要素")
+    t = ctx.t
+    st.title(t("edit.title"))
     if not ctx.can_edit:
-        who = "您当前为只读用户" if ctx.user else "您尚未登录"
-        st.info(
-            f"{who}：只有“编辑”角色的用户可以修改数据。请在左侧登录编辑账号。",
-            icon=":material/lock:",
-        )
+        who = t("common.read_only_user") if ctx.user else t("common.not_signed_in")
+        st.info(t("edit.read_only", who=who), icon=":material/lock:")
         return
     saved = st.session_state.pop("ykgeo_edit_saved", None)
     if saved:
@@ -192,6 +192,6 @@ def render(ctx: PageContext) -> None:
     with left:
         _form(ctx, store, key, fid)
     with right:
-        st.markdown("**变更记录**")
-        history = data.feature_history(ctx.store_path, ctx.mtime_ns, key, fid)
+        st.markdown(t("common.history"))
+        history = data.feature_history(ctx.store_path, ctx.mtime_ns, key, fid, t.language)
         st.dataframe(history, hide_index=True, width="stretch", height=420)

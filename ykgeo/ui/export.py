@@ -11,13 +11,13 @@ from ykgeo.ui.shell import PageContext
 
 __all__ = ["render"]
 
-_ALL = "（全部镇街）"
+#: Format → (message id of its name, MIME type).
 _FORMATS = {
-    "geojson": ("GeoJSON（RFC 7946，WGS84 经纬度）", "application/geo+json"),
-    "gpkg": ("GeoPackage", "application/geopackage+sqlite3"),
-    "shp-utf8": ("Shapefile（zip，UTF-8）", "application/zip"),
-    "shp-gbk": ("Shapefile（zip，GBK，旧版 ArcGIS）", "application/zip"),
-    "kml": ("KML", "application/vnd.google-earth.kml+xml"),
+    "geojson": ("export.format_geojson", "application/geo+json"),
+    "gpkg": ("export.format_gpkg", "application/geopackage+sqlite3"),
+    "shp-utf8": ("export.format_shp_utf8", "application/zip"),
+    "shp-gbk": ("export.format_shp_gbk", "application/zip"),
+    "kml": ("export.format_kml", "application/vnd.google-earth.kml+xml"),
 }
 _MAX_EXPORT = 200_000
 
@@ -31,103 +31,107 @@ def _year(ctx: PageContext) -> int | None:
 
 def render(ctx: PageContext) -> None:
     """The export page."""
-    st.title("导出数据")
+    t = ctx.t
+    st.title(t("export.title"))
     store = Store(ctx.store_path)
     counts = data.layer_counts(ctx.store_path, ctx.mtime_ns)
     keys = [k for k, n in counts.items() if n]
     if not keys:
-        st.info("项目库是空的。")
+        st.info(t("export.empty_store"))
         return
-    st.subheader("要素（当前选择）")
+    st.subheader(t("export.features"))
     default = st.session_state.get("ykgeo_map_layers") or []
     if "ykgeo_export_layer" not in st.session_state and default and default[0] in keys:
         st.session_state["ykgeo_export_layer"] = default[0]
-    towns = [_ALL, *data.township_names(ctx.store_path, ctx.mtime_ns)]
-    if "ykgeo_export_township" not in st.session_state:
-        chosen = st.session_state.get("ykgeo_map_township", _ALL)
-        st.session_state["ykgeo_export_township"] = chosen if chosen in towns else _ALL
+    towns = ["", *data.township_names(ctx.store_path, ctx.mtime_ns)]  # "": every township
+    if st.session_state.get("ykgeo_export_township") not in towns:
+        chosen = st.session_state.get("ykgeo_map_township", "")
+        st.session_state["ykgeo_export_township"] = chosen if chosen in towns else ""
     cols = st.columns([2.5, 1.5, 2, 2.5])
     with cols[0]:
         key = st.selectbox(
-            "图层",
+            t("common.layer"),
             keys,
             format_func=lambda k: (
-                f"{store.spec(k).theme} · {store.spec(k).name_zh}（{counts[k]:,}）"
+                f"{store.spec(k).theme} · {t.layer(store.spec(k))}（{counts[k]:,}）"
             ),
             key="ykgeo_export_layer",
         )
     spec = store.spec(key)
     with cols[1]:
-        township = st.selectbox("镇街", towns, key="ykgeo_export_township")
+        township = st.selectbox(
+            t("common.township"),
+            towns,
+            format_func=lambda v: v or t("common.all_townships"),
+            key="ykgeo_export_township",
+        )
     with cols[2]:
         statuses = st.multiselect(
-            "状态",
+            t("common.status"),
             list(spec.status.values) if spec.status else [],
             key=f"ykgeo_export_status_{key}",
-            placeholder="全部状态",
+            placeholder=t("common.all_statuses"),
             disabled=spec.status is None,
         )
     with cols[3]:
         fmt = st.selectbox(
-            "格式", list(_FORMATS), format_func=lambda f: _FORMATS[f][0], key="ykgeo_export_format"
+            t("export.format"),
+            list(_FORMATS),
+            format_func=lambda f: t(_FORMATS[f][0]),
+            key="ykgeo_export_format",
         )
     selection = data.selection_frame(
-        ctx.store_path,
-        ctx.mtime_ns,
-        key,
-        ctx.as_of_or_now,
-        "" if township == _ALL else township,
-        tuple(statuses) or None,
+        ctx.store_path, ctx.mtime_ns, key, ctx.as_of_or_now, township, tuple(statuses) or None
     )
-    st.caption(f"截至 {ctx.as_of:%Y-%m-%d}，当前选择 {len(selection):,} 个要素。")
+    st.caption(t("export.selection", as_of=f"{ctx.as_of:%Y-%m-%d}", n=f"{len(selection):,}"))
     if not len(selection):
-        st.info("当前选择没有要素，无法导出。")
+        st.info(t("export.nothing"))
     elif len(selection) > _MAX_EXPORT:
-        st.warning(f"一次最多导出 {_MAX_EXPORT:,} 个要素，请缩小选择。")
+        st.warning(t("export.too_many", n=f"{_MAX_EXPORT:,}"))
     else:
         base, _, enc = fmt.partition("-")
         encoding = "GBK" if enc == "gbk" else "UTF-8"
         try:
-            name, content, n, notes = data.export_file(
-                ctx.store_path,
-                ctx.mtime_ns,
-                key,
-                ctx.as_of_or_now,
-                "" if township == _ALL else township,
-                tuple(statuses) or None,
-                base,
-                encoding,
-            )
+            with st.spinner(t("export.making")):
+                name, content, n, notes = data.export_file(
+                    ctx.store_path,
+                    ctx.mtime_ns,
+                    key,
+                    ctx.as_of_or_now,
+                    township,
+                    tuple(statuses) or None,
+                    base,
+                    encoding,
+                )
         except YkgeoError as err:
-            st.error(err.message_zh)
+            st.error(t.error(err))
         else:
             for note in notes:
                 st.caption(note)
             st.download_button(
-                f"下载 {name}（{n:,} 个要素，{len(content) / 1024:,.0f} KB）",
+                t("export.download", name=name, n=f"{n:,}", kb=f"{len(content) / 1024:,.0f}"),
                 data=content,
                 file_name=name,
                 mime=_FORMATS[fmt][1],
                 type="primary",
                 key="ykgeo_export_download",
             )
-    st.subheader("进度表（Excel）")
+    st.subheader(t("export.progress"))
     year = _year(ctx)
     if year is None:
-        st.caption("项目库中没有年度目标计划。")
+        st.caption(t("common.no_plan"))
         return
-    if st.button("生成进度表", key="ykgeo_export_xlsx_make"):
+    if st.button(t("export.make_xlsx"), key="ykgeo_export_xlsx_make"):
         try:
-            st.session_state["ykgeo_export_xlsx"] = (
-                ctx.as_of,
-                data.progress_xlsx(ctx.store_path, ctx.mtime_ns, ctx.as_of, year),
-            )
+            with st.spinner(t("export.making_xlsx")):
+                content = data.progress_xlsx(ctx.store_path, ctx.mtime_ns, ctx.as_of, year)
+            st.session_state["ykgeo_export_xlsx"] = (ctx.as_of, content)
         except YkgeoError as err:
-            st.error(err.message_zh)
+            st.error(t.error(err))
     held = st.session_state.get("ykgeo_export_xlsx")
     if held and held[0] == ctx.as_of:
         st.download_button(
-            f"下载 进度_{ctx.as_of:%Y%m%d}.xlsx",
+            t("export.download_xlsx", day=f"{ctx.as_of:%Y%m%d}"),
             data=held[1],
             file_name=f"progress_{ctx.as_of:%Y%m%d}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

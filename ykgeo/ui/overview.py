@@ -10,6 +10,7 @@ import streamlit as st
 
 from ykgeo.errors import YkgeoError
 from ykgeo.ui import data
+from ykgeo.ui.i18n import Texts
 from ykgeo.ui.shell import PageContext, md_escape
 
 __all__ = ["RATING_ZH", "format_amount", "render"]
@@ -23,19 +24,19 @@ RATING_ZH: dict[str, tuple[str, str]] = {
 }
 _DETAIL = "ykgeo_overview_detail"
 _RATING_BG = {"green": "#c8e6c9", "amber": "#fff3c4", "red": "#ffcdd2", "none": "#eeeeee"}
-_FEATURE_COLUMNS = {
-    "id": "编号",
-    "name": "名称",
-    "township": "镇街",
-    "ledger_township": "台账镇街",
-    "status": "状态",
-    "class": "分类",
-    "status_date": "状态日期",
-    "planned_date": "计划完成",
-    "area_mu": "面积（亩）",
-    "ledger_area_mu": "台账面积（亩）",
-    "amount": "计入量",
-}
+_FEATURE_COLUMNS = (
+    "id",
+    "name",
+    "township",
+    "ledger_township",
+    "status",
+    "class",
+    "status_date",
+    "planned_date",
+    "area_mu",
+    "ledger_area_mu",
+    "amount",
+)
 
 
 def format_amount(value: float, decimals: int) -> str:
@@ -55,8 +56,9 @@ def _plan_year(ctx: PageContext) -> int | None:
     return max(earlier) if earlier else min(years)
 
 
-def _card(row: Any, as_of_label: str) -> None:
-    label, colour = RATING_ZH.get(row.rating, RATING_ZH["none"])
+def _card(row: Any, as_of_label: str, t: Texts) -> None:
+    rating = row.rating if row.rating in RATING_ZH else "none"
+    label, colour = t(f"rating.{rating}"), RATING_ZH[rating][1]
     with st.container(border=True, key=f"ykgeo_card_{row.key}"):
         st.markdown(f"**{md_escape(row.name_zh)}**")
         done = format_amount(row.done, row.decimals)
@@ -66,22 +68,35 @@ def _card(row: Any, as_of_label: str) -> None:
             unsafe_allow_html=True,
         )
         pct = 0.0 if math.isnan(row.pct) else row.pct
-        st.progress(min(max(pct / 100.0, 0.0), 1.0), text=f"完成 {format_amount(row.pct, 1)}%")
+        st.progress(
+            min(max(pct / 100.0, 0.0), 1.0),
+            text=t("overview.done_pct", pct=format_amount(row.pct, 1)),
+        )
+        forecast = t(
+            "overview.forecast",
+            forecast=format_amount(row.forecast, row.decimals),
+            pct=format_amount(row.forecast_pct, 1),
+        )
         st.markdown(
-            f"<span style='color:{colour};font-weight:700'>● {label}</span>"
-            f" · 预计年末 {format_amount(row.forecast, row.decimals)}（{format_amount(row.forecast_pct, 1)}%）",
+            f"<span style='color:{colour};font-weight:700'>● {label}</span>{forecast}",
             unsafe_allow_html=True,
         )
         st.caption(
-            f"推进中 {format_amount(row.in_progress, row.decimals)} · 未启动 "
-            f"{format_amount(row.not_started, row.decimals)} · 按计划截至{as_of_label}应完成 "
-            f"{format_amount(row.milestone_expected, row.decimals)}"
+            t(
+                "overview.pipeline",
+                in_progress=format_amount(row.in_progress, row.decimals),
+                not_started=format_amount(row.not_started, row.decimals),
+                as_of=as_of_label,
+                expected=format_amount(row.milestone_expected, row.decimals),
+            )
         )
-        if st.button(f"查看构成（{len(row.features):,} 个要素）", key=f"ykgeo_detail_{row.key}"):
+        if st.button(
+            t("overview.drill_button", n=f"{len(row.features):,}"), key=f"ykgeo_detail_{row.key}"
+        ):
             st.session_state[_DETAIL] = row.key
 
 
-def _drill_down(report: Any) -> None:
+def _drill_down(report: Any, t: Texts) -> None:
     """The features behind the figure whose 查看构成 button was pressed last."""
     key = st.session_state.get(_DETAIL)
     rows = [r for r in report.rows if r.key == key]
@@ -90,16 +105,18 @@ def _drill_down(report: Any) -> None:
     row = rows[0]
     with st.container(border=True, key="ykgeo_overview_drill"):
         head, close = st.columns([6, 1])
-        head.markdown(f"**{md_escape(row.name_zh)}：构成明细**（截至 {report.as_of:%Y-%m-%d}）")
-        if close.button("关闭", key="ykgeo_detail_close"):
+        head.markdown(
+            t("overview.drill_title", name=md_escape(row.name_zh), as_of=f"{report.as_of:%Y-%m-%d}")
+        )
+        if close.button(t("overview.close"), key="ykgeo_detail_close"):
             st.session_state.pop(_DETAIL, None)
             st.rerun()
         st.caption(row.rule_zh)
-        table = row.features.rename(columns=_FEATURE_COLUMNS)
+        table = row.features.rename(columns={c: t(f"column.{c}") for c in _FEATURE_COLUMNS})
         st.dataframe(table, hide_index=True, width="stretch", height=320)
 
 
-def _township_table(report: Any) -> None:
+def _township_table(report: Any, t: Texts) -> None:
     cells: dict[str, pd.Series] = {}
     colours: dict[str, pd.Series] = {}
     for row in report.rows:
@@ -117,7 +134,7 @@ def _township_table(report: Any) -> None:
         )
         colours[title] = pd.Series(frame["rating"].astype(str).tolist(), index=idx)
     if not cells:
-        st.caption("没有按镇街统计的目标。")
+        st.caption(t("overview.no_township_targets"))
         return
     table = pd.DataFrame(cells).fillna("—")
     rating = pd.DataFrame(colours).reindex(index=table.index, columns=table.columns).fillna("none")
@@ -126,9 +143,7 @@ def _township_table(report: Any) -> None:
         axis=None,
     )
     st.dataframe(styled, width="stretch")
-    st.caption(
-        "单元格：完成量（占该镇街分解目标的百分比）；底色为评级：绿可完成、黄需关注、红难完成。"
-    )
+    st.caption(t("overview.township_legend"))
 
 
 def _monthly_chart(ctx: PageContext, report: Any) -> None:
@@ -136,43 +151,56 @@ def _monthly_chart(ctx: PageContext, report: Any) -> None:
     if not rows:
         return
     names = {r.key: f"{r.name_zh}（{r.unit}）" for r in rows}
+    t = ctx.t
     key = st.selectbox(
-        "目标", list(names), format_func=names.__getitem__, key="ykgeo_overview_chart"
+        t("overview.target"), list(names), format_func=names.__getitem__, key="ykgeo_overview_chart"
     )
     frame = data.monthly(ctx.store_path, ctx.mtime_ns, key, report.year)
     if frame.empty:
-        st.caption("暂无月度数据。")
+        st.caption(t("overview.no_monthly"))
         return
     chart = frame.set_index("month")[["done", "milestone"]].rename(
-        columns={"done": "累计完成", "milestone": "计划里程碑"}
+        columns={"done": t("overview.cumulative"), "milestone": t("overview.milestone")}
     )
     st.line_chart(chart, height=300)
 
 
 def render(ctx: PageContext) -> None:
     """The overview page."""
-    st.title("年度目标总览")
+    t = ctx.t
+    st.title(t("overview.title"))
     year = _plan_year(ctx)
     if year is None:
-        st.warning("项目库中没有年度目标计划，无法统计进度。")
+        st.warning(t("overview.no_plan"))
         return
     try:
-        report = data.progress(ctx.store_path, ctx.mtime_ns, ctx.as_of, year)
+        with st.spinner(t("overview.computing")):
+            report = data.progress(ctx.store_path, ctx.mtime_ns, ctx.as_of, year)
     except YkgeoError as err:
-        st.error(err.message_zh)
+        st.error(t.error(err))
         return
-    st.caption(
-        f"{md_escape(report.plan_name)} · 截至 {report.as_of:%Y-%m-%d} · {md_escape(report.data_version.label_zh())}"
+    head, link = st.columns([5, 1.4], vertical_alignment="bottom")
+    head.caption(
+        t(
+            "overview.caption",
+            plan=md_escape(report.plan_name),
+            as_of=f"{report.as_of:%Y-%m-%d}",
+            version=md_escape(report.data_version.label_zh()),
+        )
     )
+    if "brief" in ctx.pages:
+        link.page_link(
+            ctx.pages["brief"], label=t("overview.brief_link"), icon=":material/picture_as_pdf:"
+        )
     for warning in report.warnings:
         st.warning(warning)
-    as_of_label = f"{report.as_of.month}月{report.as_of.day}日"
+    as_of_label = t("overview.as_of_label", month=report.as_of.month, day=report.as_of.day)
     columns = st.columns(3)
     for n, row in enumerate(report.rows):
         with columns[n % 3]:
-            _card(row, as_of_label)
-    _drill_down(report)
-    st.subheader("各镇街进度")
-    _township_table(report)
-    st.subheader("逐月累计进度")
+            _card(row, as_of_label, t)
+    _drill_down(report, t)
+    st.subheader(t("overview.townships"))
+    _township_table(report, t)
+    st.subheader(t("overview.monthly"))
     _monthly_chart(ctx, report)

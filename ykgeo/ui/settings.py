@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ykgeo.auth import default_users_path
-from ykgeo.maps import BASEMAPS, MapSettings
+from ykgeo.maps import MapSettings, basemap_names
 from ykgeo.store import default_store_path
 
 __all__ = ["AppSettings", "parse_settings"]
@@ -42,8 +42,8 @@ class AppSettings:
     tianditu_key: str = ""
     online_basemaps: tuple[str, ...] = ()
 
-    def map_settings(self, *, basemap: str, asset_url: str) -> MapSettings:
-        """Map settings for a page: the basemap chosen there and what the bureau enabled."""
+    def map_settings(self, *, basemap: str, asset_url: str, language: str = "zh") -> MapSettings:
+        """Map settings for a page: the basemap chosen there, the session's language and what the bureau enabled."""
         online = tuple(b for b in self.online_basemaps if b in _ONLINE)
         if self.tianditu_key:
             online = tuple(dict.fromkeys((*online, "tianditu_vec", "tianditu_img")))
@@ -53,15 +53,17 @@ class AppSettings:
             tianditu_key=self.tianditu_key,
             asset_url=asset_url,
             storage_key="ykgeo-map-main",
+            language=language,
         )
 
-    def basemap_choices(self) -> dict[str, str]:
-        """Basemaps the planner may choose: the offline one and the enabled online ones."""
-        out = {"offline": BASEMAPS["offline"]}
+    def basemap_choices(self, language: str = "zh") -> dict[str, str]:
+        """Basemaps the planner may choose, with their names: the offline one and the enabled online ones."""
+        names = basemap_names(language)
+        out = {"offline": names["offline"]}
         for key in self.map_settings(basemap="offline", asset_url="").online_basemaps:
             if key.startswith("tianditu") and not self.tianditu_key:
                 continue
-            out[key] = BASEMAPS[key]
+            out[key] = names[key]
         return out
 
 

@@ -1,4 +1,4 @@
-"""What every page shares, written once: the sidebar (store, as-of date, sign-in) and the page context."""
+"""What every page shares, written once: the sidebar (language, store, as-of date, sign-in) and the page context."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from ykgeo.auth import AuthError, User, UserDirectory
 from ykgeo.errors import StoreError
 from ykgeo.store import now
 from ykgeo.ui import data
+from ykgeo.ui.i18n import Texts, language_switch
 from ykgeo.ui.settings import AppSettings
 
 __all__ = ["PageContext", "current_context", "sidebar"]
@@ -24,7 +25,10 @@ _CONTEXT_KEY = "ykgeo_context"
 
 @dataclass(frozen=True)
 class PageContext:
-    """What a page needs: settings, the store and its version, the as-of date and the user."""
+    """What a page needs: settings, the store and its version, the as-of date, the user and the words.
+
+    ``t`` gives the session's words: ``ctx.t("map.title")`` (see :mod:`ykgeo.ui.i18n`).
+    """
 
     settings: AppSettings
     store_path: str
@@ -32,6 +36,7 @@ class PageContext:
     as_of: dt.date
     user: User | None
     pages: Mapping[str, Any] = field(default_factory=dict)
+    t: Texts = field(default_factory=Texts)
 
     @property
     def can_edit(self) -> bool:
@@ -49,13 +54,13 @@ def _users(path: str, mtime_ns: int) -> UserDirectory:
     return UserDirectory.load(path)
 
 
-def _user_directory(path: Path) -> tuple[UserDirectory | None, str]:
+def _user_directory(path: Path, t: Texts) -> tuple[UserDirectory | None, str]:
     if not path.exists():
-        return None, f"未找到用户配置文件 {path.name}：所有访问者只读。"
+        return None, t("shell.no_users", name=path.name)
     try:
         return _users(str(path), path.stat().st_mtime_ns), ""
     except AuthError as err:
-        return None, f"{err.message_zh}：所有访问者只读。"
+        return None, t("shell.users_problem", problem=t.error(err))
 
 
 def _default_as_of(years: list[int]) -> dt.date:
@@ -65,12 +70,12 @@ def _default_as_of(years: list[int]) -> dt.date:
     return today
 
 
-def _sign_in(settings: AppSettings) -> User | None:
+def _sign_in(settings: AppSettings, t: Texts) -> User | None:
     user: User | None = st.session_state.get(_USER_KEY)
-    directory, problem = _user_directory(settings.users_path)
+    directory, problem = _user_directory(settings.users_path, t)
     if user is not None:
-        st.sidebar.markdown(f"**当前用户：** {_md_escape(user.label_zh)}")
-        if st.sidebar.button("退出登录", key="ykgeo_sign_out"):
+        st.sidebar.markdown(t("shell.current_user", user=_md_escape(user.label_zh)))
+        if st.sidebar.button(t("shell.sign_out"), key="ykgeo_sign_out"):
             del st.session_state[_USER_KEY]
             st.rerun()
         return user
@@ -78,14 +83,14 @@ def _sign_in(settings: AppSettings) -> User | None:
         st.sidebar.caption(problem)
         return None
     with st.sidebar.form("ykgeo_sign_in", clear_on_submit=True):
-        st.markdown("**登录**（未登录为只读）")
-        name = st.text_input("用户名", key="ykgeo_sign_in_name")
-        password = st.text_input("密码", type="password", key="ykgeo_sign_in_password")
-        submitted = st.form_submit_button("登录")
+        st.markdown(t("shell.sign_in_title"))
+        name = st.text_input(t("shell.user_name"), key="ykgeo_sign_in_name")
+        password = st.text_input(t("shell.password"), type="password", key="ykgeo_sign_in_password")
+        submitted = st.form_submit_button(t("shell.sign_in"))
     if submitted:
         found = directory.authenticate(name, password)
         if found is None:
-            st.sidebar.error("用户名或密码不正确")
+            st.sidebar.error(t("shell.bad_password"))
         else:
             st.session_state[_USER_KEY] = found
             st.rerun()
@@ -105,33 +110,34 @@ def _md_escape(text: str) -> str:
 
 def sidebar(settings: AppSettings, pages: Mapping[str, Any] | None = None) -> PageContext:
     """Draw the shared sidebar and return the context every page gets."""
+    t = language_switch()
     path = settings.store_path
     try:
         mtime_ns = path.stat().st_mtime_ns
     except FileNotFoundError:
-        st.error(f"找不到项目库：{path}。请用 --store 指定，或先生成演示库（make demo）。")
+        st.error(t("shell.no_store", path=path))
         st.stop()
     key = str(path)
     try:
         name = data.store_name(key, mtime_ns)
         years = data.plan_years(key, mtime_ns)
     except StoreError as err:
-        st.error(err.message_zh)
+        st.error(t.error(err))
         st.stop()
-    st.sidebar.markdown(f"**项目库：** {_md_escape(name)}")
+    st.sidebar.markdown(t("shell.store", name=_md_escape(name)))
     st.sidebar.caption(path.name)
     as_of = st.sidebar.date_input(
-        "数据截至日期",
+        t("shell.as_of"),
         value=_default_as_of(years),
         min_value=dt.date(2000, 1, 1),
         max_value=dt.date(2100, 12, 31),
         format="YYYY-MM-DD",
         key="ykgeo_as_of",
-        help="所有页面按此日期显示：截至当天（含）已发生、且当时已记录的情况。",
+        help=t("shell.as_of_help"),
     )
     if not isinstance(as_of, dt.date):
         as_of = _default_as_of(years)
-    user = _sign_in(settings)
+    user = _sign_in(settings, t)
     context = PageContext(
         settings=settings,
         store_path=key,
@@ -139,6 +145,7 @@ def sidebar(settings: AppSettings, pages: Mapping[str, Any] | None = None) -> Pa
         as_of=as_of,
         user=user,
         pages=dict(pages or {}),
+        t=t,
     )
     st.session_state[_CONTEXT_KEY] = context
     return context

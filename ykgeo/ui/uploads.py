@@ -32,17 +32,19 @@ def check_zip(path: Path) -> None:
             infos = archive.infolist()
     except zipfile.BadZipFile as err:
         msg = f"{path.name} 不是有效的 zip 压缩包"
-        raise DataError(msg) from err
+        raise DataError(msg, message_en=f"{path.name} is not a valid zip file") from err
     for info in infos:
         name = info.filename.replace("\\", "/")
         parts = PurePosixPath(name).parts
         if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts:
             msg = f"压缩包成员 {info.filename!r} 的路径不安全（绝对路径或含 ..），已拒绝整个文件"
-            raise DataError(msg)
+            en = f"zip member {info.filename!r} has an unsafe path (absolute or with ..): file refused"
+            raise DataError(msg, message_en=en)
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
             msg = f"压缩包成员 {info.filename!r} 是符号链接，已拒绝整个文件"
-            raise DataError(msg)
+            en = f"zip member {info.filename!r} is a symbolic link: file refused"
+            raise DataError(msg, message_en=en)
 
 
 @contextmanager
@@ -53,8 +55,10 @@ def saved_upload(name: str, content: bytes, *, limit_mb: int) -> Iterator[Path]:
     browser). Raises DataError when it is larger than ``limit_mb`` or an unsafe zip.
     """
     if len(content) > limit_mb * 1024 * 1024:
-        msg = f"文件 {name} 大小 {len(content) / 1024 / 1024:.1f} MB，超过上限 {limit_mb} MB"
-        raise DataError(msg)
+        size_mb = len(content) / 1024 / 1024
+        msg = f"文件 {name} 大小 {size_mb:.1f} MB，超过上限 {limit_mb} MB"
+        en = f"file {name} is {size_mb:.1f} MB, over the limit of {limit_mb} MB"
+        raise DataError(msg, message_en=en)
     base = _SAFE_NAME.sub("_", Path(name.replace("\\", "/")).name).lstrip(".") or "upload"
     with tempfile.TemporaryDirectory(prefix="ykgeo-upload-") as tmp:
         path = Path(tmp) / base

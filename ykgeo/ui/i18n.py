@@ -1,0 +1,422 @@
+"""The app's words in 简体中文 and English, by message id; Chinese is the default and the source of truth.
+
+Only the app's own chrome is here: page titles, labels, buttons, messages. Data values,
+field names and the names of targets stay as they are; layer names come from the layer
+definitions (``LayerSpec.name_en`` in English). The language is chosen per session in the
+sidebar and kept in ``st.session_state``; nothing here changes at run time.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import streamlit as st
+
+from ykgeo.errors import YkgeoError
+from ykgeo.layers import LayerSpec
+
+__all__ = ["LANGUAGES", "LANGUAGE_KEY", "MESSAGES", "Texts", "language_switch", "session_texts"]
+
+#: The languages of the interface, by code, as the switch shows them.
+LANGUAGES: Mapping[str, str] = MappingProxyType({"zh": "中文", "en": "English"})
+#: ``st.session_state`` key of the language switch.
+LANGUAGE_KEY = "ykgeo_language"
+
+#: Message id → (简体中文, English). Placeholders are ``str.format`` fields, the same in both.
+MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        # --- app and menu ---
+        "app.title": ("永康市国土空间项目进度", "Yongkang land and space projects: progress"),
+        "page.overview": ("总览", "Overview"),
+        "page.map": ("地图", "Map"),
+        "page.edit": ("编辑", "Edit"),
+        "page.import": ("导入", "Import"),
+        "page.export": ("导出", "Export"),
+        "page.brief": ("汇报", "Briefing"),
+        # --- sidebar ---
+        "shell.language": ("界面语言 / Language", "界面语言 / Language"),
+        "shell.no_store": (
+            "找不到项目库：{path}。请用 --store 指定，或先生成演示库（make demo）。",
+            "Project store not found: {path}. Give one with --store, or build the demo store (make demo).",
+        ),
+        "shell.store": ("**项目库：** {name}", "**Store:** {name}"),
+        "shell.as_of": ("数据截至日期", "Data as of"),
+        "shell.as_of_help": (
+            "所有页面按此日期显示：截至当天（含）已发生、且当时已记录的情况。",
+            "Every page shows what had happened by the end of this day, as recorded by then.",
+        ),
+        "shell.no_users": (
+            "未找到用户配置文件 {name}：所有访问者只读。",
+            "Users file {name} not found: every visitor is read-only.",
+        ),
+        "shell.users_problem": (
+            "{problem}：所有访问者只读。",
+            "{problem}: every visitor is read-only.",
+        ),
+        "shell.current_user": ("**当前用户：** {user}", "**Signed in:** {user}"),
+        "shell.sign_out": ("退出登录", "Sign out"),
+        "shell.sign_in_title": ("**登录**（未登录为只读）", "**Sign in** (read-only until you do)"),
+        "shell.user_name": ("用户名", "User name"),
+        "shell.password": ("密码", "Password"),
+        "shell.sign_in": ("登录", "Sign in"),
+        "shell.bad_password": ("用户名或密码不正确", "Wrong user name or password"),
+        # --- shared ---
+        "common.all_townships": ("（全部镇街）", "(all townships)"),
+        "common.layer": ("图层", "Layer"),
+        "common.status": ("状态", "Status"),
+        "common.township": ("镇街", "Township"),
+        "common.all_statuses": ("全部状态", "All statuses"),
+        "common.history": ("**变更记录**", "**Change history**"),
+        "common.read_only_user": ("您当前为只读用户", "You are signed in read-only"),
+        "common.not_signed_in": ("您尚未登录", "You are not signed in"),
+        "common.no_plan": ("项目库中没有年度目标计划。", "The store has no annual target plan."),
+        # --- edit log (feature history) ---
+        "log.recorded_at": ("记录时间", "Recorded at"),
+        "log.effective_date": ("发生日期", "Happened on"),
+        "log.user": ("操作人", "User"),
+        "log.action": ("操作", "Action"),
+        "log.field": ("字段", "Field"),
+        "log.old_value": ("原值", "Old value"),
+        "log.new_value": ("新值", "New value"),
+        "log.note": ("说明", "Note"),
+        "log.source": ("来源", "Source"),
+        "log.version": ("版本", "Version"),
+        "log.action_insert": ("新增", "Added"),
+        "log.action_update": ("修改", "Changed"),
+        "log.action_delete": ("删除", "Deleted"),
+        "log.whole_feature": ("（整条）", "(whole feature)"),
+        "log.geometry": ("（几何）", "(geometry)"),
+        # --- 总览 ---
+        "overview.title": ("年度目标总览", "Annual targets overview"),
+        "overview.no_plan": (
+            "项目库中没有年度目标计划，无法统计进度。",
+            "The store has no annual target plan: progress cannot be counted.",
+        ),
+        "overview.computing": ("正在计算进度……", "Computing progress…"),
+        "overview.caption": (
+            "{plan} · 截至 {as_of} · {version}",
+            "{plan} · as of {as_of} · {version}",
+        ),
+        "overview.as_of_label": ("{month}月{day}日", "{month}/{day}"),
+        "overview.done_pct": ("完成 {pct}%", "{pct}% done"),
+        "overview.forecast": (
+            " · 预计年末 {forecast}（{pct}%）",
+            " · year-end forecast {forecast} ({pct}%)",
+        ),
+        "overview.pipeline": (
+            "推进中 {in_progress} · 未启动 {not_started} · 按计划截至{as_of}应完成 {expected}",
+            "in progress {in_progress} · not started {not_started} · due by {as_of} in the plan {expected}",
+        ),
+        "overview.drill_button": ("查看构成（{n} 个要素）", "Show the features ({n})"),
+        "overview.drill_title": (
+            "**{name}：构成明细**（截至 {as_of}）",
+            "**{name}: the features behind it** (as of {as_of})",
+        ),
+        "overview.close": ("关闭", "Close"),
+        "overview.townships": ("各镇街进度", "Progress by township"),
+        "overview.no_township_targets": (
+            "没有按镇街统计的目标。",
+            "No target is counted by township.",
+        ),
+        "overview.township_legend": (
+            "单元格：完成量（占该镇街分解目标的百分比）；底色为评级：绿可完成、黄需关注、红难完成。",
+            "Cells: done (share of the township's part of the target); colour is the rating: "
+            "green on track, amber watch, red at risk.",
+        ),
+        "overview.monthly": ("逐月累计进度", "Cumulative progress by month"),
+        "overview.target": ("目标", "Target"),
+        "overview.no_monthly": ("暂无月度数据。", "No monthly data yet."),
+        "overview.cumulative": ("累计完成", "Done (cumulative)"),
+        "overview.milestone": ("计划里程碑", "Planned milestone"),
+        "overview.brief_link": ("汇报简报（PDF）", "Briefing pack (PDF)"),
+        "rating.green": ("绿：可完成", "Green: on track"),
+        "rating.amber": ("黄：需关注", "Amber: needs attention"),
+        "rating.red": ("红：难完成", "Red: at risk"),
+        "rating.none": ("不评级", "Not rated"),
+        "column.id": ("编号", "ID"),
+        "column.name": ("名称", "Name"),
+        "column.township": ("镇街", "Township"),
+        "column.ledger_township": ("台账镇街", "Ledger township"),
+        "column.status": ("状态", "Status"),
+        "column.class": ("分类", "Class"),
+        "column.status_date": ("状态日期", "Status date"),
+        "column.planned_date": ("计划完成", "Planned"),
+        "column.area_mu": ("面积（亩）", "Area (mu)"),
+        "column.ledger_area_mu": ("台账面积（亩）", "Ledger area (mu)"),
+        "column.amount": ("计入量", "Counted"),
+        # --- 地图 ---
+        "map.title": ("项目地图", "Project map"),
+        "map.layers_placeholder": ("选择图层", "Choose layers"),
+        "map.township": ("镇街（缩放并筛选）", "Township (zoom and filter)"),
+        "map.basemap": ("底图", "Basemap"),
+        "map.rasters": ("栅格叠加（影像证据）", "Raster overlays (evidence)"),
+        "map.rasters_placeholder": ("不叠加栅格", "No raster"),
+        "map.rasters_help": (
+            "项目库旁 rasters/ 文件夹中的栅格（GeoTIFF）。所选栅格按显示投影重采样、着色后叠加在要素之下，"
+            "可在地图右上角“图层”中开关，图例见地图右下角。",
+            "The GeoTIFFs in the rasters/ folder beside the store. Each one chosen is reprojected "
+            "for display, coloured and laid under the features; switch it in the map's layer "
+            "control, its legend is at the bottom right.",
+        ),
+        "map.raster_unreadable": ("（无法读取）", "(unreadable)"),
+        "map.preparing": ("正在准备地图……", "Preparing the map…"),
+        "map.preparing_rasters": ("正在绘制栅格……", "Drawing the rasters…"),
+        "map.raster_problem": (
+            "栅格 {name} 无法叠加：{problem}",
+            "Raster {name} cannot be shown: {problem}",
+        ),
+        "map.caption": (
+            "截至 {as_of} · 显示要素 {shown} 个 · 底图：{basemap} · 镇街界线为示意",
+            "As of {as_of} · {shown} features shown · basemap: {basemap} · township lines are illustrative",
+        ),
+        "map.caption_rasters": (" · 栅格 {n} 幅（{kb} KB）", " · {n} raster(s) ({kb} KB)"),
+        "map.details": ("要素详情", "Feature details"),
+        "map.click_hint": (
+            "点击地图上的要素，在此查看其属性和变更记录。",
+            "Click a feature on the map to see its fields and change history here.",
+        ),
+        "map.layer_missing": (
+            "所选要素的图层不在本项目库中。",
+            "The selected feature's layer is not in this store.",
+        ),
+        "map.feature_missing": (
+            "截至 {as_of}，该图层中没有要素 {fid}。",
+            "As of {as_of} the layer has no feature {fid}.",
+        ),
+        "map.field": ("字段", "Field"),
+        "map.value": ("值", "Value"),
+        "map.version": ("版本 {version}", "Version {version}"),
+        "map.edit_feature": ("编辑此要素", "Edit this feature"),
+        "map.no_history": ("暂无记录", "No changes recorded"),
+        # --- 编辑 ---
+        "edit.title": ("编辑要素", "Edit features"),
+        "edit.no_layers": ("项目库中没有可编辑的图层。", "The store has no editable layer."),
+        "edit.search": ("搜索编号或名称", "Search ID or name"),
+        "edit.no_match": ("没有匹配的要素", "No matching feature"),
+        "edit.feature": ("要素", "Feature"),
+        "edit.feature_first": ("要素（前 {n} 个匹配）", "Feature (first {n} matches)"),
+        "edit.current": (
+            "当前状态：{status} · 您看到的是第 {version} 版",
+            "Current status: {status} · you are looking at version {version}",
+        ),
+        "edit.empty": ("（空）", "(empty)"),
+        "edit.effective": (
+            "变更发生日期（留空：按状态日期或今天）",
+            "Date the change happened (empty: the status date, else today)",
+        ),
+        "edit.reason": ("修改说明（记入编辑日志）", "Reason (written to the edit log)"),
+        "edit.save": ("保存修改", "Save changes"),
+        "edit.nothing": ("没有需要保存的修改。", "Nothing to save."),
+        "edit.saved": (
+            "已保存 {fid} 的 {n} 项修改（第 {version} 版），操作人 {user}。",
+            "Saved {n} change(s) to {fid} (version {version}) by {user}.",
+        ),
+        "edit.read_only": (
+            "{who}：只有“编辑”角色的用户可以修改数据。请在左侧登录编辑账号。",
+            "{who}: only users with the editor role may change data. Sign in as an editor on the left.",
+        ),
+        # --- 导入 ---
+        "import.title": ("导入数据", "Import data"),
+        "import.read_only": (
+            "{who}：只有“编辑”角色的用户可以导入数据。",
+            "{who}: only users with the editor role may import data.",
+        ),
+        "import.intro": (
+            "支持 GeoPackage、Shapefile（zip 压缩）、GeoJSON、KML、XLSX/CSV（经纬度或 WKT 列），不超过 {limit} MB。"
+            "先校验，全部通过后才能导入；导入要么全部写入，要么一条不写。",
+            "GeoPackage, Shapefile (zipped), GeoJSON, KML, XLSX/CSV (lon/lat or WKT columns), up to {limit} MB. "
+            "The file is checked first and imported only when it passes; an import writes everything or nothing.",
+        ),
+        "import.layer": ("导入到图层", "Import into layer"),
+        "import.mode": ("导入方式", "Import mode"),
+        "import.mode_upsert": (
+            "更新已有、新增其余（按编号）",
+            "Update existing, add the rest (by ID)",
+        ),
+        "import.mode_append": ("只新增（编号已存在则拒绝）", "Add only (refuse IDs that exist)"),
+        "import.file": ("选择文件", "Choose a file"),
+        "import.repair": (
+            "修复无效几何（make_valid，每处修复都会列出）",
+            "Repair invalid geometries (make_valid; every repair is listed)",
+        ),
+        "import.check": ("校验", "Check"),
+        "import.report": ("校验报告：{name} → {layer}", "Check report: {name} → {layer}"),
+        "import.features": ("要素", "Features"),
+        "import.errors": ("错误", "Errors"),
+        "import.warnings": ("警告", "Warnings"),
+        "import.refused": (
+            "有 {n} 个错误，不能导入。请修改文件后重新上传校验。项目库未作任何修改。",
+            "{n} error(s): the file cannot be imported. Fix it and upload it again. The store is unchanged.",
+        ),
+        "import.clear": ("清除报告", "Clear the report"),
+        "import.passed": (
+            "校验通过：{n} 个要素可以导入到 {layer}。",
+            "Check passed: {n} features can be imported into {layer}.",
+        ),
+        "import.cancel": ("取消", "Cancel"),
+        "import.go": ("导入到项目库", "Import into the store"),
+        "import.failed": (
+            "导入失败，项目库未作任何修改：{problem}",
+            "Import failed, the store is unchanged: {problem}",
+        ),
+        "import.done": (
+            "已导入 {name}：新增 {added}，更新 {updated}，未变 {unchanged}（{version}）。",
+            "Imported {name}: {added} added, {updated} updated, {unchanged} unchanged ({version}).",
+        ),
+        "import.data_version": ("数据版本 v{version}", "data version v{version}"),
+        # --- 导出 ---
+        "export.title": ("导出数据", "Export data"),
+        "export.empty_store": ("项目库是空的。", "The store is empty."),
+        "export.features": ("要素（当前选择）", "Features (current selection)"),
+        "export.format": ("格式", "Format"),
+        "export.format_geojson": (
+            "GeoJSON（RFC 7946，WGS84 经纬度）",
+            "GeoJSON (RFC 7946, WGS84 lon/lat)",
+        ),
+        "export.format_gpkg": ("GeoPackage", "GeoPackage"),
+        "export.format_shp_utf8": ("Shapefile（zip，UTF-8）", "Shapefile (zip, UTF-8)"),
+        "export.format_shp_gbk": (
+            "Shapefile（zip，GBK，旧版 ArcGIS）",
+            "Shapefile (zip, GBK, older ArcGIS)",
+        ),
+        "export.format_kml": ("KML", "KML"),
+        "export.selection": (
+            "截至 {as_of}，当前选择 {n} 个要素。",
+            "As of {as_of}: {n} features selected.",
+        ),
+        "export.nothing": (
+            "当前选择没有要素，无法导出。",
+            "The selection is empty: nothing to export.",
+        ),
+        "export.too_many": (
+            "一次最多导出 {n} 个要素，请缩小选择。",
+            "At most {n} features can be exported at once: narrow the selection.",
+        ),
+        "export.download": (
+            "下载 {name}（{n} 个要素，{kb} KB）",
+            "Download {name} ({n} features, {kb} KB)",
+        ),
+        "export.progress": ("进度表（Excel）", "Progress tables (Excel)"),
+        "export.make_xlsx": ("生成进度表", "Make the progress tables"),
+        "export.making_xlsx": ("正在生成 Excel……", "Writing the Excel file…"),
+        "export.download_xlsx": ("下载 进度_{day}.xlsx", "Download progress_{day}.xlsx"),
+        "export.making": ("正在生成文件……", "Writing the file…"),
+        # --- 汇报 ---
+        "brief.title": ("汇报简报", "Briefing pack"),
+        "brief.intro": (
+            "会议用进展简报（PDF，横向 A4）：封面、目标总览、分目标地图、镇街图册、变化情况、数据问题和要素清单。"
+            "数字与总览页同日同版本一致；中文字体已嵌入，离线可读。",
+            "A briefing pack for progress meetings (PDF, landscape A4): cover, targets, a map per "
+            "target, township atlas, changes, data problems and the features behind every figure. "
+            "The figures are the overview's for the same date and data version; the Chinese font "
+            "is embedded.",
+        ),
+        "brief.as_of": (
+            "统计日：{as_of}（左侧“数据截至日期”）",
+            "Date of the figures: {as_of} (“Data as of” on the left)",
+        ),
+        "brief.scope": ("范围", "Scope"),
+        "brief.whole_city": ("全市", "Whole city"),
+        "brief.since": (
+            "列出自该日以来的变化（可选，上次简报日期）",
+            "List the changes since (optional: the last briefing)",
+        ),
+        "brief.make": ("生成简报", "Make the briefing pack"),
+        "brief.making": (
+            "正在生成简报（全市约需 5–10 秒）……",
+            "Making the briefing pack (5–10 s for the whole city)…",
+        ),
+        "brief.ready": (
+            "简报已生成：{kb} KB，用时 {seconds} 秒。",
+            "The briefing pack is ready: {kb} KB, made in {seconds} s.",
+        ),
+        "brief.download": ("下载 {name}", "Download {name}"),
+        "brief.file_stem": ("进展简报", "briefing"),
+        "brief.stale": (
+            "条件已改变，请重新生成。",
+            "The choices have changed: make the pack again.",
+        ),
+    }
+)
+
+_FIELDS = string.Formatter()
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in _FIELDS.parse(template) if name}
+
+
+@dataclass(frozen=True)
+class Texts:
+    """The words of one session's interface: ``texts("map.title")`` → 项目地图 or Project map."""
+
+    language: str = "zh"
+
+    @property
+    def english(self) -> bool:
+        """Whether the interface is in English."""
+        return self.language == "en"
+
+    def __call__(self, message_id: str, /, **values: Any) -> str:
+        """The message in this language, its ``{fields}`` filled with ``values``."""
+        zh, en = MESSAGES[message_id]
+        template = en if self.english and en else zh
+        return template.format(**values) if values else template
+
+    def layer(self, spec: LayerSpec) -> str:
+        """A layer's name: ``name_en`` in English when the definition has one, else ``name_zh``."""
+        return spec.name_en if self.english and spec.name_en else spec.name_zh
+
+    def error(self, err: YkgeoError) -> str:
+        """An error of ykgeo in this language (its English message, when it has one)."""
+        return err.message_en if self.english and err.message_en else err.message_zh
+
+
+def session_texts() -> Texts:
+    """The texts of this session's language (Chinese until the sidebar switch says otherwise)."""
+    value = st.session_state.get(LANGUAGE_KEY, "zh")
+    return Texts(value if value in LANGUAGES else "zh")
+
+
+def _keep_choices() -> None:
+    """On a language switch: hand every choice of the session back to its widget, relabelled.
+
+    A select box shows its options through ``format_func``, which now speaks the other
+    language, while the browser still holds the old labels. Read here, before the page
+    runs, each value is still the one the planner chose; writing it back makes Streamlit
+    send it to the widget again, under the new labels, instead of losing it.
+    """
+    for key in list(st.session_state.keys()):
+        if not isinstance(key, str) or not key.startswith("ykgeo_") or key == LANGUAGE_KEY:
+            continue
+        value = st.session_state[key]
+        if isinstance(value, str | list | tuple):
+            st.session_state[key] = value
+
+
+def language_switch() -> Texts:
+    """Draw the sidebar's 中文/English switch and return the texts of the language chosen."""
+    if st.session_state.get(LANGUAGE_KEY) not in LANGUAGES:
+        st.session_state[LANGUAGE_KEY] = "zh"
+    st.sidebar.radio(
+        MESSAGES["shell.language"][0],
+        list(LANGUAGES),
+        format_func=LANGUAGES.__getitem__,
+        key=LANGUAGE_KEY,
+        horizontal=True,
+        on_change=_keep_choices,
+    )
+    return session_texts()
+
+
+def missing_placeholders() -> dict[str, tuple[set[str], set[str]]]:
+    """Messages whose Chinese and English placeholders differ (for the tests; should be empty)."""
+    out = {}
+    for key, (zh, en) in MESSAGES.items():
+        if _fields(zh) != _fields(en) or not zh or not en:
+            out[key] = (_fields(zh), _fields(en))
+    return out
