@@ -1,0 +1,529 @@
+"""A map layer's payload, compact and script-safe: status styles, delta-encoded coordinates, fields, or counts by township."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ykgeo.layers import LayerSpec
+
+__all__ = [
+    "MapLayer",
+    "aggregate_layer",
+    "display_value",
+    "filter_features",
+    "prepare_layer",
+    "safe_json",
+    "status_styles",
+]
+
+#: Colours for statuses of a layer whose definition gives none: early → late.
+_FALLBACK_STATUS_COLOURS = ("#b0bec5", "#f9a825", "#2e7d32", "#1565c0", "#6a1b9a")
+#: Share-done classes of an aggregated layer.
+_AGGREGATE_CLASSES = (
+    (0.0, "0–20%"),
+    (0.2, "20–40%"),
+    (0.4, "40–60%"),
+    (0.6, "60–80%"),
+    (0.8, "80–100%"),
+)
+_REFERENCE_TOLERANCE_DEG = 5e-5  # ≈ 5 m: reference outlines (boundary, townships)
+_DETAIL_TOLERANCE_DEG = 1e-6  # ≈ 0.1 m: drops only redundant vertices at the quantisation step
+_KEY_FIELD_LIMIT = 4000  # above this many features a layer carries its key fields only
+
+
+def _layer_name(spec: LayerSpec, language: str) -> str:
+    return spec.name_en if language == "en" and spec.name_en else spec.name_zh
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    """One layer ready for the map: styles, legend and the encoded features (safe JSON).
+
+    ``kind`` is ``features`` (drawn one by one), ``aggregate`` (by township) or
+    ``reference`` (outlines drawn under everything, not clickable). ``name_zh`` is the name
+    shown (the English one when the layer was prepared for an English map).
+    """
+
+    key: str
+    name_zh: str
+    theme: str
+    kind: str
+    geometry_type: str
+    features_json: str
+    fields: tuple[str, ...]
+    tip: tuple[int, ...]
+    styles: tuple[Mapping[str, Any], ...]
+    legend: tuple[tuple[str, str, str], ...]
+    count: int
+    total: int
+    vertices: int
+    bounds: tuple[float, float, float, float] | None
+    origin: tuple[float, float] = (0.0, 0.0)
+    scale: int = 1_000_000
+    labels: tuple[tuple[float, float, str], ...] = ()
+    visible: bool = True
+    note_zh: str = ""
+
+    @property
+    def payload_bytes(self) -> int:
+        """Size of the encoded features in UTF-8."""
+        return len(self.features_json.encode("utf-8"))
+
+
+# --- JSON for a <script> -------------------------------------------------------------------
+
+_SCRIPT_ESCAPES = {
+    ord("<"): "\\u003c",
+    ord(">"): "\\u003e",
+    ord("&"): "\\u0026",
+    ord("'"): "\\u0027",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+
+def safe_json(value: Any) -> str:
+    """JSON that is safe inside an HTML ``<script>``: no ``</script>``, no markup, no line separators.
+
+    The characters escaped can only occur inside JSON strings, where ``\\uXXXX`` means the
+    same character, so the data are unchanged for the JavaScript that reads them.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.translate(_SCRIPT_ESCAPES)
+
+
+# --- styles -------------------------------------------------------------------------------
+
+
+def _line_style(colour: str, weight: float, rank: str) -> dict[str, Any]:
+    if rank == "done":
+        return {"color": colour, "weight": weight * 1.6, "opacity": 0.95}
+    if rank == "in_progress":
+        return {"color": colour, "weight": weight, "opacity": 0.9, "dashArray": "10 6"}
+    return {"color": colour, "weight": max(weight * 0.7, 1.5), "opacity": 0.85, "dashArray": "2 6"}
+
+
+def status_styles(
+    spec: LayerSpec,
+) -> tuple[tuple[dict[str, Any], ...], tuple[tuple[str, str, str], ...], dict[str, int]]:
+    """Leaflet styles, legend entries and the style index of every status of a layer.
+
+    Index 0 is the style of a feature whose status is missing or unknown. Lines are
+    solid and heavier when done, dashed when in progress and dotted when not started, so
+    built road sections stand out from the rest.
+    """
+    st = spec.style
+    kind = spec.geometry_type
+    unknown_colour = "#9e9e9e"
+    styles: list[dict[str, Any]] = []
+    legend: list[tuple[str, str, str]] = []
+    index: dict[str, int] = {}
+
+    def style_for(colour: str, rank: str) -> dict[str, Any]:
+        if kind == "LineString":
+            out = _line_style(colour, st.weight, rank)
+        elif kind == "Point":
+            out = {
+                "color": "#ffffff",
+                "weight": 1.2,
+                "fillColor": colour,
+                "fillOpacity": 0.9,
+                "radius": st.radius,
+            }
+        else:
+            out = {
+                "color": colour,
+                "weight": st.weight,
+                "opacity": 0.9,
+                "fillColor": colour,
+                "fillOpacity": st.fill_opacity,
+            }
+            if st.dash_array:
+                out["dashArray"] = st.dash_array
+        return out
+
+    def swatch(rank: str) -> str:
+        if kind == "LineString":
+            return "line" if rank == "done" else "dash"
+        return "point" if kind == "Point" else "fill"
+
+    status = spec.status
+    if status is None:
+        styles.append(style_for(st.color, "done"))
+        legend.append((spec.name_zh, st.color, swatch("done")))
+        return tuple(styles), tuple(legend), index
+    styles.append(style_for(unknown_colour, "not_started"))
+    for i, value in enumerate(status.values):
+        colour = (
+            st.status_colors.get(value)
+            or _FALLBACK_STATUS_COLOURS[min(i, len(_FALLBACK_STATUS_COLOURS) - 1)]
+        )
+        rank = (
+            "done"
+            if value in status.done
+            else "in_progress"
+            if value in status.in_progress
+            else "not_started"
+        )
+        index[value] = len(styles)
+        styles.append(style_for(colour, rank))
+        legend.append((value, colour, swatch(rank)))
+    return tuple(styles), tuple(legend), index
+
+
+# --- geometry encoding --------------------------------------------------------------------
+
+
+def _encode_geometries(
+    geoms: np.ndarray, *, origin: tuple[float, float], scale: int
+) -> tuple[str, list[Any]]:
+    """Delta-encoded integer coordinates per feature, nested like GeoJSON (see ``ykmap.js``).
+
+    Returns the GeoJSON geometry type every feature is drawn as and one nested list per
+    geometry: a ring or line is a flat list ``[x0, y0, dx1, dy1, …]`` in units of
+    ``1/scale`` degrees, ``x0, y0`` relative to ``origin``.
+    """
+    gtype, coords, offsets = shapely.to_ragged_array(geoms)
+    q = np.rint((coords - np.asarray(origin)) * scale).astype(np.int64)
+    delta = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
+    name = {
+        shapely.GeometryType.POINT: "Point",
+        shapely.GeometryType.LINESTRING: "MultiLineString",
+        shapely.GeometryType.POLYGON: "MultiPolygon",
+        shapely.GeometryType.MULTIPOINT: "MultiPoint",
+        shapely.GeometryType.MULTILINESTRING: "MultiLineString",
+        shapely.GeometryType.MULTIPOLYGON: "MultiPolygon",
+    }[gtype]
+    if gtype == shapely.GeometryType.POINT:
+        return name, q.tolist()
+    # every ring/line starts from the absolute position: reset the delta at each start
+    ring_offsets = offsets[0]
+    starts = ring_offsets[:-1]
+    delta[starts] = q[starts]
+    flat = delta.ravel().tolist()
+    rings = [flat[2 * a : 2 * b] for a, b in _pairs(ring_offsets)]
+    if gtype == shapely.GeometryType.MULTIPOINT:
+        return name, [[q[i].tolist() for i in range(a, b)] for a, b in _pairs(ring_offsets)]
+    if gtype == shapely.GeometryType.LINESTRING:
+        return name, [[r] for r in rings]
+    if gtype == shapely.GeometryType.MULTILINESTRING:
+        return name, [rings[a:b] for a, b in _pairs(offsets[1])]
+    if gtype == shapely.GeometryType.POLYGON:
+        return name, [[rings[a:b]] for a, b in _pairs(offsets[1])]
+    polys = [rings[a:b] for a, b in _pairs(offsets[1])]
+    return name, [polys[a:b] for a, b in _pairs(offsets[2])]
+
+
+def _pairs(offsets: np.ndarray) -> Iterable[tuple[int, int]]:
+    return itertools.pairwise(offsets.tolist())
+
+
+def _clean_geometries(
+    gdf: gpd.GeoDataFrame, tolerance: float
+) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    geoms = gdf.geometry.to_numpy()
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    gdf = gdf[keep]
+    geoms = geoms[keep]
+    if tolerance > 0 and len(geoms):
+        simplified = shapely.simplify(geoms, tolerance, preserve_topology=True)
+        bad = shapely.is_empty(simplified)
+        geoms = np.where(bad, geoms, simplified)
+    return gdf, geoms
+
+
+def display_value(value: Any) -> str:
+    """A value as planners read it: dates as YYYY-MM-DD, numbers with separators, "" for missing."""
+    return _text(value) or ""
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return value.date().isoformat() if not pd.isna(value) else None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        if np.isnan(value):
+            return None
+        return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:,.0f}"
+    if value is pd.NaT or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    text = str(value)
+    return text[:200] if text else None
+
+
+def _bounds(geoms: np.ndarray) -> tuple[float, float, float, float] | None:
+    if not len(geoms):
+        return None
+    b = shapely.total_bounds(geoms)
+    return (
+        None if not np.all(np.isfinite(b)) else (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+    )
+
+
+def _field_choice(spec: LayerSpec, count: int) -> tuple[list[str], list[int]]:
+    """Fields carried in the map (all popup fields, or the key ones for big layers) and the tooltip ones."""
+    key_fields = [spec.id_field, spec.name_field, spec.township_field]
+    status = spec.status
+    if status is not None:
+        key_fields += [status.field, status.date_field, status.planned_date_field]
+    key_fields = [f for f in dict.fromkeys(key_fields) if f]
+    if count <= _KEY_FIELD_LIMIT:
+        names = [f.name for f in spec.fields if f.popup or f.name in key_fields]
+    else:
+        names = [f for f in spec.field_names if f in key_fields]
+    tip_names = [spec.township_field, status.field if status else "", spec.id_field]
+    tips = [names.index(n) for n in tip_names if n and n in names]
+    return names, tips
+
+
+def prepare_layer(
+    gdf: gpd.GeoDataFrame,
+    spec: LayerSpec,
+    *,
+    decimals: int = 6,
+    tolerance_deg: float | None = None,
+    visible: bool = True,
+    language: str = "zh",
+) -> MapLayer:
+    """Encode a layer's features for the map: one style index, a title and the key fields each.
+
+    ``gdf`` is in EPSG:4490 (as the store returns it). Reference layers are simplified to
+    ≈ 5 m and drawn as outlines; others keep every vertex that matters at 0.1 m.
+    ``language`` ``en`` names the layer by its ``name_en``.
+    """
+    kind = "reference" if spec.reference else "features"
+    tolerance = (
+        tolerance_deg
+        if tolerance_deg is not None
+        else _REFERENCE_TOLERANCE_DEG
+        if spec.reference
+        else _DETAIL_TOLERANCE_DEG
+    )
+    gdf, geoms = _clean_geometries(gdf, tolerance)
+    styles, legend, index = status_styles(spec)
+    if spec.reference and spec.geometry_type == "Polygon":
+        styles = tuple(
+            {
+                **s,
+                "fillOpacity": 0.0,
+                "weight": 2.5 if spec.key == "city_boundary" else 1.2,
+                "color": "#546e7a",
+                "dashArray": "" if spec.key == "city_boundary" else "6 4",
+            }
+            for s in styles
+        )
+        legend = ((_layer_name(spec, language), "#546e7a", "outline"),)
+    names, tips = _field_choice(spec, len(gdf))
+    bounds = _bounds(geoms)
+    scale = 10**decimals
+    origin = (round(bounds[0], 2), round(bounds[1], 2)) if bounds else (0.0, 0.0)
+    features: list[dict[str, Any]] = []
+    gtype = {"Polygon": "MultiPolygon", "LineString": "MultiLineString", "Point": "Point"}[
+        spec.geometry_type
+    ]
+    if len(geoms):
+        gtype, encoded = _encode_geometries(geoms, origin=origin, scale=scale)
+        ids = (
+            gdf.index.astype(str).tolist()
+            if spec.id_field not in gdf.columns
+            else gdf[spec.id_field].astype(str).tolist()
+        )
+        status_values = (
+            gdf[spec.status.field].tolist()
+            if spec.status is not None and spec.status.field in gdf.columns
+            else [None] * len(gdf)
+        )
+        titles = (
+            gdf[spec.name_field].tolist()
+            if spec.name_field and spec.name_field in gdf.columns
+            else ids
+        )
+        columns = [gdf[n].tolist() if n in gdf.columns else [None] * len(gdf) for n in names]
+        for row, fid in enumerate(ids):
+            features.append(
+                {
+                    "i": fid,
+                    "s": index.get(str(status_values[row]), 0),
+                    "t": _text(titles[row]) or fid,
+                    "p": [_text(col[row]) for col in columns],
+                    "g": encoded[row],
+                }
+            )
+    labels: tuple[tuple[float, float, str], ...] = ()
+    if spec.key == "townships" and len(geoms) and spec.name_field in gdf.columns:
+        points = shapely.point_on_surface(geoms)
+        labels = tuple(
+            (round(float(shapely.get_x(p)), 5), round(float(shapely.get_y(p)), 5), str(n))
+            for p, n in zip(points, gdf[spec.name_field].tolist(), strict=True)
+        )
+    return MapLayer(
+        key=spec.key,
+        name_zh=_layer_name(spec, language),
+        theme=spec.theme,
+        kind=kind,
+        geometry_type=gtype,
+        features_json=safe_json(features),
+        fields=tuple(names),
+        tip=tuple(tips),
+        styles=styles,
+        legend=legend,
+        count=len(features),
+        total=len(features),
+        vertices=int(shapely.get_num_coordinates(geoms).sum()) if len(geoms) else 0,
+        bounds=bounds,
+        origin=origin,
+        scale=scale,
+        labels=labels,
+        visible=visible,
+    )
+
+
+def _township_of(geoms: np.ndarray, townships: gpd.GeoDataFrame, name_field: str) -> np.ndarray:
+    """The township each geometry's representative point lies in ("" when outside all)."""
+    points = shapely.point_on_surface(geoms)
+    tree = shapely.STRtree(townships.geometry.to_numpy())
+    pt_idx, tw_idx = tree.query(points, predicate="within")
+    names = np.array(townships[name_field].astype(str).tolist(), dtype=object)
+    out = np.full(len(geoms), "", dtype=object)
+    out[pt_idx] = names[tw_idx]
+    return out
+
+
+def aggregate_layer(
+    gdf: gpd.GeoDataFrame,
+    spec: LayerSpec,
+    townships: gpd.GeoDataFrame,
+    *,
+    township_name_field: str,
+    decimals: int = 6,
+    visible: bool = True,
+    language: str = "zh",
+) -> MapLayer:
+    """A layer too large for one map, drawn as township polygons: share done and counts by status.
+
+    A feature belongs to the township its representative point lies in. Clicking a
+    township asks the app to show that township's features.
+    """
+    _, geoms = _clean_geometries(gdf, 0.0)
+    gdf = gdf[
+        ~(shapely.is_missing(gdf.geometry.to_numpy()) | shapely.is_empty(gdf.geometry.to_numpy()))
+    ]
+    where = (
+        _township_of(geoms, townships, township_name_field)
+        if len(geoms)
+        else np.array([], dtype=object)
+    )
+    status = spec.status
+    statuses = list(status.values) if status else []
+    values = (
+        gdf[status.field].astype(str).to_numpy()
+        if status and status.field in gdf.columns
+        else np.full(len(gdf), "")
+    )
+    frame = pd.DataFrame({"township": where, "status": values})
+    counts = frame.groupby(["township", "status"]).size().unstack(fill_value=0)
+    tw, tw_geoms = _clean_geometries(townships, _REFERENCE_TOLERANCE_DEG)
+    done_colour = "#2e7d32"
+    if status and status.done:
+        done_colour = spec.style.status_colors.get(status.done[0], done_colour)
+    styles = tuple(
+        {
+            "color": "#37474f",
+            "weight": 1.0,
+            "opacity": 0.8,
+            "fillColor": done_colour,
+            "fillOpacity": 0.1 + 0.16 * i,
+        }
+        for i in range(len(_AGGREGATE_CLASSES))
+    )
+    share_text = "Share done" if language == "en" else "已完成占比"
+    legend = tuple(
+        (f"{share_text} {label}", done_colour, "fill") for _, label in _AGGREGATE_CLASSES
+    )
+    names = tw[township_name_field].astype(str).tolist()
+    bounds = _bounds(tw_geoms)
+    origin = (round(bounds[0], 2), round(bounds[1], 2)) if bounds else (0.0, 0.0)
+    scale = 10**decimals
+    gtype, encoded = (
+        _encode_geometries(tw_geoms, origin=origin, scale=scale)
+        if len(tw_geoms)
+        else ("MultiPolygon", [])
+    )
+    fields = ("Features" if language == "en" else "要素总数", *statuses)
+    features = []
+    for row, name in enumerate(names):
+        per = counts.loc[name] if name in counts.index else pd.Series(dtype="int64")
+        total = int(per.sum())
+        done = int(sum(int(per.get(s, 0)) for s in (status.done if status else ())))
+        share = done / total if total else 0.0
+        cls = max(i for i, (lo, _) in enumerate(_AGGREGATE_CLASSES) if share >= lo)
+        features.append(
+            {
+                "i": name,
+                "s": cls,
+                "t": f"{name}（{_layer_name(spec, language)}）",
+                "p": [f"{total:,}", *[f"{int(per.get(s, 0)):,}" for s in statuses]],
+                "g": encoded[row],
+            }
+        )
+    outside = int((where == "").sum())
+    if language == "en":
+        note = f"{len(gdf):,} features, shown by township; click a township to see them"
+        if outside:
+            note += f" ({outside:,} outside every township)"
+    else:
+        note = f"要素 {len(gdf):,} 个，按镇街汇总显示；点击镇街查看地块"
+        if outside:
+            note += f"（{outside:,} 个不在任何镇街内）"
+    return MapLayer(
+        key=spec.key,
+        name_zh=_layer_name(spec, language),
+        theme=spec.theme,
+        kind="aggregate",
+        geometry_type=gtype,
+        features_json=safe_json(features),
+        fields=fields,
+        tip=tuple(range(len(fields))),
+        styles=styles,
+        legend=legend,
+        count=len(features),
+        total=len(gdf),
+        vertices=int(shapely.get_num_coordinates(tw_geoms).sum()) if len(tw_geoms) else 0,
+        bounds=bounds,
+        origin=origin,
+        scale=scale,
+        visible=visible,
+        note_zh=note,
+    )
+
+
+def filter_features(
+    gdf: gpd.GeoDataFrame,
+    spec: LayerSpec,
+    *,
+    statuses: Sequence[str] | None = None,
+    area: Any = None,
+) -> gpd.GeoDataFrame:
+    """Features of a layer with one of ``statuses`` (None: any) that intersect ``area`` (a shapely geometry)."""
+    out = gdf
+    if statuses is not None and spec.status is not None and spec.status.field in out.columns:
+        out = out[out[spec.status.field].isin(list(statuses))]
+    if area is not None and len(out):
+        geoms = out.geometry.to_numpy()
+        tree = shapely.STRtree(geoms)
+        hits = np.unique(tree.query(area, predicate="intersects"))
+        out = out.iloc[np.sort(hits)]
+    return out
