@@ -13,84 +13,40 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
+from _builders import PARCEL_STATUSES, field, layer_toml, write_layers
 
 from ykgeo.layers import LayerSpec, load_layers
 
 # --- ykgeo.io / ykgeo.validate ---------------------------------------------------------------------
 
 #: A layer definition of its own, so io/validate tests do not move when layers/*.toml is edited.
-IO_LAYER_TOML = """
-key = "io_parcels"
-name_zh = "测试地块"
-theme = "土地"
-geometry_type = "Polygon"
-id_field = "地块编号"
-name_field = "企业名称"
-township_field = "所属镇街"
-ledger_area_field = "用地面积（亩）"
-classification = "GB/T 21010"
-code_field = "地类编码"
-
-[status]
-field = "状态"
-values = ["未启动", "推进中", "已完成"]
-in_progress = ["推进中"]
-done = ["已完成"]
-date_field = "完成日期"
-
-[[fields]]
-name = "地块编号"
-required = true
-aliases = ["DKBH", "编号"]
-
-[[fields]]
-name = "企业名称"
-required = true
-aliases = ["QYMC", "权利人"]
-
-[[fields]]
-name = "所属镇街"
-aliases = ["SSZJ", "镇街"]
-
-[[fields]]
-name = "地类编码"
-aliases = ["DLBM"]
-choices = ["0601", "0602", "0604", "0508"]
-
-[[fields]]
-name = "地类名称"
-aliases = ["DLMC"]
-
-[[fields]]
-name = "亩均税收（万元/亩）"
-type = "float"
-aliases = ["亩均税收", "MJSS"]
-
-[[fields]]
-name = "用地面积（亩）"
-type = "float"
-unit = "亩"
-aliases = ["用地面积", "面积(亩)", "YDMJ"]
-
-[[fields]]
-name = "企业数"
-type = "int"
-aliases = ["QYS"]
-
-[[fields]]
-name = "状态"
-required = true
-aliases = ["ZT", "status"]
-
-[[fields]]
-name = "完成日期"
-type = "date"
-aliases = ["WCRQ", "完成时间"]
-
-[[fields]]
-name = "备注"
-aliases = ["BZ"]
-"""
+IO_LAYER_TOML = layer_toml(
+    "io_parcels",
+    name_zh="测试地块",
+    theme="土地",
+    geometry_type="Polygon",
+    id_field="地块编号",
+    name_field="企业名称",
+    township_field="所属镇街",
+    ledger_area_field="用地面积（亩）",
+    classification="GB/T 21010",
+    code_field="地类编码",
+    statuses=PARCEL_STATUSES,
+    date_field="完成日期",
+    fields=[
+        field("地块编号", required=True, aliases=["DKBH", "编号"]),
+        field("企业名称", required=True, aliases=["QYMC", "权利人"]),
+        field("所属镇街", aliases=["SSZJ", "镇街"]),
+        field("地类编码", aliases=["DLBM"], choices=["0601", "0602", "0604", "0508"]),
+        field("地类名称", aliases=["DLMC"]),
+        field("亩均税收（万元/亩）", "float", aliases=["亩均税收", "MJSS"]),
+        field("用地面积（亩）", "float", unit="亩", aliases=["用地面积", "面积(亩)", "YDMJ"]),
+        field("企业数", "int", aliases=["QYS"]),
+        field("状态", required=True, aliases=["ZT", "status"]),
+        field("完成日期", "date", aliases=["WCRQ", "完成时间"]),
+        field("备注", aliases=["BZ"]),
+    ],
+)
 
 #: 100 m squares in CGCS2000 / 3° GK CM 120°E (EPSG:4549) near the centre of Yongkang (120°E, 28.9°N).
 IO_ORIGIN_4549 = (500_000.0, 3_198_185.8)
@@ -110,8 +66,7 @@ def io_square() -> Callable[..., shapely.Polygon]:
 @pytest.fixture(scope="session")
 def io_spec(tmp_path_factory: pytest.TempPathFactory) -> LayerSpec:
     """The test layer definition, loaded through ``load_layers`` from a private directory."""
-    folder = tmp_path_factory.mktemp("io_layers")
-    (folder / "io_parcels.toml").write_text(IO_LAYER_TOML, encoding="utf-8")
+    folder = write_layers(tmp_path_factory.mktemp("io_layers"), io_parcels=IO_LAYER_TOML)
     return load_layers(folder)["io_parcels"]
 
 

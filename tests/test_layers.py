@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from _builders import PALETTE, PARCEL_STATUSES, field, layer_toml, plan_toml, target_toml
 
 from ykgeo.errors import LayerError, YkgeoError
 from ykgeo.layers import (
@@ -420,47 +421,25 @@ def test_unknown_target_key_is_a_layer_error(plan_2022: TargetPlan) -> None:
 
 # --- broken definitions ----------------------------------------------------------------------------
 
-VALID_LAYER = """\
-key = "demo"
-name_zh = "演示图层"
-theme = "土地"
-geometry_type = "Polygon"
-id_field = "编号"
+VALID_LAYER = layer_toml(
+    "demo",
+    name_zh="演示图层",
+    theme="土地",
+    geometry_type="Polygon",
+    id_field="编号",
+    statuses=PARCEL_STATUSES,
+    date_field="完成日期",
+    fields=[field("编号", required=True), "状态", field("完成日期", "date")],
+    colours=PALETTE,
+)
 
-[status]
-field = "状态"
-values = ["未启动", "推进中", "已完成"]
-in_progress = ["推进中"]
-done = ["已完成"]
-date_field = "完成日期"
-
-[[fields]]
-name = "编号"
-required = true
-
-[[fields]]
-name = "状态"
-
-[[fields]]
-name = "完成日期"
-type = "date"
-
-[style]
-status_colors = { "未启动" = "#b0bec5", "推进中" = "#f9a825", "已完成" = "#2e7d32" }
-"""
-
-VALID_PLAN = """\
-year = 2022
-name_zh = "演示计划"
-
-[[targets]]
-key = "demo_target"
-name_zh = "演示目标"
-layer = "demo"
-measure = "count"
-value = 3
-unit = "个"
-"""
+VALID_PLAN = plan_toml(
+    2022,
+    "演示计划",
+    target_toml(
+        "demo_target", name_zh="演示目标", layer="demo", measure="count", value=3, unit="个"
+    ),
+)
 
 
 def _write(directory: Path, name: str, text: str) -> Path:

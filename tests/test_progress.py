@@ -15,7 +15,6 @@ import json
 import os
 import re
 import sys
-import textwrap
 import unicodedata
 from collections.abc import Callable, Iterable
 from contextlib import redirect_stderr, redirect_stdout
@@ -23,16 +22,26 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 import shapely
-from pyproj import Transformer
+from _builders import (
+    PARCEL_STATUSES,
+    WORKS_STATUSES,
+    field,
+    gk,
+    gk_square,
+    import_rows,
+    layer_toml,
+    load_registry_and_plan,
+    plan_toml,
+    target_toml,
+    townships_toml,
+)
 
 from ykgeo.area import area_mu
 from ykgeo.errors import LayerError, YkgeoError
-from ykgeo.layers import load_layers, parse_plan
 from ykgeo.progress import (
     ProgressSettings,
     add_cli,
@@ -51,315 +60,173 @@ from ykgeo.store import TZ, Store
 
 # --- layer definitions and plan, written to tmp_path -----------------------------------------
 
-PARCELS_TOML = """
-key = "parcels"
-name_zh = "测试地块"
-theme = "土地"
-order = 10
-geometry_type = "Polygon"
-id_field = "地块编号"
-name_field = "名称"
-township_field = "所属镇街"
-ledger_area_field = "台账面积（亩）"
+_PARCEL_FIELDS = [
+    field("地块编号", required=True),
+    "名称",
+    "所属镇街",
+    "类别",
+    field("台账面积（亩）", "float", unit="亩"),
+    field("楼面积（m²）", "float", unit="m²"),
+    field("状态", required=True),
+    field("计划完成日期", "date"),
+    field("完成日期", "date"),
+]
 
-[status]
-field = "状态"
-values = ["未启动", "推进中", "已完成"]
-in_progress = ["推进中"]
-done = ["已完成"]
-date_field = "完成日期"
-planned_date_field = "计划完成日期"
 
-[[fields]]
-name = "地块编号"
-required = true
-[[fields]]
-name = "名称"
-[[fields]]
-name = "所属镇街"
-[[fields]]
-name = "类别"
-[[fields]]
-name = "台账面积（亩）"
-type = "float"
-unit = "亩"
-[[fields]]
-name = "楼面积（m²）"
-type = "float"
-unit = "m²"
-[[fields]]
-name = "状态"
-required = true
-[[fields]]
-name = "计划完成日期"
-type = "date"
-[[fields]]
-name = "完成日期"
-type = "date"
-"""
+def _parcels_toml(key: str, name_zh: str, order: int) -> str:
+    return layer_toml(
+        key,
+        name_zh=name_zh,
+        theme="土地",
+        order=order,
+        geometry_type="Polygon",
+        id_field="地块编号",
+        name_field="名称",
+        township_field="所属镇街",
+        ledger_area_field="台账面积（亩）",
+        statuses=PARCEL_STATUSES,
+        date_field="完成日期",
+        planned_date_field="计划完成日期",
+        fields=_PARCEL_FIELDS,
+    )
 
-TRANSFER_TOML = (
-    PARCELS_TOML.replace('key = "parcels"', 'key = "transfer"')
-    .replace('name_zh = "测试地块"', 'name_zh = "测试出让"')
-    .replace("order = 10", "order = 20")
+
+PARCELS_TOML = _parcels_toml("parcels", "测试地块", 10)
+TRANSFER_TOML = _parcels_toml("transfer", "测试出让", 20)
+
+TOWNSHIPS_TOML = townships_toml()
+
+ROADS_TOML = layer_toml(
+    "roads",
+    name_zh="测试道路",
+    theme="交通",
+    order=30,
+    geometry_type="LineString",
+    id_field="项目编号",
+    name_field="项目名称",
+    statuses=("前期", "在建", "建成"),
+    status_field="建设阶段",
+    fields=[field("项目编号", required=True), "项目名称", "断链", field("建设阶段", required=True)],
 )
 
-TOWNSHIPS_TOML = """
-key = "townships"
-name_zh = "镇街"
-theme = "参考"
-order = 900
-geometry_type = "Polygon"
-reference = true
-id_field = "代码"
-name_field = "镇街名称"
+SECTIONS_TOML = layer_toml(
+    "sections",
+    name_zh="测试路段",
+    theme="交通",
+    order=40,
+    geometry_type="LineString",
+    id_field="路段编号",
+    name_field="路段名称",
+    township_field="所属镇街",
+    statuses=("未开工", "施工中", "已建成"),
+    date_field="完成日期",
+    planned_date_field="计划完成日期",
+    fields=[
+        field("路段编号", required=True),
+        "所属项目",
+        "路段名称",
+        "起点桩号",
+        "终点桩号",
+        "线位",
+        "所属镇街",
+        field("状态", required=True),
+        field("计划完成日期", "date"),
+        field("完成日期", "date"),
+    ],
+)
 
-[[fields]]
-name = "代码"
-required = true
-[[fields]]
-name = "镇街名称"
-required = true
-"""
+SITES_TOML = layer_toml(
+    "sites",
+    name_zh="测试点位",
+    theme="水利",
+    order=50,
+    geometry_type="Point",
+    id_field="编号",
+    name_field="名称",
+    township_field="所属镇街",
+    statuses=WORKS_STATUSES,
+    date_field="完工日期",
+    fields=[
+        field("编号", required=True),
+        "名称",
+        "所属镇街",
+        field("状态", required=True),
+        field("完工日期", "date"),
+    ],
+)
 
-ROADS_TOML = """
-key = "roads"
-name_zh = "测试道路"
-theme = "交通"
-order = 30
-geometry_type = "LineString"
-id_field = "项目编号"
-name_field = "项目名称"
-
-[status]
-field = "建设阶段"
-values = ["前期", "在建", "建成"]
-in_progress = ["在建"]
-done = ["建成"]
-
-[[fields]]
-name = "项目编号"
-required = true
-[[fields]]
-name = "项目名称"
-[[fields]]
-name = "断链"
-[[fields]]
-name = "建设阶段"
-required = true
-"""
-
-SECTIONS_TOML = """
-key = "sections"
-name_zh = "测试路段"
-theme = "交通"
-order = 40
-geometry_type = "LineString"
-id_field = "路段编号"
-name_field = "路段名称"
-township_field = "所属镇街"
-
-[status]
-field = "状态"
-values = ["未开工", "施工中", "已建成"]
-in_progress = ["施工中"]
-done = ["已建成"]
-date_field = "完成日期"
-planned_date_field = "计划完成日期"
-
-[[fields]]
-name = "路段编号"
-required = true
-[[fields]]
-name = "所属项目"
-[[fields]]
-name = "路段名称"
-[[fields]]
-name = "起点桩号"
-[[fields]]
-name = "终点桩号"
-[[fields]]
-name = "线位"
-[[fields]]
-name = "所属镇街"
-[[fields]]
-name = "状态"
-required = true
-[[fields]]
-name = "计划完成日期"
-type = "date"
-[[fields]]
-name = "完成日期"
-type = "date"
-"""
-
-SITES_TOML = """
-key = "sites"
-name_zh = "测试点位"
-theme = "水利"
-order = 50
-geometry_type = "Point"
-id_field = "编号"
-name_field = "名称"
-township_field = "所属镇街"
-
-[status]
-field = "状态"
-values = ["前期", "在建", "完工"]
-in_progress = ["在建"]
-done = ["完工"]
-date_field = "完工日期"
-
-[[fields]]
-name = "编号"
-required = true
-[[fields]]
-name = "名称"
-[[fields]]
-name = "所属镇街"
-[[fields]]
-name = "状态"
-required = true
-[[fields]]
-name = "完工日期"
-type = "date"
-"""
-
-PLAN_TOML = """
-year = 2022
-name_zh = "测试计划"
-
-[[targets]]
-key = "area_t"
-name_zh = "整治测试地块"
-layer = "parcels"
-measure = "area"
-value = 1200
-unit = "亩"
-statuses = ["已完成"]
-milestones = { "2022-03-31" = 0.25, "2022-06-30" = 0.5, "2022-09-30" = 0.75, "2022-12-31" = 1.0 }
-
-[[targets]]
-key = "area_split"
-name_zh = "整治测试地块（分摊）"
-layer = "parcels"
-measure = "area"
-value = 100
-unit = "亩"
-statuses = ["已完成"]
-township_rule = "split"
-
-[[targets]]
-key = "area_ledger"
-name_zh = "台账口径"
-layer = "parcels"
-measure = "area"
-value = 100
-unit = "亩"
-statuses = ["已完成"]
-area_source = "ledger"
-
-[[targets]]
-key = "area_class_a"
-name_zh = "甲类地块"
-layer = "parcels"
-measure = "area"
-value = 30
-unit = "亩"
-statuses = ["已完成"]
-filter = { "类别" = ["甲"] }
-
-[[targets]]
-key = "count_t"
-name_zh = "地块个数"
-layer = "parcels"
-measure = "count"
-value = 4
-unit = "个"
-statuses = ["已完成"]
-
-[[targets]]
-key = "floor_t"
-name_zh = "楼面积"
-layer = "parcels"
-measure = "field_sum"
-field = "楼面积（m²）"
-value = 10000
-unit = "m²"
-statuses = ["推进中", "已完成"]
-
-[[targets]]
-key = "transfer_t"
-name_zh = "出让测试"
-layer = "transfer"
-measure = "area"
-value = 50
-unit = "亩"
-statuses = ["已完成"]
-
-[[targets]]
-key = "km_t"
-name_zh = "建成里程"
-layer = "sections"
-measure = "chainage_km"
-value = 3
-unit = "km"
-statuses = ["已建成"]
-township_rule = "split"
-
-[[targets]]
-key = "len_t"
-name_zh = "建成长度"
-layer = "sections"
-measure = "length_km"
-value = 3
-unit = "km"
-statuses = ["已建成"]
-
-[[targets]]
-key = "site_t"
-name_zh = "点位完工"
-layer = "sites"
-measure = "count"
-value = 2
-unit = "座"
-statuses = ["完工"]
-"""
+_DONE = ["已完成"]
+PLAN_TOML = plan_toml(
+    2022,
+    "测试计划",
+    target_toml(
+        "area_t", name_zh="整治测试地块", layer="parcels", measure="area", value=1200, unit="亩",
+        statuses=_DONE,
+        milestones={"2022-03-31": 0.25, "2022-06-30": 0.5, "2022-09-30": 0.75, "2022-12-31": 1.0},
+    ),
+    target_toml(
+        "area_split", name_zh="整治测试地块（分摊）", layer="parcels", measure="area", value=100,
+        unit="亩", statuses=_DONE, township_rule="split",
+    ),
+    target_toml(
+        "area_ledger", name_zh="台账口径", layer="parcels", measure="area", value=100, unit="亩",
+        statuses=_DONE, area_source="ledger",
+    ),
+    target_toml(
+        "area_class_a", name_zh="甲类地块", layer="parcels", measure="area", value=30, unit="亩",
+        statuses=_DONE, filter={"类别": ["甲"]},
+    ),
+    target_toml(
+        "count_t", name_zh="地块个数", layer="parcels", measure="count", value=4, unit="个",
+        statuses=_DONE,
+    ),
+    target_toml(
+        "floor_t", name_zh="楼面积", layer="parcels", measure="field_sum", field="楼面积（m²）",
+        value=10000, unit="m²", statuses=["推进中", "已完成"],
+    ),
+    target_toml(
+        "transfer_t", name_zh="出让测试", layer="transfer", measure="area", value=50, unit="亩",
+        statuses=_DONE,
+    ),
+    target_toml(
+        "km_t", name_zh="建成里程", layer="sections", measure="chainage_km", value=3, unit="km",
+        statuses=["已建成"], township_rule="split",
+    ),
+    target_toml(
+        "len_t", name_zh="建成长度", layer="sections", measure="length_km", value=3, unit="km",
+        statuses=["已建成"],
+    ),
+    target_toml(
+        "site_t", name_zh="点位完工", layer="sites", measure="count", value=2, unit="座",
+        statuses=["完工"],
+    ),
+)  # fmt: skip
 
 LAYER_FILES = {
-    "parcels.toml": PARCELS_TOML,
-    "transfer.toml": TRANSFER_TOML,
-    "townships.toml": TOWNSHIPS_TOML,
-    "roads.toml": ROADS_TOML,
-    "sections.toml": SECTIONS_TOML,
-    "sites.toml": SITES_TOML,
+    "parcels": PARCELS_TOML,
+    "transfer": TRANSFER_TOML,
+    "townships": TOWNSHIPS_TOML,
+    "roads": ROADS_TOML,
+    "sections": SECTIONS_TOML,
+    "sites": SITES_TOML,
 }
 
 # --- geometry helpers ----------------------------------------------------------------------------
 
-_TO_4490 = Transformer.from_crs(4549, 4490, always_xy=True)
 E0, N0 = 500_000.0, 3_198_000.0  # on the central meridian 120°E, near Yongkang
-
-
-def _to4490(geom: shapely.Geometry) -> shapely.Geometry:
-    def tr(coords: np.ndarray) -> np.ndarray:
-        x, y = _TO_4490.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
-
-    return shapely.transform(geom, tr)
 
 
 def square(x: float, y: float, size: float = 100.0) -> shapely.Geometry:
     """A size × size square (metres in EPSG:4549) whose lower left corner is (E0 + x, N0 + y), in EPSG:4490."""
-    return _to4490(shapely.box(E0 + x, N0 + y, E0 + x + size, N0 + y + size))
+    return gk_square(x, y, size, origin=(E0, N0))
 
 
 def line(*points: tuple[float, float]) -> shapely.Geometry:
-    return _to4490(shapely.LineString([(E0 + a, N0 + b) for a, b in points]))
+    return gk(shapely.LineString([(E0 + a, N0 + b) for a, b in points]))
 
 
 def point(x: float, y: float) -> shapely.Geometry:
-    return _to4490(shapely.Point(E0 + x, N0 + y))
+    return gk(shapely.Point(E0 + x, N0 + y))
 
 
 def at(day: str, hour: int = 12) -> dt.datetime:
@@ -375,29 +242,21 @@ USER = "测试员"
 
 @pytest.fixture
 def make_store(tmp_path: Path) -> Callable[..., Store]:
-    layer_dir = tmp_path / "layers"
-    layer_dir.mkdir()
-    for name, text in LAYER_FILES.items():
-        (layer_dir / name).write_text(textwrap.dedent(text), encoding="utf-8")
-    registry = load_layers(layer_dir)
-    plan = parse_plan(PLAN_TOML, name="targets-2022.toml", layers=registry, year=2022)
+    registry, plan = load_registry_and_plan(tmp_path / "layers", LAYER_FILES, PLAN_TOML, year=2022)
     counter = iter(range(1000))
 
     def build(*, townships: bool = True) -> Store:
         store = Store.create(tmp_path / f"store{next(counter)}.gpkg", layers=registry, plans=[plan])
         if townships:
             # 西镇 = x ∈ [-5000, 0), 东镇 = x ∈ [0, 5000): two 5 km × 10 km townships meeting on the CM
-            towns = gpd.GeoDataFrame(
+            import_rows(
+                store,
+                "townships",
                 {"代码": ["330784901", "330784902"], "镇街名称": ["西镇", "东镇"]},
-                geometry=[
+                [
                     square(-5000, -5000, 5000).union(square(-5000, 0, 5000)),
                     square(0, -5000, 5000).union(square(0, 0, 5000)),
                 ],
-                crs=4490,
-            )
-            store.import_features(
-                "townships",
-                towns,
                 user=USER,
                 source="镇街",
                 effective_date=D("2021-12-01"),

@@ -15,16 +15,27 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pypdfium2 as pdfium
 import pytest
 import shapely
+from _builders import (
+    PALETTE,
+    PARCEL_STATUSES,
+    WORKS_STATUSES,
+    build_store,
+    field,
+    gk,
+    import_rows,
+    layer_toml,
+    plan_toml,
+    target_toml,
+    townships_toml,
+)
 
 from ykgeo import cli
 from ykgeo.errors import DataError
 from ykgeo.fonts import cjk_font
-from ykgeo.layers import load_layers, parse_plan
 from ykgeo.progress import progress_report, report_to_json
 from ykgeo.report import (
     RATING_ZH,
@@ -186,216 +197,136 @@ def test_no_cjk_font_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # --- a small store with known answers ---------------------------------------------------------
 
-PARCELS_TOML = """
-key = "parcels"
-name_zh = "测试地块"
-theme = "土地"
-order = 10
-geometry_type = "Polygon"
-id_field = "地块编号"
-name_field = "名称"
-township_field = "所属镇街"
+PARCELS_TOML = layer_toml(
+    "parcels",
+    name_zh="测试地块",
+    theme="土地",
+    order=10,
+    geometry_type="Polygon",
+    id_field="地块编号",
+    name_field="名称",
+    township_field="所属镇街",
+    statuses=PARCEL_STATUSES,
+    date_field="完成日期",
+    fields=[
+        field("地块编号", required=True),
+        "名称",
+        "所属镇街",
+        field("状态", required=True),
+        field("完成日期", "date"),
+    ],
+    colours=PALETTE,
+)
 
-[status]
-field = "状态"
-values = ["未启动", "推进中", "已完成"]
-in_progress = ["推进中"]
-done = ["已完成"]
-date_field = "完成日期"
+WELLS_TOML = layer_toml(
+    "wells",
+    name_zh="测试水井",
+    theme="水利",
+    order=20,
+    geometry_type="Point",
+    id_field="编号",
+    name_field="名称",
+    statuses=WORKS_STATUSES,
+    date_field="完工日期",
+    fields=[
+        field("编号", required=True),
+        "名称",
+        field("状态", required=True),
+        field("完工日期", "date"),
+    ],
+    colours=(*PALETTE[:2], "#1565c0"),
+)
 
-[[fields]]
-name = "地块编号"
-required = true
-[[fields]]
-name = "名称"
-[[fields]]
-name = "所属镇街"
-[[fields]]
-name = "状态"
-required = true
-[[fields]]
-name = "完成日期"
-type = "date"
+TOWNSHIPS_TOML = townships_toml(description_zh="测试用镇街范围，示意")
 
-[style]
-status_colors = { "未启动" = "#b0bec5", "推进中" = "#f9a825", "已完成" = "#2e7d32" }
-"""
+BOUNDARY_TOML = layer_toml(
+    "city_boundary",
+    name_zh="市界",
+    theme="参考",
+    order=901,
+    geometry_type="Polygon",
+    reference=True,
+    id_field="代码",
+    fields=[field("代码", required=True)],
+)
 
-WELLS_TOML = """
-key = "wells"
-name_zh = "测试水井"
-theme = "水利"
-order = 20
-geometry_type = "Point"
-id_field = "编号"
-name_field = "名称"
-
-[status]
-field = "状态"
-values = ["前期", "在建", "完工"]
-in_progress = ["在建"]
-done = ["完工"]
-date_field = "完工日期"
-
-[[fields]]
-name = "编号"
-required = true
-[[fields]]
-name = "名称"
-[[fields]]
-name = "状态"
-required = true
-[[fields]]
-name = "完工日期"
-type = "date"
-
-[style]
-status_colors = { "前期" = "#b0bec5", "在建" = "#f9a825", "完工" = "#1565c0" }
-"""
-
-TOWNSHIPS_TOML = """
-key = "townships"
-name_zh = "镇街"
-theme = "参考"
-order = 900
-geometry_type = "Polygon"
-reference = true
-id_field = "代码"
-name_field = "镇街名称"
-description_zh = "测试用镇街范围，示意"
-
-[[fields]]
-name = "代码"
-required = true
-[[fields]]
-name = "镇街名称"
-required = true
-"""
-
-BOUNDARY_TOML = """
-key = "city_boundary"
-name_zh = "市界"
-theme = "参考"
-order = 901
-geometry_type = "Polygon"
-reference = true
-id_field = "代码"
-
-[[fields]]
-name = "代码"
-required = true
-"""
-
-PLAN_TOML = """
-year = 2022
-name_zh = "2022年度测试目标"
-
-[[targets]]
-key = "parcels_done"
-name_zh = "完成测试地块整治"
-layer = "parcels"
-measure = "area"
-value = 60
-unit = "亩"
-statuses = ["已完成"]
-
-[[targets]]
-key = "wells_done"
-name_zh = "完成测试水井"
-layer = "wells"
-measure = "count"
-value = 4
-unit = "座"
-statuses = ["完工"]
-"""
+PLAN_TOML = plan_toml(
+    2022,
+    "2022年度测试目标",
+    target_toml(
+        "parcels_done", name_zh="完成测试地块整治", layer="parcels", measure="area", value=60,
+        unit="亩", statuses=["已完成"],
+    ),
+    target_toml(
+        "wells_done", name_zh="完成测试水井", layer="wells", measure="count", value=4, unit="座",
+        statuses=["完工"],
+    ),
+)  # fmt: skip
 
 HOSTILE = "<b>恶意</b> & <img src=x onerror=alert(1)>"
 
 
-def _gk(geoms: list[Any]) -> list[Any]:
-    return gpd.GeoSeries(geoms, crs=4549).to_crs(4490).tolist()
-
-
 def _small_store(path: Path, *, demo: bool) -> Store:
-    layer_dir = path.parent / "layers"
-    layer_dir.mkdir(exist_ok=True)
-    for name, text in {
+    layers = {
         "parcels": PARCELS_TOML,
         "wells": WELLS_TOML,
         "townships": TOWNSHIPS_TOML,
         "city_boundary": BOUNDARY_TOML,
-    }.items():
-        (layer_dir / f"{name}.toml").write_text(text, encoding="utf-8")
-    registry = load_layers(layer_dir)
-    plan = parse_plan(PLAN_TOML, name="targets-2022.toml", layers=registry)
+    }
     meta = {"demo": "示意数据"} if demo else {}
-    store = Store.create(path, layers=registry, plans=[plan], meta=meta)
+    store = build_store(path, layers, PLAN_TOML, meta=meta)
     at = dt.datetime(2022, 1, 5, 9, tzinfo=TZ)
+    recorded = {"user": "测试", "effective_date": dt.date(2022, 1, 1), "recorded_at": at}
     west = shapely.box(495000, 3195000, 497000, 3197000)
     east = shapely.box(497000, 3195000, 499000, 3197000)
-    store.import_features(
+    import_rows(
+        store,
         "townships",
-        gpd.GeoDataFrame(
-            {"代码": ["330784001", "330784002"], "镇街名称": ["西测镇", "东测镇"]},
-            geometry=_gk([west, east]),
-            crs=4490,
-        ),
-        user="测试",
+        {"代码": ["330784001", "330784002"], "镇街名称": ["西测镇", "东测镇"]},
+        [gk(west), gk(east)],
         source="镇街.shp",
-        effective_date=dt.date(2022, 1, 1),
-        recorded_at=at,
+        **recorded,
     )
-    store.import_features(
+    import_rows(
+        store,
         "city_boundary",
-        gpd.GeoDataFrame({"代码": ["330784"]}, geometry=_gk([west.union(east)]), crs=4490),
-        user="测试",
+        {"代码": ["330784"]},
+        [gk(west.union(east))],
         source="市界.shp",
-        effective_date=dt.date(2022, 1, 1),
-        recorded_at=at,
+        **recorded,
     )
     # four 100 m squares (15 亩 each): two done in the west, one in progress and one not started in the east
     squares = [shapely.box(495500 + 300 * i, 3195500, 495600 + 300 * i, 3195600) for i in range(2)]
     squares += [shapely.box(497500 + 300 * i, 3195500, 497600 + 300 * i, 3195600) for i in range(2)]
-    store.import_features(
+    import_rows(
+        store,
         "parcels",
-        gpd.GeoDataFrame(
-            {
-                "地块编号": ["P1", "P2", "P3", "P4"],
-                "名称": [HOSTILE, "永康市测试五金厂", "永康市测试工具厂", "永康市测试门业"],
-                "所属镇街": ["西测镇", "西测镇", "东测镇", "东测镇"],
-                "状态": ["已完成", "已完成", "推进中", "未启动"],
-                "完成日期": [dt.date(2022, 3, 1), dt.date(2022, 5, 1), None, None],
-            },
-            geometry=_gk(squares),
-            crs=4490,
-        ),
-        user="测试",
+        {
+            "地块编号": ["P1", "P2", "P3", "P4"],
+            "名称": [HOSTILE, "永康市测试五金厂", "永康市测试工具厂", "永康市测试门业"],
+            "所属镇街": ["西测镇", "西测镇", "东测镇", "东测镇"],
+            "状态": ["已完成", "已完成", "推进中", "未启动"],
+            "完成日期": [dt.date(2022, 3, 1), dt.date(2022, 5, 1), None, None],
+        },
+        [gk(square) for square in squares],
         source="台账.xlsx",
-        effective_date=dt.date(2022, 1, 1),
-        recorded_at=at,
+        **recorded,
     )
-    store.import_features(
+    import_rows(
+        store,
         "wells",
-        gpd.GeoDataFrame(
-            {
-                "编号": ["W1", "W2", "W3"],
-                "名称": ["一号井", "二号井", "三号井"],
-                "状态": ["完工", "在建", "前期"],
-                "完工日期": [dt.date(2022, 4, 1), None, None],
-            },
-            geometry=_gk(
-                [
-                    shapely.Point(496500, 3196500),
-                    shapely.Point(498000, 3196500),
-                    shapely.Point(498500, 3195300),
-                ]
-            ),
-            crs=4490,
-        ),
-        user="测试",
+        {
+            "编号": ["W1", "W2", "W3"],
+            "名称": ["一号井", "二号井", "三号井"],
+            "状态": ["完工", "在建", "前期"],
+            "完工日期": [dt.date(2022, 4, 1), None, None],
+        },
+        [
+            gk(shapely.Point(x, y))
+            for x, y in [(496500, 3196500), (498000, 3196500), (498500, 3195300)]
+        ],
         source="台账.xlsx",
-        effective_date=dt.date(2022, 1, 1),
-        recorded_at=at,
+        **recorded,
     )
     # after 2022-06-30: P3 is done on 2022-08-01
     store.update_feature(
@@ -569,13 +500,8 @@ def test_a_missing_pdf_library_is_a_clear_error(
 
 
 def test_a_store_without_reference_layers_or_features_still_gives_a_pack(tmp_path: Path) -> None:
-    layer_dir = tmp_path / "layers"
-    layer_dir.mkdir()
-    (layer_dir / "parcels.toml").write_text(PARCELS_TOML, encoding="utf-8")
-    (layer_dir / "wells.toml").write_text(WELLS_TOML, encoding="utf-8")
-    registry = load_layers(layer_dir)
-    plan = parse_plan(PLAN_TOML, name="targets-2022.toml", layers=registry)
-    store = Store.create(tmp_path / "empty.gpkg", layers=registry, plans=[plan])
+    layers = {"parcels": PARCELS_TOML, "wells": WELLS_TOML}
+    store = build_store(tmp_path / "empty.gpkg", layers, PLAN_TOML)
     result = build_brief(store, as_of=dt.date(2022, 6, 30), output=tmp_path / "e.pdf")
     texts = _page_texts(result.path)  # type: ignore[arg-type]
     assert len(texts) == result.pages
