@@ -122,6 +122,22 @@ def map_frame(page: Any, timeout: float = 30_000) -> Any:
     return frame
 
 
+def open_layers(frame: Any) -> None:
+    """Open the map's layer control (collapsed by default) and keep it open."""
+    toggle = frame.locator(".yk-layers-toggle")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(frame.locator(".yk-layers-panel")).to_be_visible()
+
+
+def open_legend(frame: Any) -> None:
+    """Unfold the map's legend (folded by default on a map narrower than 700 px)."""
+    toggle = frame.locator(".yk-legend-toggle")
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -168,9 +184,17 @@ def test_map_shows_features_quickly_and_offline(app_page: Any) -> None:
     assert any(s.endswith("/leaflet/leaflet.js") for s in scripts)
     assert all(s.startswith(page.app["url"]) for s in scripts)
     assert frame.evaluate("() => window.L.version") == "1.9.4"
-    # legend and grouped layer control are on the map
+    # legend and grouped layer control are on the map, out of the way until opened: the
+    # layer control collapsed, the legend folded on a narrow map
     assert "图例" in frame.locator(".yk-legend").inner_text()
-    frame.locator(".yk-layers-toggle").click()
+    expect(frame.locator(".yk-layers-panel")).to_be_hidden()
+    width = frame.evaluate("() => YK.maps[0].getSize().x")
+    legend_toggle = frame.locator(".yk-legend-toggle")
+    assert legend_toggle.get_attribute("title") == "图例"
+    assert legend_toggle.get_attribute("aria-expanded") == ("true" if width >= 700 else "false")
+    open_legend(frame)
+    assert "低效工业用地" in frame.locator(".yk-legend").inner_text()
+    open_layers(frame)
     themes = frame.locator(".yk-layers-theme").all_inner_texts()
     assert "土地" in themes and "参考" in themes
 
@@ -207,11 +231,13 @@ def test_hostile_name_is_shown_as_text(app_page: Any) -> None:
     page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
     frame.wait_for_selector(".yk-popup", timeout=5000)
     assert APP_HOSTILE_NAME in frame.locator(".yk-popup").inner_text()
+    assert "面积（亩，椭球）" in frame.locator(".yk-popup").inner_text()  # the official area
     # the click selects the feature: details beside the map, as text
     detail = page.locator(".st-key-ykgeo_map_detail")
     detail.wait_for(timeout=20_000)
     wait_idle(page)
     assert APP_HOSTILE_NAME in detail.inner_text()
+    assert "面积（亩，椭球）" in detail.inner_text()
     assert page.locator(".st-key-ykgeo_map_detail img").count() == 0
     shot(page, "map_selected")
 
@@ -555,10 +581,11 @@ def test_raster_overlay_switches_on_and_off_offline(app_page: Any) -> None:
     assert "leaflet-ykRaster-pane" in info["pane"]
     assert info["src"] == "data:image/png;base64,"
     assert info["ok"] and info["key"] == f"raster:{name}"
+    open_legend(frame)
     legend = frame.locator(".yk-legend").inner_text()
     assert title in legend  # the raster's legend is drawn on the map
     # switched off and on again in the layer control, like any layer
-    frame.locator(".yk-layers-toggle").click()
+    open_layers(frame)
     switch = frame.locator(f"input[data-layer='raster:{name}']")
     assert switch.is_checked()
     switch.uncheck()
@@ -643,6 +670,8 @@ def test_english_switch_changes_the_chrome_not_the_data(app_page: Any) -> None:
     assert layers_chosen > 5
     # the map speaks English; layer names from the definitions, statuses (data) unchanged
     frame = map_frame(page)
+    assert frame.locator(".yk-legend-toggle").get_attribute("title") == "Legend"
+    open_legend(frame)
     legend = frame.locator(".yk-legend").inner_text()
     assert legend.startswith("Legend") and "Low-efficiency industrial land" in legend
     assert "已完成" in legend

@@ -382,3 +382,41 @@ def test_english_map_words_and_layer_names(app_small_store: Path) -> None:
     parcels = next(x for x in config["layers"] if x["key"] == "low_efficiency_industrial")
     assert [e[0] for e in parcels["legend"]] == ["未启动", "推进中", "已完成"]
     assert _config(_html(_frames(app_small_store)))["text"]["legend"] == "图例"
+
+
+def test_official_area_and_length_in_the_payload() -> None:
+    """A 100 m × 100 m square (GK, EPSG:4549) stored in EPSG:4490 shows 15.00 亩; a 1 km line 1.000 km."""
+    from ykgeo.ui.i18n import MESSAGES
+
+    x, y = 505_000.0, 3_200_000.0
+    square = gpd.GeoDataFrame(
+        {"地块编号": ["SQ-1"], "企业名称": ["方块厂"], "状态": ["推进中"]},
+        geometry=[shapely.box(x, y, x + 100, y + 100)],
+        crs=4549,
+    ).to_crs(4490)
+    roads = LAYERS["road_sections"]
+    line = gpd.GeoDataFrame(
+        {roads.id_field: ["L-1"]},
+        geometry=[shapely.LineString([(x, y), (x + 1000, y)])],
+        crs=4549,
+    ).to_crs(4490)
+    html = _html({"low_efficiency_industrial": square, "road_sections": line})
+    by_key = {layer["key"]: layer for layer in _config(html)["layers"]}
+    parcels = by_key["low_efficiency_industrial"]
+    area_label, length_label = MESSAGES["map.area_mu"][0], MESSAGES["map.length_km"][0]
+    assert parcels["fields"][-1] == area_label == "面积（亩，椭球）"
+    assert parcels["features"][0]["p"][-1] == "15.00"
+    assert len(parcels["fields"]) - 1 in parcels["tip"]  # in the tooltip, not only the popup
+    assert '"15.00"' in html
+    sections = by_key["road_sections"]
+    assert sections["fields"][-1] == length_label
+    assert sections["features"][0]["p"][-1] == "1.000"
+    # the same measure for the details beside the map, labelled from the message table in English
+    assert maps.feature_measures(square, PARCELS) == ["15.00"]
+    assert maps.measure_label(PARCELS, "en") == MESSAGES["map.area_mu"][1]
+    assert maps.measure_label(roads, "en") == MESSAGES["map.length_km"][1] == "Length (km)"
+    english = _config(_html({"low_efficiency_industrial": square}, maps.MapSettings(language="en")))
+    assert english["layers"][0]["fields"][-1] == "Area (mu, ellipsoidal)"
+    # points have no measure; a frame without CRS gets none rather than a guess
+    assert maps.measure_label(LAYERS["schools"]) is None
+    assert maps.feature_measures(square.set_crs(None, allow_override=True), PARCELS) is None

@@ -14,13 +14,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ykgeo.area import area_mu, length_km
 from ykgeo.layers import LayerSpec
 
 __all__ = [
+    "MEASURE_LABELS",
     "MapLayer",
     "aggregate_layer",
     "display_value",
+    "feature_measures",
     "filter_features",
+    "measure_label",
     "prepare_layer",
     "safe_json",
     "status_styles",
@@ -39,6 +43,12 @@ _AGGREGATE_CLASSES = (
 _REFERENCE_TOLERANCE_DEG = 5e-5  # ≈ 5 m: reference outlines (boundary, townships)
 _DETAIL_TOLERANCE_DEG = 1e-6  # ≈ 0.1 m: drops only redundant vertices at the quantisation step
 _KEY_FIELD_LIMIT = 4000  # above this many features a layer carries its key fields only
+#: Labels of the measure computed for each feature, by language: (polygon area, line length).
+#: The same words as ``map.area_mu`` / ``map.length_km`` of the app's message table.
+MEASURE_LABELS: Mapping[str, tuple[str, str]] = {
+    "zh": ("面积（亩，椭球）", "长度（km）"),
+    "en": ("Area (mu, ellipsoidal)", "Length (km)"),
+}
 
 
 def _layer_name(spec: LayerSpec, language: str) -> str:
@@ -264,6 +274,36 @@ def _text(value: Any) -> str | None:
     return text[:200] if text else None
 
 
+def measure_label(spec: LayerSpec, language: str = "zh") -> str | None:
+    """Label of the measure computed for a layer's features: area for polygons, length for lines, else None."""
+    area, length = MEASURE_LABELS.get(language, MEASURE_LABELS["zh"])
+    return {"Polygon": area, "LineString": length}.get(spec.geometry_type)
+
+
+def feature_measures(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> list[str | None] | None:
+    """Each feature's official measure as displayed: 亩 on the ellipsoid (2 decimals) or km (3 decimals).
+
+    Polygons get :func:`ykgeo.area.area_mu`, lines :func:`ykgeo.area.length_km`, computed for
+    all features at once. None for a point layer, or for a frame without a CRS (an area is
+    never guessed); a feature without geometry gets None.
+    """
+    if measure_label(spec) is None or gdf.crs is None:
+        return None
+    geoms = gdf.geometry.to_numpy()
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    out: list[str | None] = [None] * len(gdf)
+    if not keep.any():
+        return out
+    present = gdf.geometry[keep]
+    if spec.geometry_type == "Polygon":
+        values, pattern = area_mu(present).to_numpy(), "{:,.2f}"
+    else:
+        values, pattern = length_km(present).to_numpy(), "{:,.3f}"
+    for row, value in zip(np.flatnonzero(keep).tolist(), values.tolist(), strict=True):
+        out[row] = pattern.format(value) if np.isfinite(value) else None
+    return out
+
+
 def _bounds(geoms: np.ndarray) -> tuple[float, float, float, float] | None:
     if not len(geoms):
         return None
@@ -327,6 +367,10 @@ def prepare_layer(
         )
         legend = ((_layer_name(spec, language), "#546e7a", "outline"),)
     names, tips = _field_choice(spec, len(gdf))
+    # The official measure (area or length) of every feature that can be pointed at: the last
+    # field, in the tooltip too; once per layer, on the geometries as stored (not as drawn).
+    label = measure_label(spec, language)
+    measures = None if spec.reference or label in names else feature_measures(gdf, spec)
     bounds = _bounds(geoms)
     scale = 10**decimals
     origin = (round(bounds[0], 2), round(bounds[1], 2)) if bounds else (0.0, 0.0)
@@ -358,7 +402,8 @@ def prepare_layer(
                     "i": fid,
                     "s": index.get(str(status_values[row]), 0),
                     "t": _text(titles[row]) or fid,
-                    "p": [_text(col[row]) for col in columns],
+                    "p": [_text(col[row]) for col in columns]
+                    + ([] if measures is None else [measures[row]]),
                     "g": encoded[row],
                 }
             )
@@ -369,6 +414,9 @@ def prepare_layer(
             (round(float(shapely.get_x(p)), 5), round(float(shapely.get_y(p)), 5), str(n))
             for p, n in zip(points, gdf[spec.name_field].tolist(), strict=True)
         )
+    if measures is not None and label:
+        tips.append(len(names))
+        names.append(label)
     return MapLayer(
         key=spec.key,
         name_zh=_layer_name(spec, language),

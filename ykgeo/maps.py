@@ -8,6 +8,9 @@ What goes into a map is decided here, not in the pages:
   basemap is offline: no tiles, the city boundary, townships and the store's layers drawn
   as they are. Online basemaps (天地图 with a key, AMap, OpenStreetMap) appear only when
   the settings enable them.
+* **The official measure.** Every feature of a polygon layer carries its area in 亩 on the
+  CGCS2000 ellipsoid, of a line layer its length in km (:mod:`ykgeo.area`, computed once per
+  layer), as the last field of its tooltip and popup.
 * **Safe with hostile data.** Data reach the page only as JSON inside one ``<script>``,
   with ``<``, ``>``, ``&`` and ``'`` escaped; the runtime writes every value with
   ``textContent``. Nothing from the data is ever HTML.
@@ -61,10 +64,13 @@ from ykgeo._map_overlays import (
 )
 from ykgeo._map_overlays import raster_title as raster_title
 from ykgeo._map_payload import (
+    MEASURE_LABELS,
     MapLayer,
     aggregate_layer,
     display_value,
+    feature_measures,
     filter_features,
+    measure_label,
     prepare_layer,
     safe_json,
     status_styles,
@@ -75,6 +81,7 @@ __all__ = [
     "ASSET_DIR",
     "BASEMAPS",
     "BASEMAPS_EN",
+    "MEASURE_LABELS",
     "RASTER_SUFFIXES",
     "MapLayer",
     "MapSettings",
@@ -84,8 +91,10 @@ __all__ = [
     "basemap_names",
     "build_map",
     "display_value",
+    "feature_measures",
     "filter_features",
     "map_html",
+    "measure_label",
     "parse_selection",
     "plan_map_layers",
     "prepare_layer",

@@ -271,8 +271,12 @@
   }
 
   /* ---- controls ---- */
+  /* The layer control, grouped by theme. Like Leaflet's own with `collapsed: true` (the
+   * default): only its button shows; it opens while the pointer is over it (or the button has
+   * the keyboard focus), and a click (a tap) on the button keeps it open until the button is
+   * clicked again or the map is clicked. `collapsed: false` keeps it open. */
   var GroupedLayers = L.Control.extend({
-    options: { position: "topright" },
+    options: { position: "topright", collapsed: true },
     initialize: function (spec, options) {
       L.setOptions(this, options);
       this._spec = spec; /* {basemaps: [{id, name, layer}], groups: [{theme, items: [{key, name, layer, count}]}]} */
@@ -284,14 +288,32 @@
       L.DomEvent.disableScrollPropagation(box);
       var toggle = el("a", "yk-layers-toggle", TEXT.layers);
       toggle.href = "#";
+      toggle.title = TEXT.layers;
       toggle.setAttribute("role", "button");
       var panel = el("div", "yk-layers-panel");
       box.appendChild(toggle);
       box.appendChild(panel);
+      var pinned = !this.options.collapsed;
+      function show(open) {
+        box.classList.toggle("yk-open", open);
+        toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      }
+      show(pinned);
       L.DomEvent.on(toggle, "click", function (e) {
         L.DomEvent.preventDefault(e);
-        box.classList.toggle("yk-open");
+        pinned = !pinned;
+        show(pinned || !self.options.collapsed);
       });
+      L.DomEvent.on(toggle, "focus", function () { show(true); });
+      if (this.options.collapsed) {
+        L.DomEvent.on(box, "mouseenter", function () { show(true); });
+        L.DomEvent.on(box, "mouseleave", function () { if (!pinned) show(false); });
+        L.DomEvent.on(toggle, "blur", function () {
+          if (!pinned && !box.matches(":hover")) show(false);
+        });
+        this._collapse = function () { pinned = false; show(false); };
+        map.on("click", this._collapse);
+      }
       if (this._spec.basemaps.length > 1) {
         panel.appendChild(el("div", "yk-layers-theme", TEXT.basemap));
         this._spec.basemaps.forEach(function (b) {
@@ -323,34 +345,74 @@
         });
       });
       return box;
+    },
+    onRemove: function (map) {
+      if (this._collapse) map.off("click", this._collapse);
     }
   });
 
+  /* The legend: a button (图例) that folds it away or opens it. Until the planner uses the
+   * button it follows the map's width: folded on a narrow map (under `narrow` px), open on a
+   * wide one; the planner's own choice is kept (`options.open`, `options.onToggle`). */
   var Legend = L.Control.extend({
-    options: { position: "bottomright" },
-    onAdd: function () {
-      this._box = el("div", "yk-legend");
-      L.DomEvent.disableClickPropagation(this._box);
-      L.DomEvent.disableScrollPropagation(this._box);
-      return this._box;
+    options: { position: "bottomright", narrow: 700, open: null, onToggle: null },
+    onAdd: function (map) {
+      var self = this;
+      var box = el("div", "yk-legend");
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      var toggle = el("button", "yk-legend-toggle", TEXT.legend);
+      toggle.type = "button";
+      toggle.title = TEXT.legend;
+      this._body = el("div", "yk-legend-body");
+      box.appendChild(toggle);
+      box.appendChild(this._body);
+      this._box = box;
+      this._toggle = toggle;
+      this._chosen = typeof this.options.open === "boolean" ? this.options.open : null;
+      L.DomEvent.on(toggle, "click", function (e) {
+        L.DomEvent.preventDefault(e);
+        self._chosen = box.classList.contains("yk-collapsed");
+        self._show(self._chosen);
+        if (self.options.onToggle) self.options.onToggle(self._chosen);
+      });
+      this._fit = function () { self.fit(); };
+      map.on("resize", this._fit);
+      this.fit(map);
+      return box;
+    },
+    onRemove: function (map) {
+      map.off("resize", this._fit);
+    },
+    /* open or folded as chosen, or else by the width of the map */
+    fit: function (map) {
+      map = map || this._map;
+      if (!map || !this._box) return;
+      var width = map.getSize().x;
+      if (this._chosen === null && !width) return; /* not laid out yet */
+      this._show(this._chosen !== null ? this._chosen : width >= this.options.narrow);
+    },
+    chosen: function () { return this._chosen; },
+    _show: function (open) {
+      this._box.classList.toggle("yk-collapsed", !open);
+      this._toggle.setAttribute("aria-expanded", open ? "true" : "false");
     },
     update: function (layers) {
-      var box = this._box;
-      while (box.firstChild) box.removeChild(box.firstChild);
-      box.appendChild(el("div", "yk-legend-title", TEXT.legend));
+      var body = this._body;
+      while (body.firstChild) body.removeChild(body.firstChild);
       layers.forEach(function (lc) {
         if (!lc.legend || !lc.legend.length) return;
-        box.appendChild(el("div", "yk-legend-layer", lc.name));
+        body.appendChild(el("div", "yk-legend-layer", lc.name));
         lc.legend.forEach(function (entry) {
           var row = el("div", "yk-legend-row");
           var sw = el("span", "yk-swatch yk-swatch-" + (entry[2] || "fill"));
           sw.style.setProperty("--yk-colour", entry[1]);
           row.appendChild(sw);
           row.appendChild(el("span", null, entry[0]));
-          box.appendChild(row);
+          body.appendChild(row);
         });
       });
-      box.style.display = box.childNodes.length > 1 ? "" : "none";
+      this._box.style.display = body.childNodes.length ? "" : "none";
     }
   });
 
@@ -436,7 +498,10 @@
       /* every switchable layer, rasters first in the legend (they lie underneath) */
       var switchable = rasters.filter(function (rc) { return layerObjs[rc.key]; }).concat(cfg.layers || []);
 
-      var legend = new Legend();
+      var legend = new Legend({
+        open: typeof state.legendOpen === "boolean" ? state.legendOpen : null,
+        onToggle: function () { save(); }
+      });
       legend.addTo(map);
       function refreshLegend() {
         legend.update(switchable.filter(function (lc) { return map.hasLayer(layerObjs[lc.key]); }));
@@ -453,7 +518,7 @@
         switchable.forEach(function (lc) { hiddenNow[lc.key] = !map.hasLayer(layerObjs[lc.key]); });
         writeState(cfg.storageKey, {
           center: [c.lat, c.lng], zoom: map.getZoom(), token: cfg.view && cfg.view.token,
-          basemap: currentBasemap, hidden: hiddenNow
+          basemap: currentBasemap, hidden: hiddenNow, legendOpen: legend.chosen()
         });
       }
 
@@ -467,6 +532,7 @@
         groups[themeIndex[lc.theme]].items.push({ key: lc.key, name: lc.name, layer: layerObjs[lc.key], note: lc.note });
       });
       new GroupedLayers({ basemaps: basemaps, groups: groups }, {
+        collapsed: true,
         basemap: currentBasemap,
         onBasemap: function (id) {
           if (basemapLayers[currentBasemap]) map.removeLayer(basemapLayers[currentBasemap]);

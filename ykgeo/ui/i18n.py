@@ -189,6 +189,8 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
         ),
         "map.field": ("字段", "Field"),
         "map.value": ("值", "Value"),
+        "map.area_mu": ("面积（亩，椭球）", "Area (mu, ellipsoidal)"),
+        "map.length_km": ("长度（km）", "Length (km)"),
         "map.version": ("版本 {version}", "Version {version}"),
         "map.edit_feature": ("编辑此要素", "Edit this feature"),
         "map.no_history": ("暂无记录", "No changes recorded"),

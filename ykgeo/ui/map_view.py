@@ -136,8 +136,14 @@ def _details(ctx: PageContext, store: Store) -> None:
         st.warning(t("map.feature_missing", as_of=f"{ctx.as_of:%Y-%m-%d}", fid=feature_id))
     else:
         row = frame.loc[feature_id]
-        values = [maps.display_value(row[f]) if f in row.index else "" for f in spec.field_names]
-        table = pd.DataFrame({t("map.field"): list(spec.field_names), t("map.value"): values})
+        names = list(spec.field_names)
+        values = [maps.display_value(row[f]) if f in row.index else "" for f in names]
+        # the official measure, computed as on the map: area (亩, ellipsoidal) or length (km)
+        measure = maps.feature_measures(frame.loc[[feature_id]], spec)
+        if measure is not None:
+            names.append(t("map.area_mu" if spec.geometry_type == "Polygon" else "map.length_km"))
+            values.append(measure[0] or "")
+        table = pd.DataFrame({t("map.field"): names, t("map.value"): values})
         with st.container(key="ykgeo_map_detail"):
             st.table(table.set_index(t("map.field")))
         st.caption(t("map.version", version=int(row["ykgeo_version"])))
