@@ -9,7 +9,7 @@ import sys
 
 import streamlit as st
 
-from ykgeo.ui.router import app_title, build_pages, parse_settings, sidebar
+from ykgeo.ui import app_title, build_pages, parse_settings, sidebar
 
 st.set_page_config(page_title=app_title(), page_icon="🗺️", layout="wide")
 settings = parse_settings(sys.argv[1:])

@@ -35,16 +35,14 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from conftest import (  # noqa: E402
+from tests.conftest import (  # noqa: E402
     APP_CHROMIUM,
     APP_CHROMIUM_ARGS,
     app_parcel_frame,
     app_township_frame,
 )
-
 from ykgeo import maps  # noqa: E402
 from ykgeo.layers import load_layers  # noqa: E402
 

@@ -1,8 +1,7 @@
 """Builders shared by the tests: layer-definition and plan TOML text, GK geometry, small stores.
 
 Each test module keeps its own layers, features and known answers; these functions only
-write the boilerplate around them. Imported as ``from _builders import ...``: pytest puts
-``tests/`` (which has no ``__init__.py``) on ``sys.path``, as for ``from conftest import ...``.
+write the boilerplate around them. Imported as ``from tests._builders import ...``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Shared pytest fixtures. Fixtures for ykgeo.io / ykgeo.validate tests are prefixed ``io_``."""
+"""Shared pytest fixtures. Fixtures for ykgeo.io / ykgeo.io.validate tests are prefixed ``io_``."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
-from _builders import PARCEL_STATUSES, field, layer_toml, write_layers
 
+from tests._builders import PARCEL_STATUSES, field, layer_toml, write_layers
 from ykgeo.layers import LayerSpec, load_layers
 
-# --- ykgeo.io / ykgeo.validate ---------------------------------------------------------------------
+# --- ykgeo.io / ykgeo.io.validate ---------------------------------------------------------------------
 
 #: A layer definition of its own, so io/validate tests do not move when layers/*.toml is edited.
 IO_LAYER_TOML = layer_toml(
@@ -106,7 +106,9 @@ def io_write_shapefile(tmp_path: Path) -> Callable[..., Path]:
         path = tmp_path / f"{name}.shp"
         with warnings.catch_warnings():
             # Files without a .prj are written on purpose to test CRS detection.
-            warnings.filterwarnings("ignore", message="'crs' was not provided", category=UserWarning)
+            warnings.filterwarnings(
+                "ignore", message="'crs' was not provided", category=UserWarning
+            )
             pyogrio.write_dataframe(gdf, path, encoding=encoding)
         return path
 
@@ -137,7 +139,9 @@ def app_township_frame() -> gpd.GeoDataFrame:
                 "统计用区划代码": f"330784{n + 1:03d}",
                 "镇街名称": name,
                 "类型": "街道" if name.endswith("街道") else "镇",
-                "geometry": shapely.box(x0 + c * dx, y0 + r * dy, x0 + (c + 1) * dx, y0 + (r + 1) * dy),
+                "geometry": shapely.box(
+                    x0 + c * dx, y0 + r * dy, x0 + (c + 1) * dx, y0 + (r + 1) * dy
+                ),
             }
         )
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=4490)
@@ -434,9 +438,17 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 log.flush()
-                pytest.fail("streamlit did not start:\n" + (folder / "streamlit.log").read_text()[-3000:])
+                pytest.fail(
+                    "streamlit did not start:\n" + (folder / "streamlit.log").read_text()[-3000:]
+                )
             time.sleep(0.3)
-        yield {"url": url, "store": store, "users": users, "demo": demo, "log": folder / "streamlit.log"}
+        yield {
+            "url": url,
+            "store": store,
+            "users": users,
+            "demo": demo,
+            "log": folder / "streamlit.log",
+        }
     finally:
         proc.terminate()
         try:

@@ -8,8 +8,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from _builders import PALETTE, PARCEL_STATUSES, field, layer_toml, plan_toml, target_toml
 
+from tests._builders import PALETTE, PARCEL_STATUSES, field, layer_toml, plan_toml, target_toml
 from ykgeo.errors import LayerError, YkgeoError
 from ykgeo.layers import (
     DEFAULT_LAYER_DIR,

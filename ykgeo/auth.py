@@ -1,4 +1,4 @@
-"""Users and roles of the app from a TOML file with salted scrypt password hashes, and ``ykgeo user``.
+"""Users and roles of the app from a TOML file with salted scrypt password hashes.
 
 The users file (default ``config/users.toml``, or ``$YKGEO_USERS``) looks like::
 
@@ -10,20 +10,17 @@ The users file (default ``config/users.toml``, or ``$YKGEO_USERS``) looks like::
 Passwords are never stored: each user has a random 16-byte salt and the scrypt hash
 (n = 2¹⁴, r = 8, p = 1) of the password; checks compare in constant time. Add a user
 with ``ykgeo user add NAME --role editor`` (asks for the password twice), list them with
-``ykgeo user list``.
+``ykgeo user list`` (:mod:`ykgeo.cli.user`).
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
-import getpass
 import hashlib
 import hmac
 import os
 import re
 import secrets
-import sys
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -37,7 +34,6 @@ __all__ = [
     "AuthError",
     "User",
     "UserDirectory",
-    "add_cli",
     "add_user",
     "default_users_path",
     "hash_password",
@@ -259,59 +255,3 @@ def add_user(
     tmp.chmod(0o600)
     tmp.replace(path)
     return User(name=name, role=role, display_name=display_name)
-
-
-# --- CLI ----------------------------------------------------------------------------------
-
-
-def _read_password(args: argparse.Namespace) -> str:
-    if args.password_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("密码：")
-    second = getpass.getpass("再次输入密码：")
-    if first != second:
-        msg = "两次输入的密码不一致"
-        raise AuthError(msg)
-    return first
-
-
-def _cmd_user_add(args: argparse.Namespace) -> int:
-    path = Path(args.users) if args.users else default_users_path()
-    user = add_user(
-        path,
-        args.name,
-        role=args.role,
-        password=_read_password(args),
-        display_name=args.display_name or "",
-        replace=args.replace,
-    )
-    print(f"已添加用户 {user.label_zh} 到 {path}")
-    return 0
-
-
-def _cmd_user_list(args: argparse.Namespace) -> int:
-    path = Path(args.users) if args.users else default_users_path()
-    for user in UserDirectory.load(path).users():
-        print(f"{user.name}\t{user.role}\t{user.display_name}")
-    return 0
-
-
-def add_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``ykgeo user add`` and ``ykgeo user list`` to the ``ykgeo`` command."""
-    parser = subparsers.add_parser("user", help="管理应用用户（添加、列出）")
-    sub = parser.add_subparsers(dest="user_command", required=True, metavar="操作")
-    p = sub.add_parser("add", help="添加用户（密码以加盐 scrypt 哈希保存）")
-    p.add_argument("name", help="用户名（记入编辑日志）")
-    p.add_argument(
-        "--role", choices=sorted(ROLES), required=True, help="editor 可编辑，viewer 只读"
-    )
-    p.add_argument("--display-name", help="显示名，如 张三")
-    p.add_argument(
-        "--users", metavar="PATH", help="用户配置文件（默认 $YKGEO_USERS 或 config/users.toml）"
-    )
-    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（用于脚本）")
-    p.add_argument("--replace", action="store_true", help="用户已存在时重设其密码与角色")
-    p.set_defaults(func=_cmd_user_add)
-    p = sub.add_parser("list", help="列出用户及角色")
-    p.add_argument("--users", metavar="PATH")
-    p.set_defaults(func=_cmd_user_list)

@@ -1,4 +1,4 @@
-"""Serve ``ykgeo/assets`` (Leaflet and the map runtime) from the app itself: no CDN at run time.
+"""Serve ``ykgeo/maps/assets`` (Leaflet and the map runtime) from the app itself: no CDN at run time.
 
 Streamlit serves the folder of a declared component at ``/component/<name>/``; the map
 component of streamlit-folium lives beside it at ``/component/streamlit_folium.st_folium/``,

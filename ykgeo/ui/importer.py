@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from ykgeo.errors import DataError, YkgeoError
+from ykgeo.io import validate_file
 from ykgeo.store import Store
 from ykgeo.ui import data
 from ykgeo.ui.shell import PageContext
 from ykgeo.ui.uploads import ACCEPTED_TYPES, saved_upload
-from ykgeo.validate import validate_file
 
 __all__ = ["render"]
 

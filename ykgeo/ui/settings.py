@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ykgeo.auth import default_users_path
+from ykgeo.errors import StoreError
 from ykgeo.maps import MapSettings, basemap_names
-from ykgeo.store import default_store_path
+from ykgeo.store import DEMO_STORE_IN_CHECKOUT, default_store_path
 
 __all__ = ["AppSettings", "parse_settings"]
 
@@ -77,7 +78,10 @@ def parse_settings(argv: Sequence[str], environ: dict[str, str] | None = None) -
     parser.add_argument("--tianditu-key")
     parser.add_argument("--basemaps")
     args, _ = parser.parse_known_args(list(argv))
-    store = args.store or env.get("YKGEO_STORE") or str(default_store_path())
+    try:
+        store = default_store_path(args.store, environ=env)
+    except StoreError:  # none named and no demo store: the sidebar says so (shell.no_store)
+        store = DEMO_STORE_IN_CHECKOUT
     users = args.users or env.get("YKGEO_USERS") or str(default_users_path())
     limit = args.upload_limit_mb or int(env.get("YKGEO_UPLOAD_LIMIT_MB", "100") or 100)
     basemaps = args.basemaps if args.basemaps is not None else env.get("YKGEO_BASEMAPS", "")

@@ -1,0 +1,35 @@
+"""``ykgeo demo build``: registered with its defaults, and what it prints."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ykgeo.cli import demo as demo_cli
+from ykgeo.store import DEMO_STORE, Store
+
+
+def test_cli_registers_demo_build(
+    store_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    parser = argparse.ArgumentParser(prog="ykgeo")
+    demo_cli.add_cli(parser.add_subparsers(dest="command", required=True))
+    out = tmp_path / "x.gpkg"
+    args = parser.parse_args(["demo", "build", "--seed", "2022", "-o", str(out)])
+    assert args.seed == 2022 and args.output == out
+
+    def fake_build(path: Path, *, seed: int) -> Store:
+        shutil.copyfile(store_path, path)
+        return Store(path)
+
+    monkeypatch.setattr(demo_cli, "build_demo", fake_build)
+    assert args.func(args) == 0
+    assert "低效工业用地（low_efficiency_industrial）：" in capsys.readouterr().out
+    defaults = parser.parse_args(["demo", "build"])
+    assert defaults.seed == 2022 and defaults.output == DEMO_STORE

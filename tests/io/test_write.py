@@ -1,0 +1,211 @@
+"""ykgeo.io writing: GeoJSON (RFC 7946), GeoPackage, zipped Shapefile, KML written to tmp_path and read back."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from ykgeo.errors import CRSError, DataError
+from ykgeo.io import FORMATS, export_layer_formats, match_fields, read_vector, write_vector
+from ykgeo.layers import LayerSpec
+
+# --- writing ---------------------------------------------------------------------------------------
+
+
+def _ring_coords(geojson_geometry: dict[str, object]) -> list[list[list[float]]]:
+    coords = geojson_geometry["coordinates"]
+    assert isinstance(coords, list)
+    return coords
+
+
+def test_geojson_is_rfc7946(tmp_path: Path, io_parcels: gpd.GeoDataFrame) -> None:
+    frame = io_parcels.copy()
+    clockwise_with_hole = shapely.Polygon(
+        shapely.box(*io_parcels.total_bounds).exterior.coords[::-1],
+        [list(io_parcels.geometry.iloc[0].buffer(-10).exterior.coords)],
+    )
+    frame.loc[2, "geometry"] = clockwise_with_hole
+    path = tmp_path / "parcels.geojson"
+    write_vector(frame, path)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert "crs" not in doc
+    texts = [f["properties"]["企业名称"] for f in doc["features"]]
+    assert texts[1] == "<img src=x onerror=alert(1)>"
+    for feature in doc["features"]:
+        rings = _ring_coords(feature["geometry"])
+        assert shapely.is_ccw(shapely.LinearRing(rings[0]))
+        for hole in rings[1:]:
+            assert not shapely.is_ccw(shapely.LinearRing(hole))
+        for x, y in (pt for ring in rings for pt in ring):
+            assert 119.9 < x < 120.1 and 28.8 < y < 29.0  # lon, lat order
+            assert len(repr(x).split(".")[-1]) <= 7 and len(repr(y).split(".")[-1]) <= 7
+    assert len(_ring_coords(doc["features"][2]["geometry"])) == 2
+
+
+def _ogrinfo_warnings(path: Path) -> list[str]:
+    target = f"/vsizip/{path}" if path.suffix == ".zip" else str(path)
+    done = subprocess.run(
+        ["ogrinfo", "-ro", "-al", "-so", target], capture_output=True, text=True, check=True
+    )
+    return [line for line in (done.stdout + done.stderr).splitlines() if "warning" in line.lower()]
+
+
+def _comparable(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
+    matched, _notes = match_fields(gdf, spec)
+    return matched.reset_index(drop=True)
+
+
+ROUND_TRIPS = [
+    ("geojson", "parcels.geojson", "UTF-8"),
+    ("gpkg", "parcels.gpkg", "UTF-8"),
+    ("shp", "parcels.zip", "UTF-8"),
+    ("shp", "parcels.zip", "GBK"),
+    ("kml", "parcels.kml", "UTF-8"),
+]
+
+
+@pytest.mark.parametrize(
+    ("key", "name", "encoding"), ROUND_TRIPS, ids=["geojson", "gpkg", "shp-utf8", "shp-gbk", "kml"]
+)
+def test_round_trip(
+    tmp_path: Path,
+    io_spec: LayerSpec,
+    io_parcels: gpd.GeoDataFrame,
+    key: str,
+    name: str,
+    encoding: str,
+) -> None:
+    path = tmp_path / name
+    written = write_vector(io_parcels, path, encoding=encoding, name_field="企业名称")
+    assert written.driver == FORMATS[key].driver
+    back = read_vector(path)
+    assert back.gdf.crs.to_epsg() == 4490
+    expected = _comparable(io_parcels.to_crs(4490), io_spec)
+    actual = _comparable(back.gdf, io_spec)
+    assert list(actual.columns) == list(expected.columns)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(actual.drop(columns="geometry")),
+        pd.DataFrame(expected.drop(columns="geometry")),
+        check_dtype=False,
+    )
+    tolerance = 1e-7 if key == "geojson" else 1e-9
+    same = shapely.equals_exact(
+        shapely.normalize(actual.geometry.to_numpy()),
+        shapely.normalize(expected.geometry.to_numpy()),
+        tolerance=tolerance,
+    )
+    assert same.all()
+    assert _ogrinfo_warnings(path) == []
+
+
+def test_shapefile_zip_contents_and_field_map(tmp_path: Path, io_parcels: gpd.GeoDataFrame) -> None:
+    utf8 = write_vector(io_parcels, tmp_path / "u.zip")
+    gbk = write_vector(io_parcels, tmp_path / "g.zip", encoding="GBK")
+    with zipfile.ZipFile(utf8.path) as zf:
+        names = set(zf.namelist())
+        assert names == {"u.shp", "u.shx", "u.dbf", "u.prj", "u.cpg", "字段对照.csv"}
+        assert zf.read("u.cpg").decode() == "UTF-8"
+        assert "GCS_China_Geodetic_Coordinate_System_2000" in zf.read("u.prj").decode()
+        table = zf.read("字段对照.csv").decode("utf-8-sig")
+    assert "u,亩均税,亩均税收（万元/亩）" in table
+    assert utf8.field_names["亩均税"] == "亩均税收（万元/亩）"
+    assert utf8.field_names["用地面"] == "用地面积（亩）"
+    assert any("以下字段改用短名" in n and "约 3 个汉字" in n for n in utf8.notes_zh)
+    with zipfile.ZipFile(gbk.path) as zf:
+        assert zf.read("g.cpg").decode() == "GBK"
+    assert gbk.field_names == {"亩均税收万": "亩均税收（万元/亩）", "用地面积亩": "用地面积（亩）"}
+    for result in (utf8, gbk):
+        assert all(
+            len(short.encode("gbk" if result is gbk else "utf-8")) <= 10
+            for short in result.field_names
+        )
+    back = read_vector(gbk.path)
+    assert "用地面积（亩）" in back.gdf.columns
+    assert "根据 字段对照.csv 恢复了 2 个完整字段名" in back.notes_zh
+
+
+def test_shapefile_long_text_is_cut_on_a_character(
+    tmp_path: Path, io_parcels: gpd.GeoDataFrame
+) -> None:
+    frame = io_parcels.copy()
+    frame["备注"] = ["工" * 100, "abc", None]
+    result = write_vector(frame, tmp_path / "long.zip")
+    assert "字段 备注 有 1 个值超过 Shapefile 的 254 字节上限，已截断" in result.notes_zh
+    back = read_vector(result.path).gdf
+    assert back["备注"].iloc[0] == "工" * 84
+
+
+def test_gbk_shapefile_refuses_unencodable_text(
+    tmp_path: Path, io_parcels: gpd.GeoDataFrame
+) -> None:
+    frame = io_parcels.copy()
+    frame.loc[1, "备注"] = "已完成 \U0001f600"
+    with pytest.raises(
+        DataError, match=r"g\.zip：第 2 个要素的字段 备注 含有 GBK 无法表示的字符.*请改用 UTF-8"
+    ):
+        write_vector(frame, tmp_path / "g.zip", encoding="GBK")
+    assert not (tmp_path / "g.zip").exists()
+
+
+def test_shapefile_refuses_mixed_geometry(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame(
+        {"a": [1, 2]},
+        geometry=[shapely.Point(120, 28.9), shapely.box(120, 28.9, 120.1, 29)],
+        crs=4490,
+    )
+    with pytest.raises(DataError, match="Shapefile 只能保存一种几何类型，而数据中有点、面"):
+        write_vector(frame, tmp_path / "mixed.zip")
+
+
+def test_write_refuses_unknown_format_and_missing_crs(
+    tmp_path: Path, io_parcels: gpd.GeoDataFrame
+) -> None:
+    with pytest.raises(DataError, match=r"x\.dxf：不支持导出为“\.dxf”"):
+        write_vector(io_parcels, tmp_path / "x.dxf")
+    with pytest.raises(DataError, match=r"x\.shp：Shapefile（zip 压缩包） 的文件名应以 \.zip 结尾"):
+        write_vector(io_parcels, tmp_path / "x.shp", driver="ESRI Shapefile")
+    with pytest.raises(CRSError, match="没有坐标系"):
+        write_vector(io_parcels.set_crs(None, allow_override=True), tmp_path / "x.gpkg")
+
+
+def test_kml_names_and_no_presentation_columns(
+    tmp_path: Path, io_parcels: gpd.GeoDataFrame
+) -> None:
+    path = tmp_path / "p.kml"
+    write_vector(io_parcels, path, name_field="企业名称")
+    text = path.read_text(encoding="utf-8")
+    assert "<name>永康市某五金厂</name>" in text
+    assert "<name><![CDATA[<img src=x onerror=alert(1)>]]></name>" in text
+    back = read_vector(path).gdf
+    assert not {"Name", "altitudeMode", "tessellate", "id"} & set(back.columns)
+
+
+def test_export_layer_formats(tmp_path: Path, io_parcels: gpd.GeoDataFrame) -> None:
+    results = export_layer_formats(
+        io_parcels, tmp_path / "out", stem="测试地块", name_field="企业名称"
+    )
+    assert set(results) == {"geojson", "gpkg", "shp", "kml"}
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        f"测试地块{fmt.extension}" for fmt in FORMATS.values()
+    )
+    for result in results.values():
+        assert len(read_vector(result.path).gdf) == 3
+    with pytest.raises(DataError, match="未知导出格式：dwg"):
+        export_layer_formats(io_parcels, tmp_path, stem="x", formats=["dwg"])
+
+
+def test_write_converts_from_projected(tmp_path: Path, io_parcels: gpd.GeoDataFrame) -> None:
+    path = tmp_path / "p.gpkg"
+    write_vector(io_parcels, path)
+    back = read_vector(path).gdf
+    corner = shapely.get_coordinates(back.geometry.iloc[0]).min(axis=0)
+    assert corner == pytest.approx([120.0, 28.9], abs=1e-6)
+    assert np.isclose(shapely.area(back.to_crs(4549).geometry.iloc[0]), 10_000.0, rtol=1e-9)

@@ -1,0 +1,353 @@
+"""Briefing packs: figures as the progress engine gives them, embedded fonts, page structure, colours on the maps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+
+from tests._builders import (
+    build_store,
+)
+from tests.report.conftest import (
+    DEMO_PATH,
+    HOSTILE,
+    IN_CI,
+    PARCELS_TOML,
+    PLAN_TOML,
+    WELLS_TOML,
+    fonts_table,
+    has_colour,
+    layout_text,
+    listed,
+    need_tool,
+    not_blank,
+    page_texts,
+    render,
+    section_page,
+    small_store,
+    squash,
+)
+from ykgeo import cli
+from ykgeo.errors import DataError
+from ykgeo.progress import progress_report, report_to_json
+from ykgeo.report import (
+    RATING_ZH,
+    BriefResult,
+    brief_pdf_bytes,
+    build_brief,
+    format_figure,
+    format_pct,
+    format_target,
+)
+from ykgeo.store import Store
+
+
+def test_small_pack_has_the_known_figures(small: tuple[Store, BriefResult]) -> None:
+    _, result = small
+    texts = page_texts(result.path)  # type: ignore[arg-type]
+    summary = squash(texts[section_page(result, "一、") - 1])
+    # 3 squares of 15 亩 done by 2022-09-30 = 45.00 of 60 亩 (75.0 %); 1 of 4 wells (25.0 %)
+    assert "完成测试地块整治 亩 60 45.00 75.0%" in summary
+    assert "完成测试水井 座 4 1 25.0%" in summary
+    parcels_page = squash(texts[section_page(result, "2.1 ") - 1])
+    assert "已完成 45.00 亩（75.0%）" in parcels_page
+    town_table = squash(texts[section_page(result, "2.1 ")])
+    assert "西测镇 30.00" in town_table and "东测镇 15.00" in town_table
+    assert "合计 45.00" in town_table
+
+
+def test_small_pack_structure_and_contents_page(small: tuple[Store, BriefResult]) -> None:
+    _, result = small
+    texts = page_texts(result.path)  # type: ignore[arg-type]
+    assert len(texts) == result.pages
+    # cover, contents, summary, 2 × (map + township table), 2 atlas pages, changes, problems, appendix
+    assert result.pages == 1 + 1 + 1 + 2 * 2 + 2 + 1 + 1 + 1
+    assert len(result.map_pages) == 2 + 2
+    assert list(result.map_pages) == sorted(set(result.map_pages))
+    contents = layout_text(result.path, 2)  # type: ignore[arg-type]
+    for level, title, page in result.sections:
+        assert title in texts[page - 1] or level == 0
+        if title.startswith(("2.", "3.")):
+            assert listed(contents, title, page), (title, page)
+    assert f"第 {result.pages} 页 / 共 {result.pages} 页" in texts[-1]
+    pdf = pdfium.PdfDocument(str(result.path))
+    try:  # the bookmarks of the PDF viewer point at the same pages
+        outline = [(b.level, b.get_title(), b.get_dest().get_index() + 1) for b in pdf.get_toc()]
+    finally:
+        pdf.close()
+    assert outline == list(result.sections)
+
+
+def test_small_pack_lists_features_changes_and_hostile_names_as_text(
+    small: tuple[Store, BriefResult],
+) -> None:
+    _, result = small
+    text = squash(" ".join(page_texts(result.path)))  # type: ignore[arg-type]
+    assert HOSTILE in text  # shown as text, never as markup
+    changes = squash(page_texts(result.path)[section_page(result, "四、") - 1])  # type: ignore[arg-type]
+    assert "P3" in changes and "新完成" in changes
+    assert "示意" in page_texts(result.path)[0]  # type: ignore[arg-type]
+
+
+def test_small_pack_pngs_at_the_asked_dpi(small: tuple[Store, BriefResult]) -> None:
+    from PIL import Image
+
+    _, result = small
+    assert [p.name for p in result.png_files] == [
+        "01-parcels_done.png",
+        "02-wells_done.png",
+        "township-01-330784001.png",
+        "township-02-330784002.png",
+    ]
+    with Image.open(result.png_files[0]) as image:
+        assert image.size == (round((770 + 24) / 72 * 40), round((470 + 24) / 72 * 40))
+        pixels = np.asarray(image.convert("RGB"))
+    assert has_colour(pixels, "#2e7d32") and has_colour(pixels, "#f9a825")
+
+
+def test_small_pack_maps_show_status_colours(small: tuple[Store, BriefResult]) -> None:
+    _, result = small
+    pages = render(result.path, list(result.map_pages), 2.0)  # type: ignore[arg-type]
+    parcels, wells = pages[result.map_pages[0]], pages[result.map_pages[1]]
+    for colour in ("#b0bec5", "#f9a825", "#2e7d32"):
+        assert has_colour(parcels, colour), colour
+    for colour in ("#b0bec5", "#f9a825", "#1565c0"):
+        assert has_colour(wells, colour), colour
+
+
+def test_bytes_for_the_app_and_a_township_pack(tmp_path: Path) -> None:
+    store = small_store(tmp_path / "s.gpkg", demo=False)
+    data = brief_pdf_bytes(store, as_of=dt.date(2022, 6, 30), township="东测镇")
+    assert data.startswith(b"%PDF")
+    out = tmp_path / "t.pdf"
+    out.write_bytes(data)
+    texts = page_texts(out)
+    assert "东测镇" in texts[0] and "演示数据" not in texts[0]
+    # cover, contents, summary, 2 × 2 target pages, 1 atlas page, problems, appendix
+    assert len(texts) == 1 + 1 + 1 + 4 + 1 + 1 + 1
+    summary = squash(texts[2])
+    assert "完成测试地块整治 亩 60 0.00 0.0%" in summary  # nothing done in the east by June
+
+
+def test_user_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = small_store(tmp_path / "s.gpkg", demo=True)
+    monkeypatch.setattr("ykgeo.layers.DEFAULT_LAYER_DIR", tmp_path / "layers")
+    with pytest.raises(DataError, match="应早于统计日"):
+        build_brief(
+            store, as_of=dt.date(2022, 6, 30), since=dt.date(2022, 7, 1), output=tmp_path / "x.pdf"
+        )
+    with pytest.raises(DataError, match="没有名为"):
+        build_brief(store, as_of=dt.date(2022, 6, 30), township="南测镇", output=tmp_path / "x.pdf")
+    assert not (tmp_path / "x.pdf").exists()
+    code = cli.main(
+        [
+            "brief",
+            "--store",
+            str(store.path),
+            "--as-of",
+            "2022-06-30",
+            "--since",
+            "2022-07-01",
+            "-o",
+            str(tmp_path / "y.pdf"),
+        ]
+    )
+    assert code == 2
+    assert "比较基准日 2022-07-01 应早于统计日 2022-06-30" in capsys.readouterr().err
+
+
+def test_a_missing_pdf_library_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from ykgeo.report import ReportError
+
+    store = small_store(tmp_path / "s.gpkg", demo=True)
+    loaded = [n for n in sys.modules if n.startswith("reportlab.")]
+    for name in [*loaded, "ykgeo.report.pdf", "ykgeo.report.story", "ykgeo.report.paint"]:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setitem(sys.modules, "reportlab", None)  # as if it were not installed
+    with pytest.raises(ReportError, match="reportlab"):
+        brief_pdf_bytes(store, as_of=dt.date(2022, 6, 30))
+
+
+def test_a_store_without_reference_layers_or_features_still_gives_a_pack(tmp_path: Path) -> None:
+    layers = {"parcels": PARCELS_TOML, "wells": WELLS_TOML}
+    store = build_store(tmp_path / "empty.gpkg", layers, PLAN_TOML)
+    result = build_brief(store, as_of=dt.date(2022, 6, 30), output=tmp_path / "e.pdf")
+    texts = page_texts(result.path)  # type: ignore[arg-type]
+    assert len(texts) == result.pages
+    assert "没有镇街图层" in " ".join(texts)
+    assert "已完成 0.00 亩（0.0%）" in squash(texts[section_page(result, "2.1 ") - 1])
+
+
+# --- the demo store ---------------------------------------------------------------------------
+
+DEMO_DATES = (dt.date(2022, 6, 30), dt.date(2022, 12, 31))
+
+
+@pytest.fixture(scope="module")
+def demo_store() -> Store:
+    if not DEMO_PATH.exists():
+        if IN_CI:
+            pytest.fail(f"the demo store {DEMO_PATH} is missing (build it with `make demo`)")
+        pytest.skip(f"demo store {DEMO_PATH} not built (run `make demo`)")
+    return Store(DEMO_PATH)
+
+
+@pytest.fixture(scope="module")
+def demo_packs(
+    demo_store: Store, tmp_path_factory: pytest.TempPathFactory
+) -> dict[dt.date, tuple[BriefResult, dict[str, Any], Any]]:
+    folder = tmp_path_factory.mktemp("demo")
+    out = {}
+    for day in DEMO_DATES:
+        since = dt.date(2022, 9, 30) if day.month == 12 else None
+        result = build_brief(demo_store, as_of=day, since=since, output=folder / f"brief-{day}.pdf")
+        report = progress_report(demo_store, as_of=day)
+        out[day] = (result, report_to_json(report), report)
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("day", DEMO_DATES)
+def test_demo_pack_figures_are_the_engines(
+    demo_packs: dict[dt.date, tuple[BriefResult, dict[str, Any], Any]], day: dt.date
+) -> None:
+    result, summary, report = demo_packs[day]
+    decimals = {row.key: row.decimals for row in report.rows}
+    texts = page_texts(result.path)  # type: ignore[arg-type]
+    assert summary["data_version"]["label"] in squash(texts[0])
+    overview = squash(
+        " ".join(texts[section_page(result, "一、") - 1 : section_page(result, "二、") - 1])
+    )
+    for i, item in enumerate(summary["targets"], start=1):
+        d = decimals[item["key"]]
+        page = squash(texts[section_page(result, f"2.{i} ") - 1])
+        assert item["name_zh"] in page
+        expected = [
+            f"年度目标 {format_target(item['target'], d)} {item['unit']}",
+            f"已完成 {format_figure(item['done'], d)} {item['unit']}（{format_pct(item['pct'])}）",
+            f"推进中 {format_figure(item['in_progress'], d)}",
+            f"未启动 {format_figure(item['not_started'], d)}",
+            f"年底预测 {format_figure(item['forecast'], d)}（{format_pct(item['forecast_pct'])}）",
+            f"评级 {RATING_ZH[item['rating']]}",
+        ]
+        for text in expected:
+            assert text in page, (item["key"], text)
+        row = " ".join(
+            [
+                item["name_zh"],
+                item["unit"],
+                format_target(item["target"], d),
+                format_figure(item["done"], d),
+                format_pct(item["pct"]),
+                format_figure(item["milestone_expected"], d),
+                format_figure(item["in_progress"], d),
+                format_figure(item["not_started"], d),
+                format_figure(item["remaining"], d),
+                format_figure(item["forecast"], d),
+                format_pct(item["forecast_pct"]),
+                RATING_ZH[item["rating"]],
+            ]
+        )
+        assert row in overview, row
+        towns = squash(texts[section_page(result, f"2.{i} ")])
+        for t in item["townships"]:
+            cells = f"{t['township']} {format_figure(t['done'], d)} {format_pct(t['pct'])} {format_figure(t['in_progress'], d)}"
+            assert cells in towns, (item["key"], cells)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("day", DEMO_DATES)
+def test_demo_pack_fonts_are_embedded_and_chinese_reads_back(
+    demo_packs: dict[dt.date, tuple[BriefResult, dict[str, Any], Any]], day: dt.date
+) -> None:
+    result, summary, _ = demo_packs[day]
+    rows = fonts_table(result.path)  # type: ignore[arg-type]
+    assert rows, "no fonts"
+    for row in rows:
+        # name type... encoding emb sub uni object ID: emb is the 5th field from the end
+        assert row[-5] == "yes", f"font not embedded: {row}"
+        assert "Type" not in row[1:3] or row[1:3] != ["Type", "3"], f"Type 3 font: {row}"
+    assert all("YKGeoCJK" in row[0] for row in rows), rows
+    pdftotext = need_tool("pdftotext")
+    first = subprocess.run(
+        [pdftotext, "-f", "1", "-l", "1", str(result.path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "永康市年度目标进展简报" in first
+    assert summary["plan_name"] in squash(first)
+    everything = " ".join(page_texts(result.path))  # type: ignore[arg-type]
+    assert "\ufffd" not in everything and "□" not in everything
+    for item in summary["targets"]:
+        assert item["name_zh"] in everything
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("day", DEMO_DATES)
+def test_demo_pack_page_count_matches_the_contents(
+    demo_packs: dict[dt.date, tuple[BriefResult, dict[str, Any], Any]], day: dt.date
+) -> None:
+    result, summary, _ = demo_packs[day]
+    texts = page_texts(result.path)  # type: ignore[arg-type]
+    assert len(texts) == result.pages
+    n_targets = len(summary["targets"])
+    n_towns = sum(1 for _, title, _ in result.sections if title.startswith("3."))
+    assert n_towns == 14
+    assert len(result.map_pages) == n_targets + n_towns
+    first_target = section_page(result, "2.1 ")
+    for i in range(1, n_targets + 1):
+        assert section_page(result, f"2.{i} ") == first_target + 2 * (i - 1)
+    first_town = section_page(result, "3.1 ")
+    assert first_town == first_target + 2 * n_targets
+    for j in range(1, n_towns + 1):
+        assert section_page(result, f"3.{j} ") == first_town + j - 1
+    assert list(result.map_pages) == [first_target + 2 * i for i in range(n_targets)] + [
+        first_town + j for j in range(n_towns)
+    ]
+    tops = [page for level, _, page in result.sections if level == 0]
+    assert tops == sorted(tops) and tops[-1] <= result.pages
+    contents = layout_text(result.path, 2)  # type: ignore[arg-type]
+    for level, title, page in result.sections:
+        if level == 1 and title.startswith(("2.", "3.")):
+            assert listed(contents, title, page), (title, page)
+    assert ("以来的变化" in contents) == (day.month == 12)  # changes only with --since
+    assert f"第 {result.pages} 页 / 共 {result.pages} 页" in texts[-1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("day", DEMO_DATES)
+def test_demo_pack_pages_render_and_maps_show_status_colours(
+    demo_packs: dict[dt.date, tuple[BriefResult, dict[str, Any], Any]],
+    demo_store: Store,
+    day: dt.date,
+) -> None:
+    result, _, report = demo_packs[day]
+    sample = [1, 2, 3, result.pages // 2, result.pages]
+    for number, pixels in render(result.path, sample, 0.5).items():  # type: ignore[arg-type]
+        assert not_blank(pixels), f"page {number} is blank"
+    target_pages = list(result.map_pages[: len(report.rows)])
+    rendered = render(result.path, target_pages, 1.5)  # type: ignore[arg-type]
+    for row, page in zip(report.rows, target_pages, strict=True):
+        pixels = rendered[page]
+        assert not_blank(pixels)
+        spec = demo_store.spec(row.layer)
+        width = pixels.shape[1]
+        map_area = pixels[:, : int(width * 0.74)]  # the legend panel is on the right
+        present = set(row.features["status"].dropna().astype(str))
+        for status in present:
+            colour = spec.style.status_colors.get(status)
+            if colour:
+                assert has_colour(map_area, colour), (row.key, status, colour, page)

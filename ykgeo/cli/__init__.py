@@ -1,0 +1,41 @@
+"""The ``ykgeo`` command: one sub-command group a module, on top of the library (which never imports it).
+
+Groups: :mod:`~ykgeo.cli.data` (layers, area, validate, import, export),
+:mod:`~ykgeo.cli.progress` (progress, changes), :mod:`~ykgeo.cli.demo` (demo build,
+raster demo), :mod:`~ykgeo.cli.raster` (raster …), :mod:`~ykgeo.cli.brief` (brief)
+and :mod:`~ykgeo.cli.user` (user add, user list).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ykgeo.cli import brief, data, demo, progress, raster, user
+from ykgeo.errors import YkgeoError
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full ``ykgeo`` argument parser."""
+    parser = argparse.ArgumentParser(prog="ykgeo", description="永康市用地与基础设施目标 GIS 工具")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
+    for group in (data, progress, demo, raster, brief, user):  # in help order
+        group.add_cli(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``ykgeo``; user errors print a Chinese message and exit 2 without a traceback."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except YkgeoError as err:
+        print(f"错误：{err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已中断", file=sys.stderr)
+        return 130

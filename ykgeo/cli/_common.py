@@ -1,0 +1,46 @@
+"""What the command groups share: the ``--store`` option, dates, opening the store, aligned tables."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import unicodedata
+from collections.abc import Sequence
+
+from ykgeo.store import Store, default_store_path
+
+__all__ = ["add_store_option", "open_store", "parse_date", "print_table"]
+
+#: Help of the ``--store`` option, for every command that reads the store.
+STORE_HELP = "项目库 GeoPackage（默认：$YKGEO_STORE 或演示库）"
+
+
+def add_store_option(parser: argparse.ArgumentParser) -> None:
+    """``--store PATH`` for every command that reads the store."""
+    parser.add_argument("--store", metavar="PATH", help=STORE_HELP)
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    """The store of ``--store``, else the default one (see :func:`ykgeo.store.default_store_path`)."""
+    return Store(default_store_path(getattr(args, "store", None)))
+
+
+def parse_date(text: str) -> dt.date:
+    """argparse type for ``YYYY-MM-DD`` with a Chinese message."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        msg = f"日期格式应为 YYYY-MM-DD：{text}"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+def print_table(rows: Sequence[Sequence[str]]) -> None:
+    """Print rows with columns aligned, counting CJK characters as two columns."""
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    widths = [max(width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = [cell + " " * (w - width(cell)) for cell, w in zip(row, widths, strict=True)]
+        print("  ".join(cells).rstrip())

@@ -1,0 +1,216 @@
+"""``ykgeo layers``, ``area``, ``validate``, ``import`` and ``export``: vector files in and out of the store."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ykgeo.area import area_m2
+from ykgeo.cli._common import add_store_option, open_store, parse_date, print_table
+from ykgeo.errors import YkgeoError
+from ykgeo.io import read_vector, validate_file, write_vector
+from ykgeo.layers import load_layers
+from ykgeo.units import balanced_round, m2_to_mu
+
+__all__ = ["add_cli"]
+
+
+def _progress_bar(total_hint: str) -> Callable[[int, int], None]:
+    """A tqdm bar on stderr for long imports (silent for small ones)."""
+    from tqdm import tqdm
+
+    bar: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if total < 2000:
+            return
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, desc=total_hint, unit="要素", file=sys.stderr)
+        bar["bar"].n = done
+        bar["bar"].refresh()
+        if done >= total:
+            bar["bar"].close()
+
+    return update
+
+
+def _cmd_layers(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    version = store.data_version()
+    print(f"{store.name_zh}（{store.path}）{version.label_zh()}")
+    rows = [("图层", "名称", "类型", "要素数")]
+    for key in store.layer_keys():
+        spec = store.spec(key)
+        rows.append((key, spec.name_zh, spec.geometry_type, str(store.count(key))))
+    print_table(rows)
+    return 0
+
+
+def _cmd_area(args: argparse.Namespace) -> int:
+    result = read_vector(Path(args.file), layer=args.layer_name)
+    for note in [result.crs_note_zh, *result.notes_zh]:
+        if note:
+            print(f"说明：{note}", file=sys.stderr)
+    gdf = result.gdf
+    m2 = area_m2(gdf, method=args.method)
+    mu = m2_to_mu(m2.to_numpy())
+    id_col = args.id_field if args.id_field in gdf.columns else None
+    labels = gdf[id_col].astype(str).tolist() if id_col else [str(i + 1) for i in range(len(gdf))]
+    if args.format == "json":
+        out = {
+            "file": result.source,
+            "method": args.method,
+            "features": [
+                {"id": label, "area_m2": round(float(a), 2), "area_mu": round(float(b), 4)}
+                for label, a, b in zip(labels, m2, mu, strict=True)
+            ],
+            "total_mu": round(float(mu.sum()), 4),
+            "total_m2": round(float(m2.sum()), 2),
+        }
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    rounded = balanced_round(mu, 2)
+    method = (
+        "椭球面积（CGCS2000）"
+        if args.method == "ellipsoidal"
+        else "高斯-克吕格 3° 带 CM120°E 平面面积"
+    )
+    print(f"{result.source}：{len(gdf)} 个要素，{method}")
+    rows = [("要素", "面积（亩）", "面积（m²）")]
+    rows += [
+        (label, f"{r:,.2f}", f"{a:,.2f}") for label, r, a in zip(labels, rounded, m2, strict=True)
+    ]
+    rows.append(("合计", f"{rounded.sum():,.2f}", f"{m2.sum():,.2f}"))
+    print_table(rows)
+    return 0
+
+
+def _report_problems(report: Any) -> None:
+    for problem in report.problems:
+        print(str(problem), file=sys.stderr)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    spec = load_layers()[args.layer]
+    report = validate_file(Path(args.file), spec, boundary=_boundary(args), repair=args.repair)
+    _report_problems(report)
+    n_err, n_warn = len(report.errors), len(report.warnings)
+    print(
+        f"{Path(args.file).name}：{len(report.gdf) if report.gdf is not None else 0} 个要素，{n_err} 个错误，{n_warn} 个警告"
+    )
+    return 0 if report.ok else 1
+
+
+def _boundary(args: argparse.Namespace) -> Any:
+    """The city boundary from the store, if the store has one (for the 'outside the city' check)."""
+    try:
+        store = open_store(args)
+    except YkgeoError:
+        return None
+    if "city_boundary" not in store.layer_keys() or store.count("city_boundary") == 0:
+        return None
+    return store.read_layer("city_boundary").geometry.union_all()
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    spec = store.spec(args.layer)
+    # validation happens before the store is opened for writing: a refused file changes nothing
+    report = validate_file(Path(args.file), spec, boundary=_boundary(args), repair=args.repair)
+    _report_problems(report)
+    if not report.ok:
+        print(f"导入被拒绝：{len(report.errors)} 个错误，项目库未作任何修改。", file=sys.stderr)
+        return 1
+    summary = store.import_features(
+        args.layer,
+        report.gdf,
+        user=args.user,
+        source=Path(args.file).name,
+        mode=args.mode,
+        effective_date=args.effective_date,
+        progress=_progress_bar("导入"),
+    )
+    print(
+        f"已导入 {spec.name_zh}：新增 {summary.added}，更新 {summary.updated}，未变 {summary.unchanged}，"
+        f"删除 {summary.removed}（数据版本 v{summary.data_version}）"
+    )
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    spec = store.spec(args.layer)
+    gdf = store.read_layer(args.layer, as_of=args.as_of).drop(columns=["ykgeo_version"])
+    out = Path(args.output)
+    if args.format == "shp" and out.suffix.lower() != ".zip":
+        out = out.with_suffix(".zip")
+        print(f"Shapefile 由多个文件组成，已打包为 {out.name}", file=sys.stderr)
+    driver = {"geojson": "GeoJSON", "gpkg": "GPKG", "shp": "ESRI Shapefile", "kml": "KML"}[
+        args.format
+    ]
+    write_vector(
+        gdf.reset_index(drop=True),
+        out,
+        driver=driver,
+        layer=args.layer,
+        encoding=args.encoding.upper(),
+    )
+    print(f"已导出 {spec.name_zh} {len(gdf)} 个要素 → {out}")
+    return 0
+
+
+def add_cli(subparsers: Any) -> None:
+    """Register ``layers``, ``area``, ``validate``, ``import`` and ``export``."""
+    p = subparsers.add_parser("layers", help="列出项目库中的图层及要素数")
+    add_store_option(p)
+    p.set_defaults(func=_cmd_layers)
+
+    p = subparsers.add_parser("area", help="计算任意矢量文件每个要素及合计的面积（亩）")
+    p.add_argument("file")
+    p.add_argument(
+        "--method",
+        choices=["ellipsoidal", "gk"],
+        default="ellipsoidal",
+        help="椭球面积（默认）或 GK 平面面积",
+    )
+    p.add_argument("--layer-name", help="GeoPackage 中的图层名")
+    p.add_argument("--id-field", default="地块编号", help="用作要素标识的字段")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=_cmd_area)
+
+    p = subparsers.add_parser("validate", help="校验文件能否导入某图层（不写入任何数据）")
+    p.add_argument("file")
+    p.add_argument("--layer", required=True, help="图层键，如 low_efficiency_industrial")
+    p.add_argument("--repair", action="store_true", help="用 make_valid 修复无效几何（会逐条报告）")
+    add_store_option(p)
+    p.set_defaults(func=_cmd_validate)
+
+    p = subparsers.add_parser("import", help="校验并导入文件到项目库（全部成功或全部不写）")
+    p.add_argument("file")
+    p.add_argument("--layer", required=True)
+    p.add_argument("--repair", action="store_true", help="用 make_valid 修复无效几何（会逐条报告）")
+    p.add_argument("--mode", choices=["upsert", "append", "replace"], default="upsert")
+    p.add_argument("--user", default="命令行导入", help="记入编辑日志的操作人")
+    p.add_argument("--effective-date", type=parse_date, help="变更发生日期（默认：台账日期或今天）")
+    add_store_option(p)
+    p.set_defaults(func=_cmd_import)
+
+    p = subparsers.add_parser(
+        "export", help="导出图层为 GeoJSON / GeoPackage / Shapefile(zip) / KML"
+    )
+    p.add_argument("layer")
+    p.add_argument("--format", choices=["geojson", "gpkg", "shp", "kml"], required=True)
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument(
+        "--encoding",
+        choices=["utf-8", "gbk", "UTF-8", "GBK"],
+        default="utf-8",
+        help="Shapefile 编码",
+    )
+    p.add_argument("--as-of", type=parse_date, help="导出某日的状态")
+    add_store_option(p)
+    p.set_defaults(func=_cmd_export)

@@ -1,0 +1,57 @@
+"""``ykgeo demo build`` and ``ykgeo raster demo``: the demo store and rasters (the one door to :mod:`ykgeo.demo`)."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from ykgeo.cli._common import add_store_option
+from ykgeo.demo import DEMO_SEED, build_demo, build_demo_rasters
+from ykgeo.store import DEMO_STORE, find_demo_store
+
+__all__ = ["add_cli", "add_raster_demo_cli"]
+
+
+def _cli_build(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    store = build_demo(args.output, seed=args.seed)
+    seconds = time.perf_counter() - started
+    for key in store.layer_keys():
+        print(f"{store.spec(key).name_zh}（{key}）：{store.count(key)}")
+    size = Path(args.output).stat().st_size / 1e6
+    print(f"已生成演示库 {args.output}（{size:.1f} MB，{seconds:.1f} s，seed={args.seed}）")
+    return 0
+
+
+def add_cli(subparsers: Any) -> None:
+    """Register ``demo build --seed 2022 -o PATH`` on an argparse sub-parser collection."""
+    demo = subparsers.add_parser("demo", help="永康市演示数据（示意）")
+    sub = demo.add_subparsers(dest="demo_command", required=True)
+    build = sub.add_parser("build", help="按固定随机种子重新生成演示项目库")
+    build.add_argument("--seed", type=int, default=DEMO_SEED, help="随机种子（默认 2022）")
+    output = find_demo_store() or DEMO_STORE
+    build.add_argument(
+        "-o", "--output", type=Path, default=output, help=f"输出文件（默认 {output}）"
+    )
+    build.set_defaults(func=_cli_build)
+
+
+def _cmd_raster_demo(args: argparse.Namespace) -> int:
+    store = Path(args.store) if args.store else None
+    paths = build_demo_rasters(Path(args.output), store_path=store, seed=args.seed)
+    for p in paths:
+        print(f"已生成 {p}（{p.stat().st_size / 1024:,.0f} KB）")
+    return 0
+
+
+def add_raster_demo_cli(raster_subparsers: Any) -> None:
+    """Register ``raster demo`` on the sub-parsers of ``ykgeo raster``."""
+    p = raster_subparsers.add_parser(
+        "demo", help="按演示项目库生成演示栅格（DEM、2021/2022 年末地类）"
+    )
+    p.add_argument("-o", "--output", default="data/gis/rasters", help="输出目录")
+    p.add_argument("--seed", type=int, default=2022)
+    add_store_option(p)
+    p.set_defaults(func=_cmd_raster_demo)

@@ -1,0 +1,38 @@
+"""The bureau's vector files: reading (encodings, CRS, tables), writing and validation before an import.
+
+Modules: :mod:`~ykgeo.io.read` (any supported file into CGCS2000, field matching),
+:mod:`~ykgeo.io.encoding` (Shapefile and text encodings, mojibake),
+:mod:`~ykgeo.io.tables` (CSV/XLSX with coordinates or WKT),
+:mod:`~ykgeo.io.write` (GeoJSON, GeoPackage, zipped Shapefile, KML) and
+:mod:`~ykgeo.io.validate` (every problem of a file, collected and reported once).
+"""
+
+from __future__ import annotations
+
+from ykgeo.io.encoding import coerce_field_value
+from ykgeo.io.read import ReadResult, match_fields, read_vector
+from ykgeo.io.validate import ValidationReport, validate_features, validate_file
+from ykgeo.io.write import (
+    FIELD_MAP_NAME,
+    FORMATS,
+    ExportFormat,
+    WriteResult,
+    export_layer_formats,
+    write_vector,
+)
+
+__all__ = [
+    "FIELD_MAP_NAME",
+    "FORMATS",
+    "ExportFormat",
+    "ReadResult",
+    "ValidationReport",
+    "WriteResult",
+    "coerce_field_value",
+    "export_layer_formats",
+    "match_fields",
+    "read_vector",
+    "validate_features",
+    "validate_file",
+    "write_vector",
+]

@@ -1,0 +1,514 @@
+"""Read the bureau's vector files (GeoPackage, GeoJSON, Shapefile/zip, KML, FileGDB, CSV/XLSX) into CGCS2000."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import logging
+import os
+import re
+import shutil
+import tempfile
+import warnings
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from ykgeo.crs import CGCS2000, check_near_yongkang, detect_crs_from_coordinates, resolve_crs
+from ykgeo.errors import CRSError, DataError, EncodingError
+from ykgeo.io.encoding import (
+    DBF_NAME_BYTES,
+    coerce_field_value,
+    find_mojibake,
+    is_missing,
+    normalise_name,
+    redecode_latin1,
+    shapefile_encoding,
+    sidecar,
+)
+from ykgeo.io.tables import _choose, _read_table
+from ykgeo.io.write import (
+    _FIELD_MAP_COLUMNS,
+    _USE_ARROW,
+    FIELD_MAP_NAME,
+    _fail,
+    _geometries_to_cgcs2000,
+)
+from ykgeo.layers import FieldSpec, LayerSpec
+
+__all__ = ["ReadResult", "match_fields", "read_vector"]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+#: File extension → how it is read ("ZIP" is unpacked first; CSV and XLSX are tables).
+_EXTENSION_TO_DRIVER: dict[str, str] = {
+    ".gpkg": "GPKG",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".shp": "ESRI Shapefile",
+    ".kml": "LIBKML",
+    ".gdb": "OpenFileGDB",
+    ".zip": "ZIP",
+    ".csv": "CSV",
+    ".xlsx": "XLSX",
+}
+_MAX_UNZIPPED_BYTES = 2 * 1024**3
+_CRS_LABELS_ZH = {
+    4490: "CGCS2000 经纬度",
+    4528: "CGCS2000 3° 高斯-克吕格第 40 带（带号前缀）",
+    4549: "CGCS2000 3° 高斯-克吕格 中央经线 120°E（无带号）",
+    4326: "WGS84 经纬度",
+}
+_KML_STYLE = ("altitudeMode", "tessellate", "extrude", "visibility", "drawOrder", "icon")
+_KML_STANDARD = ("id", "Name", "description", "timestamp", "begin", "end", "snippet")
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """A file read into CGCS2000 lon/lat, with what the planner should know about how.
+
+    Attributes
+    ----------
+    gdf
+        The features, geometry in EPSG:4490 (lon, lat), attributes as found.
+    source
+        The file name shown to the planner.
+    driver
+        The GDAL driver (or ``CSV`` / ``XLSX``) that read it.
+    encoding
+        The text encoding used, e.g. ``"UTF-8"`` or ``"GBK"``.
+    crs_note_zh
+        How the coordinate system was decided.
+    notes_zh
+        Everything else worth telling (encoding choice, layer, rows without coordinates …).
+    """
+
+    gdf: gpd.GeoDataFrame
+    source: str
+    driver: str
+    encoding: str
+    crs_note_zh: str
+    notes_zh: tuple[str, ...] = ()
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+
+def _check_shapefile(shp: Path, source: str) -> None:
+    """Refuse a Shapefile whose parts are missing or whose .shp is shorter than its header says."""
+    for ext, what in ((".dbf", "属性表"), (".shx", "索引")):
+        if sidecar(shp, ext) is None:
+            msg = f"{source}：缺少{what}文件 {shp.stem}{ext}，Shapefile 至少需要 .shp、.shx、.dbf 三个文件"
+            raise DataError(msg)
+    size = shp.stat().st_size
+    with shp.open("rb") as fh:
+        header = fh.read(100)
+    if size < 100:
+        raise DataError(
+            f"{source}：.shp 文件不完整（只有 {size} 字节，不足 100 字节的文件头），可能被截断"
+        )
+    if int.from_bytes(header[:4], "big") != 9994:
+        raise DataError(f"{source}：.shp 文件头标识不对，不是 Shapefile 或已损坏")
+    declared = int.from_bytes(header[24:28], "big") * 2
+    if declared > size:
+        msg = f"{source}：.shp 文件被截断（文件头声明 {declared} 字节，实际只有 {size} 字节），请重新拷贝或导出"
+        raise DataError(msg)
+
+
+def _pyogrio_read(path: Path, layer: str, encoding: str | None) -> gpd.GeoDataFrame:
+    return pyogrio.read_dataframe(
+        path, layer=layer, encoding=encoding, use_arrow=_USE_ARROW, force_2d=True
+    )
+
+
+def _redecode(gdf: gpd.GeoDataFrame, encoding: str) -> gpd.GeoDataFrame:
+    """Names and text read as Latin-1 (one character per byte) decoded with their real encoding."""
+    attrs = gdf.columns.drop(gdf.geometry.name)
+    out = gdf.rename(columns={c: redecode_latin1(c, encoding) for c in attrs})
+    for col in out.columns.drop(out.geometry.name):
+        out[col] = [redecode_latin1(v, encoding) if isinstance(v, str) else v for v in out[col]]
+    return out
+
+
+def _read_frame(
+    path: Path, layer: str, encoding: str | None, source: str
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            try:
+                gdf = _pyogrio_read(path, layer, encoding)
+            except UnicodeDecodeError:
+                if encoding is None:
+                    raise
+                # A DBF name or value cut mid-character: read the bytes as Latin-1, decode here.
+                gdf = _redecode(_pyogrio_read(path, layer, "ISO-8859-1"), encoding)
+                notes.append("部分字段名或文字在多字节字符中间被截断，已去掉不完整的字符")
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
+            raise _fail(source, "无法读取文件", err, path) from err
+        except (UnicodeDecodeError, shapely.errors.GEOSException) as err:
+            raise _fail(source, "文件内容无法解码", err, path) from err
+    notes += [f"GDAL 提示：{str(w.message).replace(str(path), source)[:200]}" for w in caught]
+    return gdf, notes
+
+
+def _texts(gdf: pd.DataFrame, per_column: int = 300) -> list[str]:
+    texts = [str(c) for c in gdf.columns]
+    for col in gdf.columns:
+        texts += [v for v in gdf[col].head(per_column) if isinstance(v, str)]
+    return texts
+
+
+def _tidy_kml(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Drop KML style columns, and standard ones that are empty, generated ids or copies of a field."""
+    drop = [c for c in _KML_STYLE if c in gdf.columns]
+    data = [c for c in gdf.columns if c not in (*_KML_STANDARD, *_KML_STYLE, gdf.geometry.name)]
+    as_text = {
+        c: [None if is_missing(v) else str(v) for v in gdf[c]]
+        for c in gdf.columns
+        if c != gdf.geometry.name
+    }
+    for col in (c for c in _KML_STANDARD if c in gdf.columns):
+        values = as_text[col]
+        generated = col == "id" and all(v and re.fullmatch(r".+\.\d+", v) for v in values)
+        if all(v is None for v in values) or generated or any(values == as_text[c] for c in data):
+            drop.append(col)
+    return gdf.drop(columns=drop)
+
+
+def _restore_field_names(gdf: gpd.GeoDataFrame, shp: Path) -> tuple[gpd.GeoDataFrame, list[str]]:
+    table = shp.parent / FIELD_MAP_NAME
+    if not table.exists():
+        return gdf, []
+    with table.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    layer, short, full = _FIELD_MAP_COLUMNS
+    mapping = {
+        r[short]: r[full] for r in rows if r.get(layer) == shp.stem and r.get(short) in gdf.columns
+    }
+    notes = [f"根据 {FIELD_MAP_NAME} 恢复了 {len(mapping)} 个完整字段名"] if mapping else []
+    return gdf.rename(columns=mapping), notes
+
+
+def _read_gdal(
+    path: Path, driver: str, *, layer: str | None, encoding: str | None, source: str
+) -> tuple[gpd.GeoDataFrame, str, list[str], Any, str]:
+    """One layer through GDAL: frame, encoding, notes, the declared CRS and where it came from."""
+    is_shp = driver == "ESRI Shapefile"
+    used, notes = "UTF-8", []
+    if is_shp:
+        _check_shapefile(path, source)
+        try:
+            guess = shapefile_encoding(path, encoding)
+        except EncodingError as err:
+            raise EncodingError(f"{source}：{err.message_zh}") from err
+        used = guess.encoding
+        notes.append(guess.reason_zh)
+    try:
+        names = [str(name) for name, _kind in pyogrio.list_layers(path)]
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
+        raise _fail(source, "无法打开文件", err, path) from err
+    chosen = _choose(names, None if is_shp else layer, source, "图层")
+    if len(names) > 1:
+        notes.append(f"读取图层“{chosen}”（文件共有 {len(names)} 个图层）")
+    gdf, gdal_notes = _read_frame(path, chosen, used if is_shp else None, source)
+    notes += gdal_notes
+    if gdf.empty:
+        raise DataError(f"{source}：图层“{chosen}”中没有任何要素")
+    garbled = find_mojibake(_texts(gdf))
+    if garbled is not None and is_shp and garbled.retry_encoding != used:
+        retry, _ = _read_frame(path, chosen, garbled.retry_encoding, source)
+        if find_mojibake(_texts(retry)) is None:
+            notes.append(
+                f"按 {used} 读取出现乱码（{garbled.kind_zh}），已改用 {garbled.retry_encoding} 重新读取"
+            )
+            gdf, used, garbled = retry, garbled.retry_encoding, None
+    if garbled is not None:
+        notes.append(f"注意：文字疑似乱码（{garbled.kind_zh}），请核对文件编码")
+    if driver == "LIBKML":
+        gdf = _tidy_kml(gdf)
+    if not is_shp:
+        return gdf, used, notes, gdf.crs, "根据文件内的坐标系定义"
+    gdf, restored = _restore_field_names(gdf, path)
+    prj = sidecar(path, ".prj")
+    declared = prj.read_text(encoding="utf-8", errors="replace") if prj is not None else None
+    return gdf, used, notes + restored, declared, "根据 .prj 文件"
+
+
+def _describe_crs(crs: CRS) -> str:
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg} {_CRS_LABELS_ZH.get(epsg, crs.name)}" if epsg else crs.name
+
+
+def _to_cgcs2000(
+    gdf: gpd.GeoDataFrame, *, declared: Any, origin: str, user_crs: Any, source: str
+) -> tuple[gpd.GeoDataFrame, str]:
+    geoms = np.asarray(gdf.geometry.to_numpy(), dtype=object)
+    if user_crs is not None:
+        crs = resolve_crs(user_crs, source=source)
+        note = f"按指定坐标系 {_describe_crs(crs)} 读取"
+    elif declared is not None and str(declared).strip():
+        crs = resolve_crs(declared, source=source)
+        note = f"{origin}，坐标系为 {_describe_crs(crs)}"
+    else:
+        coords = shapely.get_coordinates(geoms)
+        try:
+            guess = detect_crs_from_coordinates(coords[:, 0], coords[:, 1])
+        except CRSError as err:
+            raise CRSError(f"{source}：没有坐标系定义，且{err.message_zh}") from err
+        if guess.swapped:
+            geoms = shapely.transform(geoms, lambda c: c[:, ::-1])
+        crs = CRS.from_epsg(guess.epsg)
+        missing = "缺少 .prj 文件" if ".prj" in origin else "文件未声明坐标系"
+        note = f"{missing}，根据坐标数值判断：{guess.reason_zh}"
+    result, wgs84_note = _geometries_to_cgcs2000(geoms, crs, source=source)
+    bounds = shapely.bounds(result)
+    check_near_yongkang(
+        (bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2, source=source
+    )
+    if wgs84_note or crs.to_epsg() != CGCS2000:
+        note += f"；{wgs84_note or f'已转换为 CGCS2000 经纬度（EPSG:{CGCS2000}）'}"
+    geometry = gpd.GeoSeries(result, index=gdf.index, crs=CGCS2000)
+    return gpd.GeoDataFrame(gdf.drop(columns=[gdf.geometry.name]), geometry=geometry), note
+
+
+def _safe_parts(info: zipfile.ZipInfo, source: str) -> tuple[str, ...]:
+    """The path parts of a zip member; absolute paths and ``..`` are refused."""
+    name = info.filename
+    if not (info.flag_bits & 0x800 or name.isascii()):
+        # Chinese Windows zips store names in GBK without the UTF-8 flag.
+        with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+            name = name.encode("cp437").decode("gbk")
+    unixy = name.replace("\\", "/")
+    parts = PurePosixPath(unixy).parts
+    if unixy.startswith("/") or re.match(r"^[A-Za-z]:", unixy) or ".." in parts:
+        msg = f"{source}：压缩包内的文件“{name[:120]}”使用了绝对路径或“..”，可能写到压缩包以外的位置，已拒绝读取"
+        raise DataError(msg)
+    return tuple(p for p in parts if p not in ("", "."))
+
+
+def _extract_zip(path: Path, root: Path, source: str) -> None:
+    """Unpack into ``root`` after checking every member name, encryption and the unpacked size."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [(info, _safe_parts(info, source)) for info in archive.infolist()]
+            if any(info.flag_bits & 0x1 for info, _ in members):
+                raise DataError(f"{source}：压缩包已加密，请解密后再导入")
+            if sum(info.file_size for info, _ in members) > _MAX_UNZIPPED_BYTES:
+                raise DataError(f"{source}：压缩包解压后超过 2 GB，请分批导入")
+            for info, parts in members:
+                target = root.joinpath(*parts)
+                if (
+                    info.is_dir()
+                    or not parts
+                    or not target.resolve().is_relative_to(root.resolve())
+                ):
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(info) as src, target.open("wb") as dst:
+                    shutil.copyfileobj(src, dst)
+    except (zipfile.BadZipFile, OSError, EOFError) as err:
+        raise DataError(f"{source}：不是有效的 zip 压缩包或无法解压（{err}）") from err
+
+
+def _datasets(root: Path) -> list[str]:
+    """Readable files (and .gdb folders) under ``root``, as POSIX paths relative to it."""
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        found += [here / d for d in dirs if d.lower().endswith(".gdb")]
+        dirs[:] = sorted(d for d in dirs if not d.lower().endswith(".gdb") and d != "__MACOSX")
+        for name in files:
+            ext = Path(name).suffix.lower()
+            if (
+                ext in _EXTENSION_TO_DRIVER
+                and ext != ".zip"
+                and name != FIELD_MAP_NAME
+                and not name.startswith("._")
+            ):
+                found.append(here / name)
+    return sorted(p.relative_to(root).as_posix() for p in found)
+
+
+def _read_folder(
+    root: Path, where: str, *, layer: str | None, source: str, **options: Any
+) -> ReadResult:
+    names = _datasets(root)
+    by_stem = {PurePosixPath(n).stem: n for n in names}
+    wanted = layer if layer in names else by_stem.get(layer or "")
+    chosen = _choose(
+        names, wanted, source, "可读取的数据文件（.shp、.gpkg、.geojson、.kml、.csv、.xlsx）"
+    )
+    result = read_vector(
+        root / chosen, layer=None if wanted else layer, source_name=source, **options
+    )
+    return replace(result, notes_zh=(f"读取{where}内的 {chosen}", *result.notes_zh))
+
+
+def read_vector(
+    path: str | os.PathLike[str],
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    crs: Any = None,
+    source_name: str | None = None,
+) -> ReadResult:
+    """Read a vector file into CGCS2000 lon/lat (EPSG:4490), deciding encoding and CRS carefully.
+
+    Parameters
+    ----------
+    path
+        A GeoPackage, GeoJSON, Shapefile (``.shp``, its folder or a ``.zip``), KML,
+        FileGDB folder, or a CSV/XLSX table with lon/lat, X坐标/Y坐标 or WKT columns.
+    layer
+        The layer (GeoPackage, FileGDB, KML), worksheet (XLSX) or file in a zip/folder
+        (name or stem) to read; required when there are several.
+    encoding
+        Force the text encoding of a Shapefile .dbf or a CSV (e.g. ``"GBK"``); by
+        default decided from the .cpg, the DBF language byte or the bytes themselves.
+    crs
+        The coordinate system to use instead of the file's (anything pyproj accepts).
+    source_name
+        The file name shown in messages (e.g. the original name of an upload).
+
+    Raises
+    ------
+    DataError
+        The file is missing, empty, corrupt, ambiguous (several layers) or unsafe (zip paths).
+    EncodingError
+        Text cannot be decoded with any plausible encoding.
+    CRSError
+        Legacy datum (Xian80/Beijing54), an undecidable CRS, or data not near Yongkang.
+    """
+    path = Path(path)
+    source = source_name or path.name
+    ext = path.suffix.lower()
+    options: dict[str, Any] = {"encoding": encoding, "crs": crs}
+    if not path.exists():
+        raise DataError(f"{source}：文件不存在")
+    if path.is_dir() and ext != ".gdb":
+        return _read_folder(path, "文件夹", layer=layer, source=source, **options)
+    driver = _EXTENSION_TO_DRIVER.get(ext)
+    if driver is None:
+        known = "、".join(sorted(_EXTENSION_TO_DRIVER))
+        raise DataError(f"{source}：不支持的文件类型“{ext or '无扩展名'}”（支持：{known}）")
+    if path.is_file() and path.stat().st_size == 0:
+        raise DataError(f"{source}：文件是空的（0 字节）")
+    if driver == "ZIP":
+        with tempfile.TemporaryDirectory(prefix="ykgeo-zip-") as tmp:
+            _extract_zip(path, Path(tmp), source)
+            return _read_folder(Path(tmp), "压缩包", layer=layer, source=source, **options)
+    if driver in ("CSV", "XLSX"):
+        gdf, used, notes = _read_table(path, driver, layer=layer, encoding=encoding, source=source)
+        declared, origin = None, "表格"
+    else:
+        gdf, used, notes, declared, origin = _read_gdal(
+            path, driver, layer=layer, encoding=encoding, source=source
+        )
+    if gdf.geometry.isna().all():
+        raise DataError(f"{source}：所有要素都没有几何（坐标），文件可能已损坏")
+    gdf, crs_note = _to_cgcs2000(gdf, declared=declared, origin=origin, user_crs=crs, source=source)
+    logger.debug("read %s: %d features, %s, %s", source, len(gdf), used, crs_note)
+    return ReadResult(gdf, source, driver, used, crs_note, tuple(notes))
+
+
+# --- matching a file's columns to a layer -------------------------------------------------------------
+
+_TYPE_LABELS_ZH = {"str": "文字", "int": "整数", "float": "数字", "date": "日期"}
+
+
+def _coerce_column(series: pd.Series, field_spec: FieldSpec) -> tuple[pd.Series, int]:
+    results = [coerce_field_value(v, field_spec.type) for v in series.tolist()]
+    values = [v for _ok, v in results]
+    bad = sum(not ok for ok, _v in results)
+    if bad == 0 and field_spec.type == "int":
+        return pd.Series(pd.array(values, dtype="Int64"), index=series.index), 0
+    if bad == 0 and field_spec.type == "float":
+        return pd.Series(
+            [np.nan if v is None else v for v in values], index=series.index, dtype="float64"
+        ), 0
+    return pd.Series(values, index=series.index, dtype=object), bad
+
+
+def _truncated_target(column: Any, lookup: Mapping[str, str]) -> str | None:
+    """The field a DBF-cut column name (≥ 9 bytes, a prefix of one field's names only) stands for."""
+    name = str(column)
+    if max(len(name.encode("gbk", "replace")), len(name.encode("utf-8"))) < DBF_NAME_BYTES - 1:
+        return None
+    norm = normalise_name(name)
+    targets = {
+        target for alias, target in lookup.items() if alias.startswith(norm) and alias != norm
+    }
+    return targets.pop() if len(targets) == 1 else None
+
+
+def match_fields(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Rename a file's columns to the layer's stored field names and convert values to their types.
+
+    Column names match a field's name or any alias, ignoring case, spaces and
+    full-/half-width differences (``用地面积(亩)`` = ``用地面积（亩）``); a name cut
+    by the DBF 10-byte limit matches the one field it is a prefix of. Columns
+    that match no field are dropped and listed in the notes; when two columns
+    match one field the stored name wins. Values that cannot be converted keep
+    their raw value so that :mod:`ykgeo.io.validate` reports them with feature,
+    field and value.
+
+    Returns
+    -------
+    tuple
+        The features with the layer's fields in definition order, and notes in Chinese.
+    """
+    lookup = {normalise_name(alias): name for alias, name in spec.alias_map().items()}
+    geometry = gdf.geometry.name
+    columns = [c for c in gdf.columns if c != geometry]
+    exact = [
+        c
+        for c in columns
+        if normalise_name(c) == normalise_name(lookup.get(normalise_name(c), "\0"))
+    ]
+    rename: dict[Any, str] = {}
+    unknown: list[Any] = []
+    duplicates: list[str] = []
+    for col in exact + [c for c in columns if c not in exact]:
+        target = lookup.get(normalise_name(col))
+        if target is None:
+            unknown.append(col)
+        elif target in rename.values():
+            duplicates.append(f"{col}（与 {target} 重复）")
+        else:
+            rename[col] = target
+    prefixed = {
+        c: t for c in unknown if (t := _truncated_target(c, lookup)) and t not in rename.values()
+    }
+    unknown = [str(c) for c in unknown if c not in prefixed]
+    order = {name: i for i, name in enumerate(spec.field_names)}
+    kept = sorted({**rename, **prefixed}.items(), key=lambda item: order[item[1]])
+    out = gdf[[c for c, _t in kept] + [geometry]].rename(columns=dict(kept))
+    renamed = [f"{src} → {dst}" for src, dst in rename.items() if src != dst]
+    notes = ["字段对应：" + "、".join(renamed)] if renamed else []
+    if prefixed:
+        listed = "、".join(f"{src} → {dst}" for src, dst in prefixed.items())
+        notes.append(f"字段名疑似被 Shapefile 10 字节上限截断，按前缀对应：{listed}")
+    if unknown:
+        notes.append(f"以下字段不属于图层“{spec.name_zh}”，已忽略：" + "、".join(unknown))
+    if duplicates:
+        notes.append("以下字段与已对应的字段重复，已忽略：" + "、".join(duplicates))
+    for field_spec in (f for f in spec.fields if f.name in out.columns):
+        out[field_spec.name], bad = _coerce_column(out[field_spec.name], field_spec)
+        if bad:
+            kind = _TYPE_LABELS_ZH[field_spec.type]
+            notes.append(
+                f"字段 {field_spec.name} 有 {bad} 个值无法识别为{kind}，保留原值，校验时逐条列出"
+            )
+    return out, notes

@@ -1,0 +1,477 @@
+"""Check features against their layer definition: collect every problem (file, feature, field) before saying no."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from ykgeo.area import ellipsoidal_area_m2
+from ykgeo.crs import CGCS2000
+from ykgeo.errors import CRSError, DataError, Problem, ValidationError
+from ykgeo.io.encoding import coerce_field_value, is_missing, printable
+from ykgeo.io.read import match_fields, read_vector
+from ykgeo.io.write import _geometries_to_cgcs2000
+from ykgeo.layers import LayerSpec
+from ykgeo.units import m2_to_mu
+
+__all__ = ["ValidationReport", "validate_features", "validate_file"]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+_SEVERITY_ZH = {"error": "错误", "warning": "警告"}
+_TYPE_NAMES = {
+    0: "Point",
+    1: "LineString",
+    2: "LinearRing",
+    3: "Polygon",
+    4: "MultiPoint",
+    5: "MultiLineString",
+    6: "MultiPolygon",
+    7: "GeometryCollection",
+}
+_GEOMETRY_ZH = {
+    "Point": "点",
+    "MultiPoint": "多点",
+    "LineString": "线",
+    "LinearRing": "环",
+    "MultiLineString": "多线",
+    "Polygon": "面",
+    "MultiPolygon": "多面",
+    "GeometryCollection": "几何集合",
+}
+#: Layer geometry type → (allowed shapely type ids, dimension kept by repair, Chinese description).
+_LAYER_GEOMETRY: dict[str, tuple[tuple[int, ...], int, str]] = {
+    "Polygon": ((3, 6), 2, "面（Polygon/MultiPolygon）"),
+    "LineString": ((1, 5), 1, "线（LineString/MultiLineString）"),
+    "Point": ((0,), 0, "点（Point）"),
+}
+#: GEOS validity reasons in Chinese.
+_REASONS_ZH = {
+    "Self-intersection": "自相交",
+    "Ring Self-intersection": "环自相交",
+    "Too few points": "点数过少",
+    "Hole lies outside shell": "内环（洞）在外环之外",
+    "Nested holes": "内环相互嵌套",
+    "Interior is disconnected": "内部不连通",
+    "Nested shells": "外环相互嵌套",
+    "Duplicate Rings": "环重复",
+    "Invalid Coordinate": "坐标无效（NaN 或无穷大）",
+    "Ring is not closed": "环未闭合",
+}
+_REASON = re.compile(r"^(?P<reason>[^\[]+)\[(?P<x>\S+) (?P<y>\S+)\]$")
+_TYPE_HINTS_ZH = {
+    "date": "日期（可用格式：2022-05-01、2022/5/1、2022年5月1日）",
+    "int": "整数",
+    "float": "数字",
+    "str": "文字",
+}
+# C0/C1 controls except tab, newline and carriage return; bidirectional overrides.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+MAX_TEXT_CHARS = 1000
+#: Overlaps smaller than this (m², ellipsoidal) are digitising noise, not reported.
+MIN_OVERLAP_M2 = 1.0
+#: Relative difference between ledger and computed area that is reported.
+LEDGER_TOLERANCE = 0.10
+_AREA_UNITS_TO_MU = {
+    "亩": 1.0,
+    "公顷": 15.0,
+    "ha": 15.0,
+    "m²": 15 / 10000,
+    "m2": 15 / 10000,
+    "平方米": 15 / 10000,
+}
+
+
+@dataclass(frozen=True, eq=False)
+class ValidationReport:
+    """Every problem found in one file or layer, and the (possibly repaired) features.
+
+    Attributes
+    ----------
+    problems
+        All problems, errors and warnings, in the order found.
+    gdf
+        The features checked, geometry in EPSG:4490, repaired when asked; None when unreadable.
+    source
+        The file name.
+    notes_zh
+        How the file was read and matched (encoding, CRS, renamed and dropped columns).
+    """
+
+    problems: tuple[Problem, ...]
+    gdf: gpd.GeoDataFrame | None = None
+    source: str = ""
+    notes_zh: tuple[str, ...] = ()
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """Problems that block an import."""
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """Problems reported only."""
+        return tuple(p for p in self.problems if p.severity != "error")
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error (warnings allowed)."""
+        return not self.errors
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self.problems)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The problems as a table with Chinese headings 级别/文件/要素/字段/问题."""
+        rows = [
+            (_SEVERITY_ZH.get(p.severity, p.severity), p.file, p.feature, p.field, p.message_zh)
+            for p in self.problems
+        ]
+        return pd.DataFrame(rows, columns=["级别", "文件", "要素", "字段", "问题"], dtype=object)
+
+    def raise_for_errors(self) -> None:
+        """Raise :class:`~ykgeo.errors.ValidationError` listing every problem when there is an error."""
+        if not self.ok:
+            raise ValidationError(self.problems, file=self.source)
+
+
+@dataclass(frozen=True)
+class _Context:
+    frame: pd.DataFrame
+    spec: LayerSpec
+    source: str
+    labels: Sequence[str]
+
+    def problem(
+        self,
+        code: str,
+        message: str,
+        row: int | None = None,
+        field: str = "",
+        severity: str = "error",
+    ) -> Problem:
+        feature = self.labels[row] if row is not None else ""
+        return Problem(
+            code, message, file=self.source, feature=feature, field=field, severity=severity
+        )
+
+
+def _labels(frame: pd.DataFrame, id_field: str) -> list[str]:
+    """Each feature's id, or 第 N 行 (1-based) when it has none."""
+    ids = frame[id_field].tolist() if id_field in frame.columns else [None] * len(frame)
+    texts = [coerce_field_value(v, "str")[1] for v in ids]
+    return [f"第 {i + 1} 行" if t is None else printable(t, 40) for i, t in enumerate(texts)]
+
+
+def _rows_zh(rows: Sequence[int], limit: int = 10) -> str:
+    shown = "、".join(str(r + 1) for r in rows[:limit])
+    return f"第 {shown} 行" + (f" 等 {len(rows)} 行" if len(rows) > limit else "")
+
+
+def _keep_dimension(geom: BaseGeometry, dim: int) -> BaseGeometry | None:
+    """The parts of ``geom`` of dimension ``dim`` (polygons of a repaired polygon), or None."""
+    parts = shapely.get_parts(shapely.get_parts(np.asarray([geom], dtype=object)))
+    parts = parts[shapely.get_dimensions(parts) == dim]
+    if len(parts) == 0:
+        return None
+    if dim == 2:
+        merged: BaseGeometry = shapely.union_all(parts)
+        return merged
+    return shapely.multilinestrings(parts) if dim == 1 and len(parts) > 1 else parts[0]
+
+
+def _invalid_message(reason: str) -> str:
+    match = _REASON.match(reason or "")
+    if match is None:
+        return f"几何无效：{reason}"
+    what = match["reason"].strip()
+    zh = _REASONS_ZH.get(what, what)
+    return f"几何无效：{zh}（{what}），位置约 东经 {float(match['x']):.6f}°、北纬 {float(match['y']):.6f}°"
+
+
+def _check_geometries(
+    ctx: _Context, geoms: npt.NDArray[np.object_], *, repair: bool
+) -> tuple[list[Problem], npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
+    """Empty, wrong-type and invalid geometries; returns problems, (repaired) geometries, usable mask."""
+    allowed, dim, expected = _LAYER_GEOMETRY[ctx.spec.geometry_type]
+    type_ids = shapely.get_type_id(geoms)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    right_type = np.isin(type_ids, allowed)
+    reasons = shapely.is_valid_reason(geoms)
+    problems: list[Problem] = []
+    out = geoms.copy()
+    for row in np.flatnonzero(missing):
+        problems.append(ctx.problem("empty_geometry", "缺少几何（空几何或没有坐标）", int(row)))
+    for row in np.flatnonzero(~missing & ~right_type):
+        name = _TYPE_NAMES.get(int(type_ids[row]), "未知")
+        message = f"几何类型为{_GEOMETRY_ZH.get(name, name)}（{name}），图层“{ctx.spec.name_zh}”要求{expected}"
+        problems.append(ctx.problem("wrong_geometry_type", message, int(row)))
+    for row in np.flatnonzero(~missing & right_type & (reasons != "Valid Geometry")):
+        message = _invalid_message(str(reasons[row]))
+        fixed = _keep_dimension(shapely.make_valid(geoms[row]), dim) if repair else None
+        if fixed is not None and not fixed.is_empty and fixed.is_valid:
+            out[row] = fixed
+            note = "已自动修复（只保留面部分）" if dim == 2 else "已自动修复"
+            problems.append(
+                ctx.problem(
+                    "geometry_repaired",
+                    f"{message}；{note}，请核对形状",
+                    int(row),
+                    severity="warning",
+                )
+            )
+        else:
+            tail = "；自动修复失败" if repair else "；可在导入时选择自动修复，或在 GIS 软件中修正"
+            problems.append(ctx.problem("invalid_geometry", message + tail, int(row)))
+    usable = ~missing & right_type & shapely.is_valid(out)
+    return problems, out, usable
+
+
+def _check_required(ctx: _Context) -> Iterator[Problem]:
+    for name in ctx.spec.required_fields:
+        if name not in ctx.frame.columns:
+            aliases = "、".join(ctx.spec.field(name).aliases[:6])
+            hint = f"（也可用别名：{aliases}）" if aliases else ""
+            yield ctx.problem("missing_field", f"缺少必填字段 {name}{hint}", field=name)
+            continue
+        for row, value in enumerate(ctx.frame[name].tolist()):
+            if is_missing(value):
+                yield ctx.problem("missing_value", f"必填字段 {name} 为空", row, name)
+
+
+def _check_ids(ctx: _Context, id_field: str) -> Iterator[Problem]:
+    if id_field not in ctx.frame.columns:
+        return
+    rows_by_id: dict[str, list[int]] = {}
+    for row, value in enumerate(ctx.frame[id_field].tolist()):
+        _ok, text = coerce_field_value(value, "str")  # 7.0 and "7" are the same id
+        if text is not None:
+            rows_by_id.setdefault(text, []).append(row)
+    for rows in rows_by_id.values():
+        if len(rows) > 1:
+            message = f"编号重复：{len(rows)} 个要素使用同一编号（{_rows_zh(rows)}）"
+            yield ctx.problem("duplicate_id", message, rows[0], id_field)
+
+
+def _check_values(ctx: _Context) -> Iterator[Problem]:
+    status = ctx.spec.status
+    for spec_field in ctx.spec.fields:
+        if spec_field.name not in ctx.frame.columns:
+            continue
+        is_status = status is not None and status.field == spec_field.name
+        for row, value in enumerate(ctx.frame[spec_field.name].tolist()):
+            ok, parsed = coerce_field_value(value, spec_field.type)
+            shown = printable(str(value))
+            if not ok:
+                message = f"值“{shown}”不是有效的{_TYPE_HINTS_ZH[spec_field.type]}"
+                yield ctx.problem("bad_value", message, row, spec_field.name)
+            elif parsed is None:
+                continue
+            elif is_status and status is not None and str(parsed) not in status.values:
+                allowed = "、".join(status.values)
+                yield ctx.problem(
+                    "bad_status",
+                    f"状态“{shown}”不在状态词表中（允许：{allowed}）",
+                    row,
+                    spec_field.name,
+                )
+            elif spec_field.choices and str(parsed) not in spec_field.choices:
+                allowed = "、".join(spec_field.choices)
+                yield ctx.problem(
+                    "bad_choice",
+                    f"值“{shown}”不在可选值中（可选：{allowed}）",
+                    row,
+                    spec_field.name,
+                )
+
+
+def _check_text(ctx: _Context) -> Iterator[Problem]:
+    for column in ctx.frame.columns:
+        for row, value in enumerate(ctx.frame[column].tolist()):
+            if not isinstance(value, str):
+                continue
+            if _CONTROL.search(value):
+                message = f"文字含有控制字符：“{printable(value, 30)}”，请清理后再导入"
+                yield ctx.problem("control_characters", message, row, str(column))
+            if len(value) > MAX_TEXT_CHARS:
+                message = f"文字过长（{len(value)} 字，上限 {MAX_TEXT_CHARS} 字）：“{printable(value, 20)}”"
+                yield ctx.problem("text_too_long", message, row, str(column))
+
+
+def _check_boundary(
+    ctx: _Context,
+    geoms: npt.NDArray[np.object_],
+    usable: npt.NDArray[np.bool_],
+    boundary: BaseGeometry,
+) -> Iterator[Problem]:
+    if not boundary.is_valid:
+        boundary = shapely.make_valid(boundary)
+    rows = np.flatnonzero(usable)
+    inside = shapely.intersects(boundary, geoms[rows])
+    covered = shapely.covers(boundary, geoms[rows])
+    for row in rows[~inside]:
+        yield ctx.problem("outside_boundary", "要素完全位于永康市边界以外", int(row))
+    partly = rows[inside & ~covered]
+    if len(partly) == 0:
+        return
+    polygonal = np.isin(shapely.get_type_id(geoms[partly]), (3, 6))
+    outside_m2 = np.where(
+        polygonal, ellipsoidal_area_m2(shapely.difference(geoms[partly], boundary)), np.inf
+    )
+    for row, m2 in zip(partly, outside_m2, strict=True):
+        if not np.isfinite(m2):
+            yield ctx.problem(
+                "partly_outside", "要素部分位于永康市边界以外", int(row), severity="warning"
+            )
+        elif m2 > MIN_OVERLAP_M2:
+            message = f"要素有 {m2_to_mu(m2):.2f} 亩（{m2:.0f} 平方米）位于永康市边界以外"
+            yield ctx.problem("partly_outside", message, int(row), severity="warning")
+
+
+def _check_overlaps(
+    ctx: _Context, geoms: npt.NDArray[np.object_], usable: npt.NDArray[np.bool_]
+) -> Iterator[Problem]:
+    rows = np.flatnonzero(usable)
+    if len(rows) < 2:
+        return
+    candidates = geoms[rows]
+    left, right = shapely.STRtree(candidates).query(candidates, predicate="intersects")
+    pair = left < right
+    left, right = left[pair], right[pair]
+    overlap_m2 = ellipsoidal_area_m2(shapely.intersection(candidates[left], candidates[right]))
+    for k in np.flatnonzero(overlap_m2 > MIN_OVERLAP_M2):
+        a, b = int(rows[left[k]]), int(rows[right[k]])
+        m2 = float(overlap_m2[k])
+        message = f"与要素 {ctx.labels[b]} 重叠 {m2_to_mu(m2):.2f} 亩（{m2:.0f} 平方米）"
+        yield ctx.problem("overlap", message, a, severity="warning")
+
+
+def _check_ledger_area(
+    ctx: _Context, geoms: npt.NDArray[np.object_], usable: npt.NDArray[np.bool_]
+) -> Iterator[Problem]:
+    name = ctx.spec.ledger_area_field
+    if not name or name not in ctx.frame.columns:
+        return
+    unit = ctx.spec.field(name).unit or ("亩" if "亩" in name else "")
+    to_mu = _AREA_UNITS_TO_MU.get(unit, 1.0)
+    polygons = geoms.copy()
+    polygons[~usable] = None
+    computed_mu = m2_to_mu(ellipsoidal_area_m2(polygons))
+    for row, value in enumerate(ctx.frame[name].tolist()):
+        ok, ledger = coerce_field_value(value, "float")
+        computed = float(computed_mu[row])
+        if not ok or ledger is None or not usable[row] or computed <= 0:
+            continue
+        ledger_mu = float(ledger) * to_mu
+        diff = abs(ledger_mu - computed) / computed
+        if diff > LEDGER_TOLERANCE:
+            message = f"台账面积 {ledger_mu:.2f} 亩与图形面积 {computed:.2f} 亩相差 {diff:.0%}（超过 {LEDGER_TOLERANCE:.0%}），请核对"
+            yield ctx.problem("area_mismatch", message, row, name, severity="warning")
+
+
+def validate_features(
+    gdf: gpd.GeoDataFrame,
+    spec: LayerSpec,
+    *,
+    source: str,
+    boundary: BaseGeometry | None = None,
+    repair: bool = False,
+    id_field: str | None = None,
+) -> ValidationReport:
+    """Check features against a layer definition and report every problem found.
+
+    Checks geometry (missing, wrong type, invalid with the GEOS reason and
+    location), required fields, duplicate ids, values that are not of the
+    field's type or outside the status vocabulary / choices, control characters
+    and overlong text, features outside ``boundary``, overlaps within the layer
+    (> 1 m², as warnings in 亩) and ledger area against the ellipsoidal area
+    (> 10 %). Nothing is written.
+
+    Parameters
+    ----------
+    gdf
+        Features, preferably after :func:`ykgeo.io.match_fields`; geometry in
+        EPSG:4490 (other CRSs are converted; no CRS is taken as EPSG:4490).
+    spec
+        The layer definition.
+    source
+        File name used in every problem.
+    boundary
+        The city boundary in EPSG:4490; features entirely outside are errors,
+        partly outside warnings.
+    repair
+        Repair invalid geometries with ``shapely.make_valid`` (keeping parts of the
+        layer's dimension) and report a warning instead of an error.
+    id_field
+        The id field (default: ``spec.id_field``).
+    """
+    frame = gdf.reset_index(drop=True)
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    if frame.crs is not None and frame.crs.to_epsg() != CGCS2000:
+        geoms, _ = _geometries_to_cgcs2000(geoms, frame.crs, source=source)
+    attrs = pd.DataFrame(frame.drop(columns=[frame.geometry.name]))
+    key = id_field or spec.id_field
+    ctx = _Context(attrs, spec, source, _labels(attrs, key))
+    problems, geoms, usable = _check_geometries(ctx, geoms, repair=repair)
+    problems += [
+        *_check_required(ctx),
+        *_check_ids(ctx, key),
+        *_check_values(ctx),
+        *_check_text(ctx),
+    ]
+    if boundary is not None:
+        problems += _check_boundary(ctx, geoms, usable, boundary)
+    if spec.geometry_type == "Polygon":
+        problems += [*_check_overlaps(ctx, geoms, usable), *_check_ledger_area(ctx, geoms, usable)]
+    checked = gpd.GeoDataFrame(
+        attrs, geometry=gpd.GeoSeries(geoms, index=attrs.index, crs=CGCS2000)
+    )
+    logger.debug("validated %s: %d problems", source, len(problems))
+    return ValidationReport(tuple(problems), checked, source)
+
+
+def validate_file(
+    path: str | os.PathLike[str],
+    spec: LayerSpec,
+    *,
+    boundary: BaseGeometry | None = None,
+    repair: bool = False,
+    encoding: str | None = None,
+    layer: str | None = None,
+    crs: Any = None,
+    source_name: str | None = None,
+) -> ValidationReport:
+    """Read, match and check a file for a layer; a file that cannot be read gives a one-problem report.
+
+    Composes :func:`ykgeo.io.read_vector`, :func:`ykgeo.io.match_fields` and
+    :func:`validate_features`. ``DataError`` and ``CRSError`` while reading become
+    a single error problem naming the file, so the app can show it like any other.
+    """
+    source = source_name or Path(path).name
+    try:
+        result = read_vector(path, layer=layer, encoding=encoding, crs=crs, source_name=source)
+    except (DataError, CRSError) as err:
+        code = "crs_error" if isinstance(err, CRSError) else "unreadable_file"
+        message = err.message_zh.removeprefix(f"{source}：")
+        return ValidationReport((Problem(code, message, file=source),), None, source)
+    matched, match_notes = match_fields(result.gdf, spec)
+    report = validate_features(
+        matched, spec, source=result.source, boundary=boundary, repair=repair
+    )
+    notes = (result.crs_note_zh, *result.notes_zh, *match_notes)
+    return ValidationReport(
+        report.problems, report.gdf, report.source, tuple(n for n in notes if n)
+    )

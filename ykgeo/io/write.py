@@ -1,0 +1,416 @@
+"""Write features to GeoJSON, GeoPackage, zipped Shapefile and KML, and the GDAL/CRS helpers the readers share."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import importlib.util
+import logging
+import os
+import tempfile
+import warnings
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from ykgeo.crs import CGCS2000, resolve_crs, transform_geometries
+from ykgeo.errors import CRSError, DataError
+from ykgeo.io.encoding import DBF_NAME_BYTES, DBF_TEXT_BYTES, dbf_field_names, fit_bytes, is_missing
+
+__all__ = [
+    "FIELD_MAP_NAME",
+    "FORMATS",
+    "ExportFormat",
+    "WriteResult",
+    "export_layer_formats",
+    "write_vector",
+]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+#: pyogrio's Arrow path (faster; writes dates as Date fields) needs pyarrow.
+_USE_ARROW = importlib.util.find_spec("pyarrow") is not None
+#: The sidecar (in a Shapefile zip) mapping shortened DBF field names to the full names.
+FIELD_MAP_NAME = "字段对照.csv"
+_FIELD_MAP_COLUMNS = ("图层", "Shapefile字段名", "完整字段名")
+#: Common GDAL messages → what they mean, for the planner.
+_GDAL_HINTS_ZH = (
+    ("not recognized as being in a supported", "文件格式无法识别，可能已损坏或扩展名与内容不符"),
+    ("file is not a database", "不是有效的 GeoPackage 数据库"),
+    ("malformed", "数据库文件已损坏"),
+    ("Unterminated", "JSON 内容不完整，文件可能被截断"),
+    ("parsing kml", "KML 内容不完整或格式错误"),
+)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What :func:`write_vector` wrote: the file, its driver, notes and shortened field names."""
+
+    path: Path
+    driver: str
+    notes_zh: tuple[str, ...] = ()
+    field_names: Mapping[str, str] = field(default_factory=dict)
+
+
+# --- shared with the readers in ykgeo.io ---------------------------------------------------------
+
+
+def _fail(source: str, what: str, err: BaseException, path: Path) -> DataError:
+    """A DataError naming the file, with GDAL's own words (temporary paths removed)."""
+    detail = str(err).replace(str(path), source).replace(str(path.parent) + os.sep, "")
+    hint = next((zh for en, zh in _GDAL_HINTS_ZH if en.lower() in detail.lower()), "")
+    text = f"{source}：{what}" + (f"（{hint}）" if hint else "") + f"。GDAL 报告：{detail[:300]}"
+    return DataError(text, message_en=f"{source}: {detail}")
+
+
+def _is_wgs84(crs: CRS) -> bool:
+    datum = (
+        crs.geodetic_crs.datum.name.lower() if crs.geodetic_crs and crs.geodetic_crs.datum else ""
+    )
+    return any(name in datum for name in ("world geodetic system 1984", "wgs_1984", "wgs 84"))
+
+
+def _geometries_to_cgcs2000(
+    geoms: npt.ArrayLike, crs: Any, *, source: str = ""
+) -> tuple[npt.NDArray[np.object_], str]:
+    """Geometries to EPSG:4490 and, for WGS84 data, a note that WGS84 is taken as CGCS2000."""
+    parsed = resolve_crs(crs, source=source)
+    note = (
+        f"WGS84 与 CGCS2000 在永康相差不足 1 米，按 CGCS2000（EPSG:{CGCS2000}）使用"
+        if _is_wgs84(parsed)
+        else ""
+    )
+    try:
+        return transform_geometries(np.asarray(geoms, dtype=object), parsed, CGCS2000), note
+    except CRSError as err:
+        prefix = "" if err.message_zh.startswith(f"{source}：") else f"{source}："
+        raise CRSError(prefix + err.message_zh) from err
+
+
+# --- writing -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _WriteOptions:
+    layer: str
+    encoding: str
+    name_field: str | None
+
+
+_Writer = Callable[[gpd.GeoDataFrame, Path, _WriteOptions], tuple[list[str], dict[str, str]]]
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One export format: key, file extension, GDAL driver, Chinese label and the function writing it."""
+
+    key: str
+    extension: str
+    driver: str
+    label_zh: str
+    writer: _Writer
+
+
+_WGS84_NOTE = "按 WGS84 经纬度写出（与 CGCS2000 在永康相差不足 1 米）"
+_SHAPEFILE_ENCODINGS = {
+    "UTF-8": "UTF-8",
+    "UTF8": "UTF-8",
+    "GBK": "GBK",
+    "CP936": "GBK",
+    "936": "GBK",
+}
+_GEOMETRY_FAMILY_ZH = {0: "点", 4: "点", 1: "线", 2: "线", 5: "线", 3: "面", 6: "面"}
+
+
+def _write(frame: gpd.GeoDataFrame, path: Path, **options: Any) -> list[str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            pyogrio.write_dataframe(frame, path, use_arrow=_USE_ARROW, **options)
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
+            raise _fail(path.name, "写出失败", err, path) from err
+    return [f"GDAL 提示：{str(w.message)[:200]}" for w in caught]
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, pd.Timestamp | dt.datetime | np.datetime64):
+        return "datetime"
+    kinds = (
+        ("other", bool),
+        ("date", dt.date),
+        ("str", str),
+        ("int", int | np.integer),
+        ("float", float | np.floating),
+    )
+    return next((kind for kind, types in kinds if isinstance(value, types)), "other")
+
+
+def _column_for_write(series: pd.Series) -> pd.Series:
+    """Object columns made uniform: dates stay dates, numbers become numbers, anything mixed becomes text."""
+    if series.dtype != object:
+        return series
+    values = [None if is_missing(v) else v for v in series.tolist()]
+    kinds = {_kind(v) for v in values if v is not None}
+    if kinds <= {"date"} or kinds <= {"str"}:
+        return pd.Series(values, index=series.index, dtype=object)
+    if kinds <= {"datetime"}:
+        return pd.to_datetime(pd.Series(values, index=series.index, dtype=object))
+    if kinds <= {"int"}:
+        return pd.Series(pd.array(values, dtype="Int64"), index=series.index)
+    if kinds <= {"int", "float"}:
+        return pd.Series([np.nan if v is None else float(v) for v in values], index=series.index)
+    return pd.Series(
+        [None if v is None else str(v) for v in values], index=series.index, dtype=object
+    )
+
+
+def _prepare_for_write(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        msg = "需要 GeoDataFrame"
+        raise TypeError(msg)
+    if gdf.crs is None:
+        raise CRSError(f"{name}：数据没有坐标系（CRS），无法导出")
+    if gdf.empty:
+        raise DataError(f"{name}：没有要素可导出")
+    geoms, _ = _geometries_to_cgcs2000(gdf.geometry.to_numpy(), gdf.crs, source=name)
+    attrs = gdf.drop(columns=[gdf.geometry.name]).reset_index(drop=True)
+    data = pd.DataFrame(
+        {str(c): _column_for_write(attrs[c]) for c in attrs.columns}, index=attrs.index
+    )
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, index=attrs.index, crs=CGCS2000))
+
+
+def _write_geojson(
+    frame: gpd.GeoDataFrame, path: Path, opts: _WriteOptions
+) -> tuple[list[str], dict[str, str]]:
+    options = {"RFC7946": "YES", "COORDINATE_PRECISION": "7"}
+    wgs84 = frame.set_crs(4326, allow_override=True)  # a label only: see _WGS84_NOTE
+    notes = _write(wgs84, path, driver="GeoJSON", layer=opts.layer, layer_options=options)
+    return [f"GeoJSON 遵循 RFC 7946：{_WGS84_NOTE}，外环逆时针，坐标保留 7 位小数", *notes], {}
+
+
+def _write_gpkg(
+    frame: gpd.GeoDataFrame, path: Path, opts: _WriteOptions
+) -> tuple[list[str], dict[str, str]]:
+    # GeoPackage 1.3 rather than GDAL 3.12's default 1.4, which older GDAL/QGIS warn about.
+    return _write(
+        frame, path, driver="GPKG", layer=opts.layer, dataset_options={"VERSION": "1.3"}
+    ), {}
+
+
+def _dbf_text(frame: gpd.GeoDataFrame, codec: str, name: str) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Refuse text the encoding cannot hold; cut text over 254 bytes at a character boundary."""
+    notes: list[str] = []
+    out = frame.copy()
+    for col in frame.columns.drop(frame.geometry.name):
+        values = frame[col].tolist()
+        cut = 0
+        for row, value in enumerate(values):
+            if not isinstance(value, str):
+                continue
+            try:
+                size = len(value.encode(codec))
+            except UnicodeEncodeError as err:
+                bad = value[err.start : err.end]
+                msg = f"{name}：第 {row + 1} 个要素的字段 {col} 含有 {codec} 无法表示的字符“{bad!a}”，请改用 UTF-8 编码导出"
+                raise DataError(msg) from err
+            if size > DBF_TEXT_BYTES:
+                values[row], cut = fit_bytes(value, DBF_TEXT_BYTES, codec), cut + 1
+        if cut:
+            out[col] = pd.Series(values, index=frame.index, dtype=object)
+            notes.append(
+                f"字段 {col} 有 {cut} 个值超过 Shapefile 的 {DBF_TEXT_BYTES} 字节上限，已截断"
+            )
+    return out, notes
+
+
+def _write_shapefile_zip(
+    frame: gpd.GeoDataFrame, path: Path, opts: _WriteOptions
+) -> tuple[list[str], dict[str, str]]:
+    codec = _SHAPEFILE_ENCODINGS.get(opts.encoding.upper())
+    if codec is None:
+        raise DataError(f"{path.name}：Shapefile 只支持 UTF-8 或 GBK 编码，不支持 {opts.encoding}")
+    type_ids = shapely.get_type_id(frame.geometry.dropna().to_numpy())
+    families = {_GEOMETRY_FAMILY_ZH.get(int(t), "几何集合") for t in type_ids}
+    if len(families) > 1 or "几何集合" in families:
+        raise DataError(
+            f"{path.name}：Shapefile 只能保存一种几何类型，而数据中有{'、'.join(sorted(families))}"
+        )
+    names = dbf_field_names([str(c) for c in frame.columns.drop(frame.geometry.name)], codec)
+    checked, notes = _dbf_text(frame, codec, path.name)
+    shortened = {short: full for full, short in names.items() if short != full}
+    with tempfile.TemporaryDirectory(prefix="ykgeo-shp-") as tmp:
+        shp = Path(tmp) / f"{opts.layer}.shp"
+        notes += _write(
+            checked.rename(columns=names),
+            shp,
+            driver="ESRI Shapefile",
+            layer=opts.layer,
+            encoding=codec,
+        )
+        if shortened:
+            with (Path(tmp) / FIELD_MAP_NAME).open("w", encoding="utf-8-sig", newline="") as fh:
+                csv.writer(fh).writerows(
+                    [_FIELD_MAP_COLUMNS, *((opts.layer, s, f) for s, f in shortened.items())]
+                )
+            listed = "、".join(f"{full} → {short}" for short, full in shortened.items())
+            per_char = len("字".encode(codec))
+            notes.append(
+                f"Shapefile 字段名最长 {DBF_NAME_BYTES} 字节（{codec} 下约 {DBF_NAME_BYTES // per_char} 个汉字），"
+                f"以下字段改用短名：{listed}；对照表见压缩包内 {FIELD_MAP_NAME}"
+            )
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for part in sorted(Path(tmp).iterdir()):
+                archive.write(part, arcname=part.name)
+    return [f"Shapefile 属性表编码为 {codec}（含 .cpg 文件）", *notes], shortened
+
+
+def _iso(value: object) -> str | None:
+    if is_missing(value):
+        return None
+    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    return stamp.date().isoformat() if _kind(value) == "date" else stamp.isoformat()
+
+
+def _write_kml(
+    frame: gpd.GeoDataFrame, path: Path, opts: _WriteOptions
+) -> tuple[list[str], dict[str, str]]:
+    out = frame.copy()
+    for col in out.columns.drop(out.geometry.name):
+        if any(_kind(v) in ("date", "datetime") for v in out[col].tolist()):
+            out[col] = [_iso(v) for v in out[col].tolist()]
+    notes = [f"KML {_WGS84_NOTE}"]
+    if opts.name_field and opts.name_field in out.columns and "Name" not in out.columns:
+        out.insert(
+            0, "Name", ["" if is_missing(v) else str(v) for v in out[opts.name_field].tolist()]
+        )
+    elif opts.name_field:
+        notes.append(f"没有名称字段 {opts.name_field}，KML 要素不带名称")
+    notes += _write(out.set_crs(4326, allow_override=True), path, driver="LIBKML", layer=opts.layer)
+    return notes, {}
+
+
+#: Every export format by key; :func:`write_vector` and :func:`export_layer_formats` use this table.
+FORMATS: dict[str, ExportFormat] = {
+    "geojson": ExportFormat(
+        "geojson", ".geojson", "GeoJSON", "GeoJSON（RFC 7946，网页地图）", _write_geojson
+    ),
+    "gpkg": ExportFormat("gpkg", ".gpkg", "GPKG", "GeoPackage（QGIS / ArcGIS Pro）", _write_gpkg),
+    "shp": ExportFormat(
+        "shp", ".zip", "ESRI Shapefile", "Shapefile（zip 压缩包）", _write_shapefile_zip
+    ),
+    "kml": ExportFormat("kml", ".kml", "LIBKML", "KML（奥维互动地图 / Google Earth）", _write_kml),
+}
+_EXTENSION_TO_FORMAT = {
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".gpkg": "gpkg",
+    ".zip": "shp",
+    ".kml": "kml",
+}
+_DRIVER_TO_FORMAT = {
+    **{k: k for k in FORMATS},
+    "esri shapefile": "shp",
+    "libkml": "kml",
+    "geopackage": "gpkg",
+}
+
+
+def write_vector(
+    gdf: gpd.GeoDataFrame,
+    path: str | os.PathLike[str],
+    *,
+    driver: str | None = None,
+    layer: str | None = None,
+    encoding: str = "UTF-8",
+    name_field: str | None = None,
+) -> WriteResult:
+    """Write features to a file that :func:`read_vector` (and ArcGIS, QGIS, ogrinfo) read back unchanged.
+
+    Parameters
+    ----------
+    gdf
+        Features with a CRS; they are converted to CGCS2000 (EPSG:4490) first.
+    path
+        The output: ``.geojson`` (RFC 7946), ``.gpkg``, ``.zip`` (zipped Shapefile
+        with .shp/.shx/.dbf/.prj/.cpg and, when names were shortened, 字段对照.csv)
+        or ``.kml``. An existing file is replaced only once the new one is complete.
+    driver
+        A key of :data:`FORMATS` (or a GDAL driver name) instead of the extension.
+    layer
+        Layer name (default: the file name without extension).
+    encoding
+        Shapefile .dbf encoding, ``"UTF-8"`` or ``"GBK"``; other formats are always UTF-8.
+    name_field
+        KML only: the field whose value names each placemark.
+
+    Raises
+    ------
+    DataError
+        Unknown format, no features, or text a Shapefile cannot hold in ``encoding``.
+    CRSError
+        When the data have no or a legacy CRS.
+    """
+    path = Path(path)
+    key = (
+        _DRIVER_TO_FORMAT.get(driver.casefold())
+        if driver
+        else _EXTENSION_TO_FORMAT.get(path.suffix.lower())
+    )
+    if key is None:
+        known = "、".join(sorted(_EXTENSION_TO_FORMAT))
+        raise DataError(f"{path.name}：不支持导出为“{driver or path.suffix}”（支持：{known}）")
+    fmt = FORMATS[key]
+    if path.suffix.lower() != fmt.extension and not (
+        key == "geojson" and path.suffix.lower() == ".json"
+    ):
+        raise DataError(f"{path.name}：{fmt.label_zh} 的文件名应以 {fmt.extension} 结尾")
+    frame = _prepare_for_write(gdf, path.name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".ykgeo-write-", dir=path.parent) as tmp:
+        staged = Path(tmp) / path.name
+        notes, names = fmt.writer(
+            frame, staged, _WriteOptions(layer or path.stem, encoding, name_field)
+        )
+        staged.replace(path)
+    logger.debug("wrote %s (%s, %d features)", path.name, fmt.driver, len(frame))
+    return WriteResult(path=path, driver=fmt.driver, notes_zh=tuple(notes), field_names=names)
+
+
+def export_layer_formats(
+    gdf: gpd.GeoDataFrame,
+    directory: str | os.PathLike[str],
+    *,
+    stem: str,
+    formats: Iterable[str] | None = None,
+    name_field: str | None = None,
+    shapefile_encoding: str = "UTF-8",
+) -> dict[str, WriteResult]:
+    """Write one layer as ``directory/stem.ext`` in each format (default: every entry of :data:`FORMATS`)."""
+    keys = tuple(formats) if formats is not None else tuple(FORMATS)
+    unknown = [k for k in keys if k not in FORMATS]
+    if unknown:
+        raise DataError(f"未知导出格式：{'、'.join(unknown)}（可用：{'、'.join(FORMATS)}）")
+    return {
+        key: write_vector(
+            gdf,
+            Path(directory) / f"{stem}{FORMATS[key].extension}",
+            driver=key,
+            layer=stem,
+            encoding=shapefile_encoding if key == "shp" else "UTF-8",
+            name_field=name_field,
+        )
+        for key in keys
+    }

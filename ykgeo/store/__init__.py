@@ -1,0 +1,36 @@
+"""The project store: one GeoPackage with a table per layer, the year plans and an append-only edit log.
+
+Modules: :mod:`~ykgeo.store.store` (the :class:`Store`: schema, reads, as-of views),
+:mod:`~ykgeo.store.write` (edits and imports, one transaction each),
+:mod:`~ykgeo.store.history` (rebuilding a past state from the log),
+:mod:`~ykgeo.store.gpkg` (GeoPackage tables and geometry blobs),
+:mod:`~ykgeo.store.dates` (times as the store records them) and
+:mod:`~ykgeo.store.location` (which store to open when none is named).
+"""
+
+from __future__ import annotations
+
+from ykgeo.store.dates import TZ, end_of_day, now, stamp
+from ykgeo.store.location import (
+    DEMO_STORE,
+    DEMO_STORE_IN_CHECKOUT,
+    default_store_path,
+    find_demo_store,
+)
+from ykgeo.store.store import DataVersion, Store
+from ykgeo.store.write import Edit, ImportSummary
+
+__all__ = [
+    "DEMO_STORE",
+    "DEMO_STORE_IN_CHECKOUT",
+    "TZ",
+    "DataVersion",
+    "Edit",
+    "ImportSummary",
+    "Store",
+    "default_store_path",
+    "end_of_day",
+    "find_demo_store",
+    "now",
+    "stamp",
+]

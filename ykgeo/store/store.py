@@ -1,0 +1,424 @@
+"""The project store: one GeoPackage with a table per layer (EPSG:4490), the year plans and an append-only edit log.
+
+Every write is one SQLite transaction (``BEGIN IMMEDIATE``): an import or edit that
+fails part-way leaves the file's content exactly as before, and two processes
+writing at once are serialised instead of corrupting the file. Each change of a
+field is one row of the edit log (who, when recorded, when it happened, old and
+new value), so any past state can be rebuilt: see :meth:`Store.read_layer`.
+
+Two dates are kept for every change: ``effective_date`` (when the thing happened,
+e.g. a ledger's 完成日期) and ``recorded_at`` (when the store learnt of it). "As of
+30 September" means what had happened by then *as far as the store knew then*;
+``known_at`` lets a caller ask what is known now about that date, which shows
+later corrections as such.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from ykgeo.crs import CGCS2000
+from ykgeo.errors import StoreError
+from ykgeo.layers import (
+    LayerRegistry,
+    LayerSpec,
+    TargetPlan,
+    load_layers,
+    parse_plan,
+    registry_from_texts,
+)
+from ykgeo.store import gpkg
+from ykgeo.store.dates import TZ, end_of_day, now, stamp
+from ykgeo.store.history import as_of_layer, retype
+from ykgeo.store.write import LOG_TABLE, StoreWriter
+
+__all__ = ["DataVersion", "Store"]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+META_TABLE = "ykgeo_meta"
+PLAN_TABLE = "ykgeo_plans"
+LAYER_TABLE = "ykgeo_layers"
+SCHEMA_VERSION = "1"
+_HISTORY_COLUMNS = "log_id, feature_id, action, field, old_value, new_value, effective_date, recorded_at, version, user"
+
+_LOG_DDL = f"""CREATE TABLE {LOG_TABLE} (
+  log_id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  layer TEXT NOT NULL, feature_id TEXT NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('insert', 'update', 'delete')),
+  field TEXT, old_value TEXT, new_value TEXT,
+  effective_date DATE NOT NULL, recorded_at TEXT NOT NULL,
+  user TEXT NOT NULL, source TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '',
+  version INTEGER NOT NULL, batch_id TEXT NOT NULL)"""
+
+
+_stamp = stamp
+
+
+@dataclass(frozen=True)
+class DataVersion:
+    """Identifies the content of a store: the last edit-log entry and when it was recorded."""
+
+    log_id: int
+    recorded_at: str
+    store_name: str
+
+    def label_zh(self) -> str:
+        """Text for reports: 数据版本 v123（2022-09-30T17:00:00+08:00）."""
+        return f"数据版本 v{self.log_id}（{self.recorded_at or '空库'}）"
+
+
+class Store(StoreWriter):
+    """A ykgeo project: one GeoPackage file that QGIS and ArcGIS open as it is.
+
+    Parameters
+    ----------
+    path
+        The ``.gpkg`` file; it must exist and be a ykgeo store (use :meth:`create`).
+    layers
+        Layer definitions (default: the shipped ``layers/``).
+    """
+
+    def __init__(self, path: Path | str, *, layers: LayerRegistry | None = None) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            msg = f"找不到项目库文件：{self.path}"
+            raise StoreError(msg, message_en=f"store not found: {self.path}")
+        try:
+            with self._read() as conn:
+                meta = dict(conn.execute(f"SELECT key, value FROM {META_TABLE}").fetchall())
+                has_layers = conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (LAYER_TABLE,)
+                ).fetchone()
+                texts = (
+                    dict(conn.execute(f"SELECT key, layer_toml FROM {LAYER_TABLE}").fetchall())
+                    if has_layers
+                    else {}
+                )
+        except sqlite3.DatabaseError as err:
+            msg = f"{self.path.name} 不是 ykgeo 项目库（GeoPackage）或已损坏：{err}"
+            raise StoreError(msg) from err
+        if meta.get("schema_version") != SCHEMA_VERSION:
+            msg = f"{self.path.name} 的项目库版本 {meta.get('schema_version')} 与本程序（{SCHEMA_VERSION}）不符"
+            raise StoreError(msg)
+        self.meta: dict[str, str] = meta
+        # a store carries the definitions it was made with; the shipped ones are the fallback
+        self.layers = layers or (registry_from_texts(texts) if texts else load_layers())
+
+    # --- creation -----------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        path: Path | str,
+        *,
+        layers: LayerRegistry | None = None,
+        plans: Sequence[TargetPlan] = (),
+        name_zh: str = "永康市用地与基础设施项目库",
+        meta: Mapping[str, str] | None = None,
+        overwrite: bool = False,
+    ) -> Store:
+        """Create an empty store with a table per layer, the given plans and an empty edit log."""
+        path = Path(path)
+        registry = layers or load_layers()
+        if path.exists():
+            if not overwrite:
+                msg = f"文件已存在：{path}（如需覆盖请明确指定）"
+                raise StoreError(msg)
+            path.unlink()
+        tmp = path.with_name(path.name + ".creating")
+        tmp.unlink(missing_ok=True)
+        conn = sqlite3.connect(tmp)
+        try:
+            created = (meta or {}).get("created_at") or _stamp(now())
+            stamp_utc = (
+                dt.datetime.fromisoformat(created)
+                .astimezone(dt.UTC)
+                .strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            )
+            gpkg.register_functions(conn)
+            gpkg.create_gpkg_core(conn)
+            for spec in registry.values():
+                gpkg.create_feature_table(
+                    conn,
+                    spec.key,
+                    geometry_type=spec.geometry_type,
+                    columns=[(f.name, f.type) for f in spec.fields],
+                    id_column=spec.id_field,
+                    identifier=spec.name_zh,
+                    description=spec.description_zh or spec.name_en,
+                    last_change=stamp_utc,
+                )
+            gpkg.create_attribute_table(
+                conn, LOG_TABLE, _LOG_DDL, description="编辑日志（只追加）", last_change=stamp_utc
+            )
+            conn.execute(f"CREATE INDEX idx_{LOG_TABLE}_feature ON {LOG_TABLE} (layer, feature_id)")
+            gpkg.create_attribute_table(
+                conn,
+                META_TABLE,
+                f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)",
+                description="项目库信息",
+                last_change=stamp_utc,
+            )
+            gpkg.create_attribute_table(
+                conn,
+                LAYER_TABLE,
+                f"CREATE TABLE {LAYER_TABLE} (key TEXT PRIMARY KEY NOT NULL, layer_toml TEXT NOT NULL)",
+                description="图层定义",
+                last_change=stamp_utc,
+            )
+            conn.executemany(
+                f"INSERT INTO {LAYER_TABLE} VALUES (?, ?)",
+                [(spec.key, spec.toml_text) for spec in registry.values() if spec.toml_text],
+            )
+            gpkg.create_attribute_table(
+                conn,
+                PLAN_TABLE,
+                f"CREATE TABLE {PLAN_TABLE} (year INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL, plan_toml TEXT NOT NULL, loaded_at TEXT NOT NULL)",
+                description="年度目标计划",
+                last_change=stamp_utc,
+            )
+            rows = {
+                "schema_version": SCHEMA_VERSION,
+                "name": name_zh,
+                "created_at": created,
+                **(meta or {}),
+            }
+            conn.executemany(f"INSERT INTO {META_TABLE} VALUES (?, ?)", sorted(rows.items()))
+            for plan in plans:
+                conn.execute(
+                    f"INSERT INTO {PLAN_TABLE} VALUES (?, ?, ?, ?)",
+                    (plan.year, plan.name_zh, plan.toml_text, created),
+                )
+            conn.commit()
+        finally:
+            conn.close()
+        tmp.replace(path)
+        return cls(path, layers=registry)
+
+    # --- connections --------------------------------------------------------------------------
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; rolled back on any error so the content is exactly as before."""
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        gpkg.register_functions(conn)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as err:
+            msg = f"写入项目库 {self.path.name} 失败：{err}"
+            raise StoreError(msg) from err
+        finally:
+            conn.close()
+
+    # --- metadata -----------------------------------------------------------------------------
+
+    @property
+    def name_zh(self) -> str:
+        """The store's display name."""
+        return self.meta.get("name", self.path.stem)
+
+    def layer_keys(self) -> list[str]:
+        """Keys of the layers this store has a table for, in display order."""
+        with self._read() as conn:
+            tables = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT table_name FROM gpkg_contents WHERE data_type='features'"
+                )
+            }
+        return [k for k in self.layers if k in tables]
+
+    def spec(self, key: str) -> LayerSpec:
+        """The definition of layer ``key`` (LayerError if unknown)."""
+        return self.layers[key]
+
+    def count(self, key: str) -> int:
+        """Number of features now in layer ``key``."""
+        self.spec(key)
+        with self._read() as conn:
+            return int(conn.execute(f'SELECT COUNT(*) FROM "{key}"').fetchone()[0])
+
+    def data_version(self, *, known_at: dt.datetime | None = None) -> DataVersion:
+        """The last edit-log entry (recorded before ``known_at`` if given): identifies the data behind a figure."""
+        with self._read() as conn:
+            if known_at is None:
+                row = conn.execute(
+                    f"SELECT log_id, recorded_at FROM {LOG_TABLE} ORDER BY log_id DESC LIMIT 1"
+                ).fetchone()
+            else:
+                row = conn.execute(
+                    f"SELECT log_id, recorded_at FROM {LOG_TABLE} WHERE recorded_at < ? "
+                    "ORDER BY log_id DESC LIMIT 1",
+                    (stamp(known_at),),
+                ).fetchone()
+        return DataVersion(int(row[0]) if row else 0, row[1] if row else "", self.path.name)
+
+    def mtime_ns(self) -> int:
+        """Modification time of the file, for cache keys."""
+        return self.path.stat().st_mtime_ns
+
+    def plan(self, year: int) -> TargetPlan:
+        """The target plan of ``year`` as kept in the store."""
+        with self._read() as conn:
+            row = conn.execute(
+                f"SELECT plan_toml FROM {PLAN_TABLE} WHERE year = ?", (year,)
+            ).fetchone()
+        if row is None:
+            msg = f"项目库中没有 {year} 年的目标计划"
+            raise StoreError(msg)
+        return parse_plan(
+            row[0], name=f"{self.path.name}:{PLAN_TABLE}", layers=self.layers, year=year
+        )
+
+    def plan_years(self) -> list[int]:
+        """Years that have a target plan in the store."""
+        with self._read() as conn:
+            return [int(r[0]) for r in conn.execute(f"SELECT year FROM {PLAN_TABLE} ORDER BY year")]
+
+    def save_plan(self, plan: TargetPlan) -> None:
+        """Add or replace the plan of ``plan.year``."""
+        with self._write() as conn:
+            conn.execute(
+                f"INSERT OR REPLACE INTO {PLAN_TABLE} VALUES (?, ?, ?, ?)",
+                (plan.year, plan.name_zh, plan.toml_text, _stamp(now())),
+            )
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def _current(self, conn: sqlite3.Connection, spec: LayerSpec) -> gpd.GeoDataFrame:
+        names = [spec.id_field, *[f for f in spec.field_names if f != spec.id_field]]
+        cols = ", ".join(f'"{n}"' for n in names)
+        rows = conn.execute(
+            f'SELECT {cols}, ykgeo_version, geom FROM "{spec.key}" ORDER BY fid'
+        ).fetchall()
+        frame = pd.DataFrame.from_records(
+            [r[:-1] for r in rows], columns=[*names, "ykgeo_version"], coerce_float=False
+        )
+        geoms = gpkg.decode_geometries([r[-1] for r in rows])
+        gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=CGCS2000), crs=CGCS2000)
+        return self._typed(gdf, spec)
+
+    def _typed(self, gdf: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
+        gdf = retype(gdf, spec)
+        gdf["ykgeo_version"] = pd.to_numeric(gdf["ykgeo_version"]).astype("int64")
+        gdf.index = pd.Index(gdf[spec.id_field].astype(str).to_numpy(), name=spec.id_field)
+        return gdf
+
+    def read_layer(
+        self,
+        key: str,
+        *,
+        as_of: dt.date | None = None,
+        known_at: dt.datetime | None = None,
+    ) -> gpd.GeoDataFrame:
+        """The features of a layer, now or as they stood at a past date.
+
+        Parameters
+        ----------
+        key
+            Layer key.
+        as_of
+            The date of interest: features and values as they stood at the end of that day.
+        known_at
+            What the store knew at this moment (default: the end of ``as_of``, so a
+            figure for a past date never changes when it is asked again later; pass
+            :func:`now` to include later corrections).
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            In EPSG:4490, indexed by the layer's id field, with the layer's fields,
+            ``ykgeo_version`` and ``geometry``.
+        """
+        spec = self.spec(key)
+        if as_of is None and known_at is None:
+            with self._read() as conn:
+                return self._current(conn, spec)
+        day = as_of or (known_at.astimezone(TZ).date() if known_at else now().date())
+        horizon = known_at or end_of_day(day)
+        current, log = self.layer_history(key)
+        return as_of_layer(current, log, spec, day, stamp(horizon))
+
+    def layer_history(self, key: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+        """The current features of a layer and its whole edit log, read in one transaction.
+
+        For callers that rebuild many past dates at once (monthly series): pass both to
+        :func:`ykgeo.store.history.as_of_layer` per date instead of calling :meth:`read_layer`.
+        """
+        spec = self.spec(key)
+        with self._read() as conn:
+            current = self._current(conn, spec)
+            log = pd.read_sql_query(
+                f"SELECT {_HISTORY_COLUMNS} FROM {LOG_TABLE} WHERE layer = ? ORDER BY log_id",
+                conn,
+                params=(key,),
+            )
+        return current, log
+
+    def feature(self, key: str, feature_id: str) -> pd.Series:
+        """One feature now (StoreError if absent)."""
+        gdf = self.read_layer(key)
+        if feature_id not in gdf.index:
+            spec = self.spec(key)
+            msg = f"图层 {spec.name_zh} 中没有要素 {feature_id}"
+            raise StoreError(msg)
+        return gdf.loc[feature_id]
+
+    def edit_log(
+        self,
+        *,
+        layer: str | None = None,
+        feature_id: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+    ) -> pd.DataFrame:
+        """The edit log (oldest first), optionally for one layer / feature and a recording window."""
+        clauses, params = [], []
+        if layer:
+            clauses.append("layer = ?")
+            params.append(layer)
+        if feature_id:
+            clauses.append("feature_id = ?")
+            params.append(feature_id)
+        if since:
+            clauses.append("recorded_at >= ?")
+            params.append(_stamp(since))
+        if until:
+            clauses.append("recorded_at < ?")
+            params.append(_stamp(until))
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._read() as conn:
+            log = pd.read_sql_query(
+                f"SELECT * FROM {LOG_TABLE}{where} ORDER BY log_id", conn, params=params
+            )
+        for col in ("old_value", "new_value"):
+            log[col] = [json.loads(v) if isinstance(v, str) else None for v in log[col]]
+        return log
+
+    # --- writing ------------------------------------------------------------------------------
