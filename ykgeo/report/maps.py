@@ -23,9 +23,13 @@ from ykgeo.crs import CGCS2000, GK_CM120, transform_geometries
 from ykgeo.layers import LayerSpec
 
 __all__ = [
+    "INK",
     "LegendEntry",
     "MapLayer",
     "MapSpec",
+    "Style",
+    "TextAnchor",
+    "TextStyle",
     "base_layers",
     "extent_of",
     "feature_layers",
@@ -47,19 +51,40 @@ Kind = Literal["polygon", "line", "point"]
 TextAnchor = Literal["left", "center", "right"]
 
 
-@dataclass(frozen=True)
-class MapLayer:
-    """Geometries (EPSG:4549) drawn with one style."""
+@dataclass(frozen=True, kw_only=True)
+class Style:
+    """How shapes are drawn: fill and outline colours (``#rrggbb``), opacities, width and dash in points.
 
-    kind: Kind
-    geoms: npt.NDArray[np.object_]
+    Lines use the outline (``stroke``, ``width``, ``dash``, ``stroke_opacity``); circles
+    the fill (with ``fill_opacity``) and an outline without its own opacity.
+    """
+
     fill: str | None = None
     fill_opacity: float = 1.0
     stroke: str | None = None
     width: float = 0.5
     dash: tuple[float, ...] = ()
-    radius: float = 3.0
     stroke_opacity: float = 1.0
+
+
+@dataclass(frozen=True)
+class TextStyle:
+    """How a text is set: size in points, colour, which point of it (x, y) is, weight, a white halo."""
+
+    size: float
+    color: str = INK
+    anchor: TextAnchor = "left"
+    bold: bool = False
+    halo: bool = False
+
+
+@dataclass(frozen=True)
+class MapLayer(Style):
+    """Geometries (EPSG:4549) drawn with one style; points as dots of ``radius`` points."""
+
+    kind: Kind
+    geoms: npt.NDArray[np.object_]
+    radius: float = 3.0
 
 
 @dataclass(frozen=True)

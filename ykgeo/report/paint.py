@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ykgeo.report.draw import draw_map
-from ykgeo.report.maps import INK, MapSpec, TextAnchor
+from ykgeo.report.draw import Points, draw_map
+from ykgeo.report.maps import INK, MapSpec, Style, TextStyle
 
 __all__ = ["PdfPainter", "PngPainter", "render_png"]
 
@@ -42,107 +42,69 @@ class PdfPainter:
                 path.close()
         return path
 
-    def polygons(
-        self,
-        rings: Sequence[npt.NDArray[np.float64]],
-        *,
-        fill: str | None,
-        fill_opacity: float,
-        stroke: str | None,
-        width: float,
-        dash: tuple[float, ...] = (),
-        stroke_opacity: float = 1.0,
-    ) -> None:
+    def polygons(self, rings: Sequence[Points], style: Style) -> None:
         if not rings:
             return
         c = self.canvas
         c.saveState()
-        do_fill = bool(fill) and fill_opacity > 0
-        do_stroke = bool(stroke) and width > 0
+        do_fill = bool(style.fill) and style.fill_opacity > 0
+        do_stroke = bool(style.stroke) and style.width > 0
         if do_fill:
-            c.setFillColor(self._colour(fill or "#000000"))
-            c.setFillAlpha(fill_opacity)
+            c.setFillColor(self._colour(style.fill or "#000000"))
+            c.setFillAlpha(style.fill_opacity)
         if do_stroke:
-            c.setStrokeColor(self._colour(stroke or "#000000"))
-            c.setStrokeAlpha(stroke_opacity)
-            c.setLineWidth(width)
+            c.setStrokeColor(self._colour(style.stroke or "#000000"))
+            c.setStrokeAlpha(style.stroke_opacity)
+            c.setLineWidth(style.width)
             c.setLineJoin(1)
-            if dash:
-                c.setDash(list(dash))
+            if style.dash:
+                c.setDash(list(style.dash))
         c.drawPath(self._path(rings, True), fill=int(do_fill), stroke=int(do_stroke), fillMode=1)
         c.restoreState()
 
-    def lines(
-        self,
-        parts: Sequence[npt.NDArray[np.float64]],
-        *,
-        stroke: str,
-        width: float,
-        dash: tuple[float, ...] = (),
-        opacity: float = 1.0,
-    ) -> None:
+    def lines(self, parts: Sequence[Points], style: Style) -> None:
         if not parts:
             return
         c = self.canvas
         c.saveState()
-        c.setStrokeColor(self._colour(stroke))
-        c.setStrokeAlpha(opacity)
-        c.setLineWidth(width)
+        c.setStrokeColor(self._colour(style.stroke or INK))
+        c.setStrokeAlpha(style.stroke_opacity)
+        c.setLineWidth(style.width)
         c.setLineCap(1)
         c.setLineJoin(1)
-        if dash:
-            c.setDash(list(dash))
+        if style.dash:
+            c.setDash(list(style.dash))
         c.drawPath(self._path(parts, False), fill=0, stroke=1)
         c.restoreState()
 
-    def circles(
-        self,
-        centres: npt.NDArray[np.float64],
-        radius: float,
-        *,
-        fill: str | None,
-        stroke: str | None,
-        width: float,
-        fill_opacity: float = 1.0,
-    ) -> None:
+    def circles(self, centres: Points, radius: float, style: Style) -> None:
         if not len(centres):
             return
         c = self.canvas
         c.saveState()
-        if fill:
-            c.setFillColor(self._colour(fill))
-            c.setFillAlpha(fill_opacity)
-        if stroke:
-            c.setStrokeColor(self._colour(stroke))
-            c.setLineWidth(width)
+        if style.fill:
+            c.setFillColor(self._colour(style.fill))
+            c.setFillAlpha(style.fill_opacity)
+        if style.stroke:
+            c.setStrokeColor(self._colour(style.stroke))
+            c.setLineWidth(style.width)
         path = c.beginPath()
         for cx, cy in np.round(centres, 2).tolist():
             path.circle(cx, cy, radius)
-        c.drawPath(path, fill=int(bool(fill)), stroke=int(bool(stroke)))
+        c.drawPath(path, fill=int(bool(style.fill)), stroke=int(bool(style.stroke)))
         c.restoreState()
 
-    def text(
-        self,
-        x: float,
-        y: float,
-        text: str,
-        *,
-        size: float,
-        color: str = INK,
-        anchor: TextAnchor = "left",
-        bold: bool = False,
-        halo: bool = False,
-    ) -> None:
+    def text(self, x: float, y: float, text: str, style: TextStyle) -> None:
         c = self.canvas
         text = self.clean(text)
-        font = self.bold if bold else self.regular
+        size = style.size
         c.saveState()
-        if anchor != "left":
-            width = self.text_width(text, size, bold=bold)
-            x -= width / 2 if anchor == "center" else width
+        if style.anchor != "left":
+            width = self.text_width(text, size, bold=style.bold)
+            x -= width / 2 if style.anchor == "center" else width
         t = c.beginText(x, y)
-        t.setFont(font, size)
-        if halo:  # a white outline under the text keeps labels readable over features
+        t.setFont(self.bold if style.bold else self.regular, size)
+        if style.halo:  # a white outline under the text keeps labels readable over features
             c.setStrokeColor(self._colour("#ffffff"))
             c.setLineWidth(size * 0.28)
             c.setLineJoin(1)
@@ -150,7 +112,7 @@ class PdfPainter:
             t.textOut(text)
             t.setTextOrigin(x, y)
             t.setTextRenderMode(0)
-        t.setFillColor(self._colour(color))
+        t.setFillColor(self._colour(style.color))
         t.textOut(text)
         c.drawText(t)
         c.restoreState()
@@ -211,53 +173,40 @@ class PngPainter:
             artist.set_clip_on(True)
             artist.set_clip_path(self._clip)
 
-    def polygons(
-        self,
-        rings: Sequence[npt.NDArray[np.float64]],
-        *,
-        fill: str | None,
-        fill_opacity: float,
-        stroke: str | None,
-        width: float,
-        dash: tuple[float, ...] = (),
-        stroke_opacity: float = 1.0,
-    ) -> None:
+    def polygons(self, rings: Sequence[Points], style: Style) -> None:
         from matplotlib.colors import to_rgba
         from matplotlib.patches import PathPatch
 
         if not rings:
             return
+        fill, stroke = style.fill, style.stroke
         patch = PathPatch(
             self._compound(rings, True),
-            facecolor=to_rgba(fill, fill_opacity) if fill and fill_opacity > 0 else "none",
-            edgecolor=to_rgba(stroke, stroke_opacity) if stroke and width > 0 else "none",
-            linewidth=width,
-            linestyle=(0, dash) if dash else "solid",
+            facecolor=to_rgba(fill, style.fill_opacity)
+            if fill and style.fill_opacity > 0
+            else "none",
+            edgecolor=to_rgba(stroke, style.stroke_opacity)
+            if stroke and style.width > 0
+            else "none",
+            linewidth=style.width,
+            linestyle=(0, style.dash) if style.dash else "solid",
             joinstyle="round",
             zorder=self._next_z(),
         )
         self.ax.add_patch(patch)
         self._apply_clip(patch)
 
-    def lines(
-        self,
-        parts: Sequence[npt.NDArray[np.float64]],
-        *,
-        stroke: str,
-        width: float,
-        dash: tuple[float, ...] = (),
-        opacity: float = 1.0,
-    ) -> None:
+    def lines(self, parts: Sequence[Points], style: Style) -> None:
         from matplotlib.collections import LineCollection
 
         if not parts:
             return
         coll = LineCollection(
             list(parts),
-            colors=[stroke],
-            linewidths=width,
-            linestyles=[(0, dash)] if dash else "solid",
-            alpha=opacity,
+            colors=[style.stroke or INK],
+            linewidths=style.width,
+            linestyles=[(0, style.dash)] if style.dash else "solid",
+            alpha=style.stroke_opacity,
             capstyle="round",
             joinstyle="round",
             zorder=self._next_z(),
@@ -265,16 +214,7 @@ class PngPainter:
         self.ax.add_collection(coll)
         self._apply_clip(coll)
 
-    def circles(
-        self,
-        centres: npt.NDArray[np.float64],
-        radius: float,
-        *,
-        fill: str | None,
-        stroke: str | None,
-        width: float,
-        fill_opacity: float = 1.0,
-    ) -> None:
+    def circles(self, centres: Points, radius: float, style: Style) -> None:
         from matplotlib.colors import to_rgba
 
         if not len(centres):
@@ -284,39 +224,28 @@ class PngPainter:
             centres[:, 0],
             centres[:, 1],
             s=(2 * radius) ** 2,
-            c=[to_rgba(fill, fill_opacity) if fill else (0, 0, 0, 0)],
-            edgecolors=[stroke] if stroke else "none",
-            linewidths=width,
+            c=[to_rgba(style.fill, style.fill_opacity) if style.fill else (0, 0, 0, 0)],
+            edgecolors=[style.stroke] if style.stroke else "none",
+            linewidths=style.width,
             zorder=self._next_z(),
         )
         self._apply_clip(coll)
 
-    def text(
-        self,
-        x: float,
-        y: float,
-        text: str,
-        *,
-        size: float,
-        color: str = INK,
-        anchor: TextAnchor = "left",
-        bold: bool = False,
-        halo: bool = False,
-    ) -> None:
+    def text(self, x: float, y: float, text: str, style: TextStyle) -> None:
         from matplotlib import patheffects
 
-        effects = [patheffects.withStroke(linewidth=size * 0.28, foreground="#ffffff")]
+        halo = [patheffects.withStroke(linewidth=style.size * 0.28, foreground="#ffffff")]
         artist = self.ax.text(
             x,
             y,
             self.clean(text),
-            fontproperties=self.bold if bold else self.regular,
-            fontsize=size,
-            color=color,
-            ha=anchor,
+            fontproperties=self.bold if style.bold else self.regular,
+            fontsize=style.size,
+            color=style.color,
+            ha=style.anchor,
             va="baseline",
             zorder=self._next_z(),
-            path_effects=effects if halo else None,
+            path_effects=halo if style.halo else None,
         )
         self._apply_clip(artist)
 
