@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -17,15 +19,22 @@ from ykgeo.errors import CRSError
 
 __all__ = [
     "CGCS2000",
+    "CRS_CHOICES_ZH",
+    "GCJ02",
     "GK_CM120",
     "GK_ZONE40",
     "YONGKANG_BOUNDS",
     "YONGKANG_CENTRE",
+    "CRSChoice",
     "CRSGuess",
     "check_near_yongkang",
+    "crs_label_zh",
     "detect_crs_from_coordinates",
     "gcj02_to_wgs84",
+    "impossible_coordinates",
+    "parse_crs_choice",
     "resolve_crs",
+    "suggest_crs",
     "transform_geometries",
     "wgs84_to_gcj02",
 ]
@@ -39,6 +48,18 @@ CGCS2000 = 4490
 GK_CM120 = 4549
 #: CGCS2000 3° Gauss–Krüger zone 40, with zone prefix (false easting 40 500 000).
 GK_ZONE40 = 4528
+
+#: The name planners give GCJ-02 (AMap / Tencent / DataV lon/lat) in ``--crs`` and the app.
+GCJ02 = "GCJ02"
+
+#: The coordinate systems offered to planners (value for ``--crs`` → Chinese label), most used first.
+CRS_CHOICES_ZH: dict[str, str] = {
+    "EPSG:4490": "CGCS2000 经纬度（EPSG:4490）",
+    "EPSG:4549": "CGCS2000 3° 高斯-克吕格 中央经线 120°E，无带号（EPSG:4549）",
+    "EPSG:4528": "CGCS2000 3° 高斯-克吕格 第 40 带，带号前缀（EPSG:4528）",
+    "EPSG:4326": "WGS84 经纬度（EPSG:4326，GPS、天地图）",
+    GCJ02: "GCJ-02 经纬度（高德、腾讯地图、阿里云 DataV 下载的数据）",
+}
 
 #: Published centre of Yongkang (lon, lat).
 YONGKANG_CENTRE = (120.0425, 28.8908)
@@ -83,7 +104,7 @@ def _legacy_name(crs: CRS) -> str | None:
     return None
 
 
-def resolve_crs(crs: Any, *, source: str = "") -> CRS:
+def resolve_crs(crs: Any, *, source: str = "", allow_legacy: bool = False) -> CRS:
     """Turn anything pyproj understands (EPSG code, WKT, ESRI .prj text, CRS) into a usable CRS.
 
     Xian 1980 and Beijing 1954 based systems are refused: PROJ has no real
@@ -96,6 +117,9 @@ def resolve_crs(crs: Any, *, source: str = "") -> CRS:
         The CRS in any form pyproj accepts; ``None`` is an error.
     source
         Where it came from (file name), for the message.
+    allow_legacy
+        Accept Xian 1980 / Beijing 1954 too (for measuring on their own ellipsoid, where no
+        transformation is needed).
 
     Raises
     ------
@@ -109,9 +133,11 @@ def resolve_crs(crs: Any, *, source: str = "") -> CRS:
     try:
         parsed = CRS.from_user_input(crs)
     except pyproj.exceptions.CRSError as err:
-        msg = f"{where}无法识别的坐标系定义：{str(crs)[:120]}"
+        shown = " ".join(str(crs).split())[:120]
+        msg = f"{where}无法识别的坐标系定义：{shown}。{_CHOOSE_CRS_ZH}"
         raise CRSError(msg, message_en=f"{source}: unknown CRS") from err
-    legacy = _legacy_name(parsed)
+    parsed = _identify_datum(parsed)
+    legacy = None if allow_legacy else _legacy_name(parsed)
     if legacy:
         msg = (
             f"{where}数据使用{legacy}。PROJ 没有该坐标系到 CGCS2000 的实际转换参数，"
@@ -121,6 +147,161 @@ def resolve_crs(crs: Any, *, source: str = "") -> CRS:
             msg, message_en=f"{source}: legacy datum {parsed.name}; need transformation parameters"
         )
     return parsed
+
+
+#: What to do when the coordinate system is wrong or missing (the CLI option and the app's choice).
+_CHOOSE_CRS_ZH = '请指定坐标系：命令行用 --crs（如 --crs 4549、--crs "CGCS2000 GK CM120"、--crs GCJ02），导入页面在“坐标系”中选择'
+#: Ellipsoids (a, 1/f) whose unnamed or mislabelled datum is taken as WGS84 or CGCS2000.
+_ELLIPSOID_DATUMS = (((6378137.0, 298.257223563), 4326), ((6378137.0, 298.257222101), CGCS2000))
+_UNNAMED_DATUM = re.compile(r"^(d_)?(unknown|unnamed|not[ _]specified.*|undefined|none|)$", re.I)
+_EPSG_ID = re.compile(r"\[EPSG ID (\d+)\]", re.I)
+
+
+def _identify_datum(crs: CRS) -> CRS:
+    """The CRS with a datum PROJ can use, when the file names its datum in a way PROJ does not know.
+
+    Two spellings from the field: a datum called "World Geodetic System 1984 [EPSG ID 6326]"
+    (the EPSG code inside the name), and an unnamed datum ("Unknown", "D_unknown") on the WGS84
+    or GRS80 ellipsoid, which is WGS84 or CGCS2000 in practice. The coordinates are unchanged:
+    only the datum is made explicit, so PROJ can find an exact transformation.
+    """
+    geodetic = crs.geodetic_crs
+    if geodetic is None or geodetic.datum is None:
+        return crs
+    name = geodetic.datum.name
+    code = _EPSG_ID.search(name)
+    base_epsg: int | None = None
+    if code is not None and int(code[1]) in (6326, 1043):
+        base_epsg = 4326 if int(code[1]) == 6326 else CGCS2000
+    elif _UNNAMED_DATUM.match(name.strip()) and geodetic.ellipsoid is not None:
+        shape = (geodetic.ellipsoid.semi_major_metre, geodetic.ellipsoid.inverse_flattening)
+        base_epsg = next(
+            (epsg for (a, rf), epsg in _ELLIPSOID_DATUMS if np.allclose(shape, (a, rf), rtol=1e-9)),
+            None,
+        )
+    if base_epsg is None or geodetic.prime_meridian is None or geodetic.prime_meridian.longitude:
+        return crs
+    base = CRS.from_epsg(base_epsg)
+    if crs.is_geographic:
+        unit = crs.axis_info[0].unit_name if crs.axis_info else "degree"
+        return base if unit.lower().startswith("deg") else crs
+    if not crs.is_projected or crs.coordinate_operation is None:
+        return crs
+    logger.debug("datum of %s taken as EPSG:%s", crs.name, base_epsg)
+    definition = crs.to_json_dict()
+    definition["base_crs"] = base.to_json_dict()
+    return CRS.from_json_dict(definition)
+
+
+@dataclass(frozen=True)
+class CRSChoice:
+    """A coordinate system the planner names (``--crs``, the app's choice).
+
+    Attributes
+    ----------
+    crs
+        The CRS the coordinates are in; for GCJ-02, WGS84 lon/lat (the shift is undone first).
+    gcj02
+        True when the coordinates are GCJ-02 (AMap, Tencent, DataV) and must be shifted back.
+    label_zh
+        How the choice is shown to the planner.
+    """
+
+    crs: CRS
+    gcj02: bool
+    label_zh: str
+
+
+_GCJ_NAMES = {"GCJ02", "GCJ", "火星坐标", "火星坐标系", "高德", "高德坐标", "DATAV"}
+_GK_CM = re.compile(r"(?:CM|中央经线|中央子午线|L0=?)(\d{2,3})(?:°|度)?E?")
+_GK_ZONE = re.compile(r"(?:ZONE|第|带号)(\d{2})带?|(\d{2})带")
+
+
+def _compact(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).upper()
+    return re.sub(r"[\s_\-/·,，()（）]+", "", folded)
+
+
+def _gk_epsg(compact: str) -> int | None:
+    """The EPSG code of a CGCS2000 Gauss–Krüger zone written as planners write it."""
+    if not any(word in compact for word in ("GK", "GAUSS", "高斯", "KRUGER", "克吕格")):
+        return None
+    six = "6°" in compact or "6度" in compact or "6DEGREE" in compact
+    if (cm := _GK_CM.search(compact)) is not None:
+        meridian = int(cm[1])
+        if six:
+            return 4502 + (meridian - 75) // 6 if (meridian - 75) % 6 == 0 else None
+        return 4534 + (meridian - 75) // 3 if (meridian - 75) % 3 == 0 else None
+    if (zone := _GK_ZONE.search(compact)) is not None:
+        number = int(zone[1] or zone[2])
+        if six:
+            return 4491 + number - 13 if 13 <= number <= 23 else None
+        return 4513 + number - 25 if 25 <= number <= 45 else None
+    return None
+
+
+def parse_crs_choice(text: str) -> CRSChoice:
+    """Read the coordinate system a planner names: an EPSG code, a GK zone name, or GCJ-02.
+
+    Accepted: ``4549``, ``EPSG:4549``, ``CGCS2000 GK CM120`` (any spacing, ``CM 120E``,
+    ``中央经线120``), ``CGCS2000 GK zone 40`` / ``40带``, the 6° forms with ``6度``,
+    ``WGS84``, ``CGCS2000``, ``GCJ02`` / ``GCJ-02`` / ``火星坐标``, or any WKT / PROJ text.
+
+    Raises
+    ------
+    CRSError
+        When the text names no coordinate system pyproj knows, or a legacy datum.
+    """
+    compact = _compact(text)
+    if compact in _GCJ_NAMES:
+        return CRSChoice(CRS.from_epsg(4326), True, CRS_CHOICES_ZH[GCJ02])
+    aliases = {"WGS84": 4326, "CGCS2000": CGCS2000, "CGCS2000经纬度": CGCS2000}
+    code = aliases.get(compact)
+    if code is None and (number := re.fullmatch(r"(?:EPSG:?)?(\d{4,6})", compact)):
+        code = int(number[1])
+    if code is None:
+        code = _gk_epsg(compact)
+    if code is not None:
+        try:
+            crs = resolve_crs(CRS.from_epsg(code))
+        except pyproj.exceptions.CRSError as err:
+            msg = f"没有 EPSG 代码为 {code} 的坐标系。{_CHOOSE_CRS_ZH}"
+            raise CRSError(msg, message_en=f"unknown EPSG code {code}") from err
+    else:
+        crs = resolve_crs(text)
+    return CRSChoice(crs, False, crs_label_zh(crs))
+
+
+def crs_label_zh(crs: CRS) -> str:
+    """A CRS as planners know it: the label of the common ones, else its EPSG code and name."""
+    epsg = crs.to_epsg()
+    if epsg is not None and f"EPSG:{epsg}" in CRS_CHOICES_ZH:
+        return CRS_CHOICES_ZH[f"EPSG:{epsg}"]
+    return f"EPSG:{epsg} {crs.name}" if epsg else crs.name
+
+
+def suggest_crs(x: npt.ArrayLike, y: npt.ArrayLike) -> CRSGuess | None:
+    """The CRS the raw coordinates look like (GK metres, degrees), or None when they fit no rule."""
+    try:
+        return detect_crs_from_coordinates(x, y)
+    except CRSError:
+        return None
+
+
+def impossible_coordinates(
+    x: npt.ArrayLike, y: npt.ArrayLike, *, geographic: bool
+) -> npt.NDArray[np.bool_]:
+    """True where a coordinate cannot be real: NaN or infinite, beyond ±180°/±90° for degrees,
+    or beyond ±1e9 (a million kilometres) for metres or feet."""
+    xs = np.asarray(x, dtype="float64")
+    ys = np.asarray(y, dtype="float64")
+    bad = ~(np.isfinite(xs) & np.isfinite(ys))
+    with np.errstate(invalid="ignore"):
+        if geographic:  # a hair over 180° is rounding (Natural Earth has 180.00000000000006)
+            bad |= (np.abs(xs) > 180.0 + 1e-9) | (np.abs(ys) > 90.0 + 1e-9)
+        else:
+            bad |= (np.abs(xs) > 1e9) | (np.abs(ys) > 1e9)
+    return bad
 
 
 _WGS84_DATUM_NAMES = ("world geodetic system 1984", "wgs 84", "wgs84")
@@ -165,13 +346,16 @@ def _transformer(src_wkt: str, dst_epsg: int) -> Transformer | _Chain:
     src = CRS.from_wkt(src_wkt)
     dst = CRS.from_epsg(dst_epsg)
     kinds = {_datum_kind(src), _datum_kind(dst)}
-    if kinds == {"wgs84", "cgcs2000"}:
-        return _Chain(src, dst)
     try:
+        if kinds == {"wgs84", "cgcs2000"}:
+            return _Chain(src, dst)
         return Transformer.from_crs(src, dst, always_xy=True, allow_ballpark=False)
     except pyproj.exceptions.ProjError as err:
-        msg = f"没有从 {src.name} 到 EPSG:{dst_epsg} 的可靠坐标转换（拒绝使用粗略近似转换）"
-        raise CRSError(msg) from err
+        msg = (
+            f"没有从 {src.name} 到 EPSG:{dst_epsg} 的可靠坐标转换（只有粗略近似转换，误差可达数十米，"
+            f"已拒绝）。请在 GIS 软件中先转换为 CGCS2000，或核对坐标系。{_CHOOSE_CRS_ZH}"
+        )
+        raise CRSError(msg, message_en=f"no reliable transformation from {src.name}") from err
 
 
 def transform_geometries(
@@ -230,9 +414,7 @@ def detect_crs_from_coordinates(x: npt.ArrayLike, y: npt.ArrayLike) -> CRSGuess:
             "坐标列顺序为（北坐标 X，东坐标 Y）的测量习惯，已交换为（东，北）；"
             + swapped.reason_zh,
         )
-    msg = (
-        f"无法从坐标值判断坐标系（中位数 x={mx:.3f}, y={my:.3f}），请提供 .prj 文件或指定 EPSG 代码"
-    )
+    msg = f"无法从坐标值判断坐标系（中位数 x={mx:.3f}, y={my:.3f}）。请补上 .prj 文件，或{_CHOOSE_CRS_ZH.removeprefix('请')}"
     raise CRSError(msg)
 
 
@@ -287,7 +469,7 @@ def check_near_yongkang(lon: npt.ArrayLike, lat: npt.ArrayLike, *, source: str =
         msg = (
             f"{where}转换后数据中心位于经度 {clon:.4f}°、纬度 {clat:.4f}°，不在永康市范围内"
             f"（约 {minx}–{maxx}°E，{miny}–{maxy}°N）。可能原因：坐标系或投影带号错误、"
-            "西安80/北京54 数据、或城建独立坐标系。请核对坐标系后再导入。"
+            f"西安80/北京54 数据、或城建独立坐标系。请核对坐标系；{_CHOOSE_CRS_ZH}。"
         )
         raise CRSError(
             msg, message_en=f"{source}: data centre {clon:.4f},{clat:.4f} is not near Yongkang"

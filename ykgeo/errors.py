@@ -33,7 +33,18 @@ class YkgeoError(Exception):
 
 
 class CRSError(YkgeoError, ValueError):
-    """A coordinate reference system is missing, unknown, legacy or puts data outside Yongkang."""
+    """A coordinate reference system is missing, unknown, legacy or puts data outside Yongkang.
+
+    ``suggestions`` holds the coordinate systems the data most likely are in (as accepted by
+    :func:`ykgeo.crs.parse_crs_choice`, e.g. ``"EPSG:4549"``), best first, for a choice offered
+    to the planner.
+    """
+
+    def __init__(
+        self, message_zh: str, *, message_en: str = "", suggestions: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message_zh, message_en=message_en)
+        self.suggestions = suggestions
 
 
 class DataError(YkgeoError, ValueError):
