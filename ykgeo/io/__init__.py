@@ -3,6 +3,7 @@
 Modules: :mod:`~ykgeo.io.read` (any supported file into CGCS2000, field matching),
 :mod:`~ykgeo.io.encoding` (Shapefile and text encodings, mojibake),
 :mod:`~ykgeo.io.tables` (CSV/XLSX with coordinates or WKT),
+:mod:`~ykgeo.io.gdal` (GDAL's messages in Chinese; arcs, TINs and open rings; ``!`` in names),
 :mod:`~ykgeo.io.write` (GeoJSON, GeoPackage, zipped Shapefile, KML) and
 :mod:`~ykgeo.io.validate` (every problem of a file, collected and reported once).
 """
@@ -10,7 +11,7 @@ Modules: :mod:`~ykgeo.io.read` (any supported file into CGCS2000, field matching
 from __future__ import annotations
 
 from ykgeo.io.encoding import coerce_field_value
-from ykgeo.io.read import ReadResult, match_fields, read_vector
+from ykgeo.io.read import ReadResult, list_layers, match_fields, read_vector
 from ykgeo.io.validate import ValidationReport, validate_features, validate_file
 from ykgeo.io.write import (
     FIELD_MAP_NAME,
@@ -30,6 +31,7 @@ __all__ = [
     "WriteResult",
     "coerce_field_value",
     "export_layer_formats",
+    "list_layers",
     "match_fields",
     "read_vector",
     "validate_features",

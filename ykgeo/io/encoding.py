@@ -82,11 +82,25 @@ def has_cjk(text: str) -> bool:
     return _CJK.search(text) is not None
 
 
+#: A Windows code page as .cpg files spell it: ``ANSI 1250``, ``1250``, ``CP 936``, ``Windows-1252`` …
+_CODE_PAGE = re.compile(r"^(?:ANSI|OEM|CP|WINDOWS|MS|IBM)?[\s_-]*(\d{3,5})$")
+
+
 def encoding_from_cpg(text: str) -> str | None:
-    """The encoding a ``.cpg`` sidecar declares, or None when it declares nothing usable (``ANSI``)."""
+    """The encoding a ``.cpg`` sidecar declares, or None when it declares nothing usable (``ANSI``).
+
+    Understands the spellings found in the wild: encoding names (``UTF-8``, ``UTF8``, ``GBK``,
+    ``GB2312``), bare code pages (``936``, ``65001``, ``1250``) and code pages after a word
+    (``ANSI 1250``, ``ANSI 936``, ``CP 936``, ``Windows-1252``).
+    """
     label = text.strip().strip("\ufeff").upper()
     if label in CPG_TO_ENCODING:
         return CPG_TO_ENCODING[label]
+    page = _CODE_PAGE.match(label)
+    if page is not None:
+        label = page[1]
+        if label in CPG_TO_ENCODING:
+            return CPG_TO_ENCODING[label]
     candidates = (label, f"CP{label}") if label.isdigit() else (label,)
     for candidate in candidates:
         try:
@@ -193,7 +207,8 @@ def guess_encoding(samples: Sequence[bytes]) -> EncodingGuess:
     if _decodes(non_ascii, "gb18030"):
         return EncodingGuess("GB18030", "根据内容判断为 GB18030 编码（不是有效的 UTF-8 或 GBK）")
     msg = (
-        "文字内容既不是 UTF-8 也不是 GBK/GB18030 编码，无法判断文字编码；请提供 .cpg 文件或指定编码"
+        "文字内容既不是 UTF-8 也不是 GBK/GB18030 编码，无法判断文字编码；请指定编码："
+        "命令行 --encoding（如 GBK、UTF-8、CP1250），导入页面“文字编码”"
     )
     raise EncodingError(msg)
 
@@ -216,7 +231,9 @@ def _signature(text: str) -> tuple[str, str, str] | None:
             raw = text.encode("latin-1")
         except UnicodeEncodeError:
             return None
-        for encoding, kind in (("utf-8", "UTF-8"), ("gb18030", "GBK")):
+        # GB2312 rather than GBK: GBK's second byte may be ASCII, so one accented letter
+        # before a plain letter ("château") would decode to a rare CJK character.
+        for encoding, kind in (("utf-8", "UTF-8"), ("gb2312", "GBK")):
             try:
                 decoded = raw.decode(encoding)
             except UnicodeDecodeError:

@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import tempfile
-import warnings
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -18,12 +17,25 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyogrio
+import pyproj
 import shapely
 from pyproj import CRS
 
-from ykgeo.crs import CGCS2000, check_near_yongkang, detect_crs_from_coordinates, resolve_crs
+from ykgeo.crs import (
+    CGCS2000,
+    CRSChoice,
+    check_near_yongkang,
+    crs_label_zh,
+    detect_crs_from_coordinates,
+    gcj02_to_wgs84,
+    impossible_coordinates,
+    parse_crs_choice,
+    resolve_crs,
+    suggest_crs,
+)
 from ykgeo.errors import CRSError, DataError, EncodingError
 from ykgeo.io.encoding import (
     DBF_NAME_BYTES,
@@ -31,9 +43,20 @@ from ykgeo.io.encoding import (
     find_mojibake,
     is_missing,
     normalise_name,
+    printable,
     redecode_latin1,
     shapefile_encoding,
     sidecar,
+)
+from ykgeo.io.gdal import (
+    ARC_STEP_DEGREES,
+    GeometryTrouble,
+    curve_rows,
+    diagnose_geometries,
+    feature_labels,
+    gdal_safe_path,
+    gdal_warnings,
+    troubles_zh,
 )
 from ykgeo.io.tables import _choose, _read_table
 from ykgeo.io.write import (
@@ -45,7 +68,7 @@ from ykgeo.io.write import (
 )
 from ykgeo.layers import FieldSpec, LayerSpec
 
-__all__ = ["ReadResult", "match_fields", "read_vector"]
+__all__ = ["ReadResult", "list_layers", "match_fields", "read_vector"]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -91,6 +114,10 @@ class ReadResult:
         How the coordinate system was decided.
     notes_zh
         Everything else worth telling (encoding choice, layer, rows without coordinates …).
+    maybe_gcj02
+        True when the file looks like a GCJ-02 web-map download (DataV outline) read as WGS84.
+    linearised
+        How many features had arcs (curves) that were cut into straight segments.
     """
 
     gdf: gpd.GeoDataFrame
@@ -99,6 +126,8 @@ class ReadResult:
     encoding: str
     crs_note_zh: str
     notes_zh: tuple[str, ...] = ()
+    maybe_gcj02: bool = False
+    linearised: int = 0
 
 
 # --- reading -----------------------------------------------------------------------------------------
@@ -125,9 +154,11 @@ def _check_shapefile(shp: Path, source: str) -> None:
         raise DataError(msg)
 
 
-def _pyogrio_read(path: Path, layer: str, encoding: str | None) -> gpd.GeoDataFrame:
+def _pyogrio_read(
+    path: Path, layer: str, encoding: str | None, *, use_arrow: bool = _USE_ARROW
+) -> gpd.GeoDataFrame:
     return pyogrio.read_dataframe(
-        path, layer=layer, encoding=encoding, use_arrow=_USE_ARROW, force_2d=True
+        path, layer=layer, encoding=encoding, use_arrow=use_arrow, force_2d=True
     )
 
 
@@ -140,15 +171,43 @@ def _redecode(gdf: gpd.GeoDataFrame, encoding: str) -> gpd.GeoDataFrame:
     return out
 
 
+def _read_linearised(path: Path, layer: str, encoding: str | None) -> tuple[gpd.GeoDataFrame, int]:
+    """A layer with arcs, read through GDAL's row-by-row path, which linearises them.
+
+    The arcs are cut into chords of at most :data:`ARC_STEP_DEGREES` of arc. Returns the
+    frame and how many features had arcs (from the raw WKB types, read without parsing).
+    """
+    pyogrio.set_gdal_config_options({"OGR_ARC_STEPSIZE": str(ARC_STEP_DEGREES)})
+    _meta, table = pyogrio.read_arrow(path, layer=layer, columns=[], encoding=encoding)
+    blobs = table.column(table.num_columns - 1).to_pylist() if table.num_columns else []
+    gdf = _pyogrio_read(path, layer, encoding, use_arrow=False)
+    return gdf, len(curve_rows(blobs))
+
+
+def _unusable_geometries(path: Path, layer: str, encoding: str | None, source: str) -> DataError:
+    """Why GEOS refused the layer's geometries, naming the features (TIN, open rings …)."""
+    _meta, _fids, blobs, _fields = pyogrio.raw.read(path, layer=layer, columns=[])
+    frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, read_geometry=False)
+    troubles: list[GeometryTrouble] = diagnose_geometries(list(blobs))
+    if not troubles:
+        return DataError(f"{source}：图层“{layer}”的几何无法解析")
+    listed = troubles_zh(troubles, feature_labels(frame))
+    msg = f"{source}：{len(troubles)} 个要素的几何无法使用：{listed}。请在 GIS 软件中修正后再读取"
+    return DataError(msg, message_en=f"{source}: {len(troubles)} unusable geometries")
+
+
 def _read_frame(
     path: Path, layer: str, encoding: str | None, source: str
-) -> tuple[gpd.GeoDataFrame, list[str]]:
+) -> tuple[gpd.GeoDataFrame, list[str], int]:
+    """One layer as a frame, GDAL's warnings as Chinese notes, and the number of linearised features."""
     notes: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    linearised = 0
+    with gdal_warnings(source, path) as gdal_notes:
         try:
             try:
                 gdf = _pyogrio_read(path, layer, encoding)
+            except NotImplementedError:  # shapely has no arcs: let GDAL linearise them
+                gdf, linearised = _read_linearised(path, layer, encoding)
             except UnicodeDecodeError:
                 if encoding is None:
                     raise
@@ -157,10 +216,23 @@ def _read_frame(
                 notes.append("部分字段名或文字在多字节字符中间被截断，已去掉不完整的字符")
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
             raise _fail(source, "无法读取文件", err, path) from err
-        except (UnicodeDecodeError, shapely.errors.GEOSException) as err:
-            raise _fail(source, "文件内容无法解码", err, path) from err
-    notes += [f"GDAL 提示：{str(w.message).replace(str(path), source)[:200]}" for w in caught]
-    return gdf, notes
+        except UnicodeDecodeError as err:
+            msg = (
+                f"{source}：文字无法按 {encoding or '文件声明的'} 编码解码（{err.reason}）。"
+                "请指定正确的编码：命令行 --encoding（如 GBK、UTF-8），导入页面“文字编码”"
+            )
+            raise EncodingError(msg) from err
+        except shapely.errors.GEOSException as err:
+            raise _unusable_geometries(path, layer, encoding, source) from err
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        msg = f"{source}：图层“{layer}”是没有几何的纯属性表，不能计算面积或导入；请选择含几何的图层"
+        raise DataError(msg)
+    if linearised:
+        notes.append(
+            f"{linearised} 个要素含圆弧等曲线，已线性化（每段弧所对圆心角不超过 {ARC_STEP_DEGREES:g}°，"
+            "半径 500 米的弧与弦相差不超过 2 厘米）"
+        )
+    return gdf, notes + gdal_notes, linearised
 
 
 def _texts(gdf: pd.DataFrame, per_column: int = 300) -> list[str]:
@@ -201,9 +273,32 @@ def _restore_field_names(gdf: gpd.GeoDataFrame, shp: Path) -> tuple[gpd.GeoDataF
     return gdf.rename(columns=mapping), notes
 
 
+@dataclass(frozen=True)
+class _Layer:
+    """One layer read through GDAL, before its coordinate system is decided."""
+
+    gdf: gpd.GeoDataFrame
+    encoding: str
+    notes: list[str]
+    declared: Any
+    origin: str
+    linearised: int
+
+
+def _layer_names(path: Path, source: str) -> tuple[list[str], list[str]]:
+    """All layer names, and those with geometry."""
+    with gdal_warnings(source, path):
+        try:
+            layers = pyogrio.list_layers(path)
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
+            raise _fail(source, "无法打开文件", err, path) from err
+    names = [str(name) for name, _kind in layers]
+    return names, [str(name) for name, kind in layers if kind is not None]
+
+
 def _read_gdal(
     path: Path, driver: str, *, layer: str | None, encoding: str | None, source: str
-) -> tuple[gpd.GeoDataFrame, str, list[str], Any, str]:
+) -> _Layer:
     """One layer through GDAL: frame, encoding, notes, the declared CRS and where it came from."""
     is_shp = driver == "ESRI Shapefile"
     used, notes = "UTF-8", []
@@ -215,35 +310,36 @@ def _read_gdal(
             raise EncodingError(f"{source}：{err.message_zh}") from err
         used = guess.encoding
         notes.append(guess.reason_zh)
-    try:
-        names = [str(name) for name, _kind in pyogrio.list_layers(path)]
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
-        raise _fail(source, "无法打开文件", err, path) from err
-    chosen = _choose(names, None if is_shp else layer, source, "图层")
+    names, spatial = _layer_names(path, source)
+    offered = names if layer is not None or len(spatial) == 0 else spatial
+    chosen = _choose(offered, None if is_shp else layer, source, "图层")
     if len(names) > 1:
         notes.append(f"读取图层“{chosen}”（文件共有 {len(names)} 个图层）")
-    gdf, gdal_notes = _read_frame(path, chosen, used if is_shp else None, source)
+    gdf, gdal_notes, linearised = _read_frame(path, chosen, used if is_shp else None, source)
     notes += gdal_notes
     if gdf.empty:
         raise DataError(f"{source}：图层“{chosen}”中没有任何要素")
     garbled = find_mojibake(_texts(gdf))
     if garbled is not None and is_shp and garbled.retry_encoding != used:
-        retry, _ = _read_frame(path, chosen, garbled.retry_encoding, source)
+        retry, _, _ = _read_frame(path, chosen, garbled.retry_encoding, source)
         if find_mojibake(_texts(retry)) is None:
             notes.append(
                 f"按 {used} 读取出现乱码（{garbled.kind_zh}），已改用 {garbled.retry_encoding} 重新读取"
             )
             gdf, used, garbled = retry, garbled.retry_encoding, None
     if garbled is not None:
-        notes.append(f"注意：文字疑似乱码（{garbled.kind_zh}），请核对文件编码")
+        notes.append(
+            f"注意：文字疑似乱码（{garbled.kind_zh}），请核对文件编码"
+            "（可指定编码：命令行 --encoding，导入页面“文字编码”）"
+        )
     if driver == "LIBKML":
         gdf = _tidy_kml(gdf)
     if not is_shp:
-        return gdf, used, notes, gdf.crs, "根据文件内的坐标系定义"
+        return _Layer(gdf, used, notes, gdf.crs, "根据文件内的坐标系定义", linearised)
     gdf, restored = _restore_field_names(gdf, path)
     prj = sidecar(path, ".prj")
     declared = prj.read_text(encoding="utf-8", errors="replace") if prj is not None else None
-    return gdf, used, notes + restored, declared, "根据 .prj 文件"
+    return _Layer(gdf, used, notes + restored, declared, "根据 .prj 文件", linearised)
 
 
 def _describe_crs(crs: CRS) -> str:
@@ -251,17 +347,114 @@ def _describe_crs(crs: CRS) -> str:
     return f"EPSG:{epsg} {_CRS_LABELS_ZH.get(epsg, crs.name)}" if epsg else crs.name
 
 
-def _to_cgcs2000(
-    gdf: gpd.GeoDataFrame, *, declared: Any, origin: str, user_crs: Any, source: str
+def _user_choice(user_crs: Any, source: str) -> CRSChoice | None:
+    """The coordinate system the planner named (text such as ``4549``, ``GCJ02``, or a CRS)."""
+    if user_crs is None or isinstance(user_crs, CRSChoice):
+        return user_crs
+    try:
+        if isinstance(user_crs, str):
+            return parse_crs_choice(user_crs)
+        crs = resolve_crs(user_crs)
+    except CRSError as err:
+        raise CRSError(f"{source}：{err.message_zh}", suggestions=err.suggestions) from err
+    return CRSChoice(crs, False, crs_label_zh(crs))
+
+
+def _datum_note(declared: Any, crs: CRS) -> str:
+    """Say so when a datum the file names in an odd way was identified (``[EPSG ID 6326]``, unnamed)."""
+    try:
+        original = CRS.from_user_input(declared)
+    except pyproj.exceptions.CRSError:
+        return ""
+    before, after = (
+        c.geodetic_crs.datum.name if c.geodetic_crs and c.geodetic_crs.datum else ""
+        for c in (original, crs)
+    )
+    if not before or before == after:
+        return ""
+    return (
+        f"；文件中的大地基准名称“{printable(before, 60)}”无法直接识别，按其椭球和名称视为 {after}"
+    )
+
+
+def _refuse_impossible(
+    geoms: npt.NDArray[np.object_], labels: list[str], *, geographic: bool, source: str
+) -> None:
+    """Coordinates that cannot be real (infinite, beyond ±180°/±90°, beyond a million km) name their features."""
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    bad = impossible_coordinates(coords[:, 0], coords[:, 1], geographic=geographic)
+    if not bad.any():
+        return
+    rows = np.unique(owner[bad])
+    first = {int(r): coords[np.flatnonzero(bad & (owner == r))[0]] for r in rows[:10]}
+    what = (
+        "经纬度超出范围（经度应在 ±180°、纬度应在 ±90° 以内）" if geographic else "坐标数值不可能"
+    )
+    shown = "；".join(f"{labels[r]}：x={xy[0]:.6g}, y={xy[1]:.6g}" for r, xy in first.items())
+    more = f"；另有 {len(rows) - 10} 个要素" if len(rows) > 10 else ""
+    msg = f"{source}：{len(rows)} 个要素的坐标{what}或不是有限数值：{shown}{more}。请在 GIS 软件中修正这些要素，或核对坐标系"
+    raise DataError(msg, message_en=f"{source}: {len(rows)} features with impossible coordinates")
+
+
+def _with_suggestion(err: CRSError, geoms: npt.NDArray[np.object_], crs: CRS) -> CRSError:
+    """The error, plus the coordinate system the raw numbers look like when it is not the declared one."""
+    coords = shapely.get_coordinates(geoms)
+    guess = suggest_crs(coords[:, 0], coords[:, 1]) if len(coords) else None
+    if guess is None or guess.epsg == crs.to_epsg():
+        return err
+    looks_geographic = guess.epsg == CGCS2000
+    zone_prefixed = 4491 <= guess.epsg <= 4533  # an 8-digit easting names its own zone
+    if looks_geographic == crs.is_geographic and not zone_prefixed:
+        return err  # degrees for degrees, or metres for metres without a zone to tell them apart
+    label = crs_label_zh(CRS.from_epsg(guess.epsg))
+    hint = (
+        f"坐标数值看起来是{label}的坐标（{guess.reason_zh}）。如确认，请改用该坐标系："
+        f"命令行 --crs {guess.epsg}，导入页面“坐标系”选择“{label}”"
+    )
+    return CRSError(
+        f"{err.message_zh.rstrip('。')}。{hint}",
+        message_en=err.message_en,
+        suggestions=(f"EPSG:{guess.epsg}", *err.suggestions),
+    )
+
+
+def _undo_gcj02(geoms: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.object_], float]:
+    """GCJ-02 lon/lat shifted back to WGS84, and the mean shift in metres."""
+    before = shapely.get_coordinates(geoms)
+    shifted = shapely.transform(geoms, lambda c: np.column_stack(gcj02_to_wgs84(c[:, 0], c[:, 1])))
+    after = shapely.get_coordinates(shifted)
+    if len(before) == 0:
+        return shifted, 0.0
+    dx = (after[:, 0] - before[:, 0]) * 111_320.0 * np.cos(np.radians(before[:, 1]))
+    dy = (after[:, 1] - before[:, 1]) * 110_574.0
+    return shifted, float(np.mean(np.hypot(dx, dy)))
+
+
+def _place(
+    gdf: gpd.GeoDataFrame,
+    *,
+    declared: Any,
+    origin: str,
+    user_crs: Any,
+    source: str,
+    keep_crs: bool = False,
 ) -> tuple[gpd.GeoDataFrame, str]:
+    """Decide the coordinate system, refuse impossible coordinates, and bring the features to CGCS2000.
+
+    With ``keep_crs`` the features stay in their own coordinate system (only GCJ-02 is shifted
+    back) and the Yongkang check is skipped: that is how ``ykgeo area`` measures any file.
+    """
     geoms = np.asarray(gdf.geometry.to_numpy(), dtype=object)
-    if user_crs is not None:
-        crs = resolve_crs(user_crs, source=source)
-        note = f"按指定坐标系 {_describe_crs(crs)} 读取"
+    labels = feature_labels(gdf)
+    choice = _user_choice(user_crs, source)
+    if choice is not None:
+        crs = choice.crs
+        note = f"按指定坐标系 {choice.label_zh} 读取"
     elif declared is not None and str(declared).strip():
-        crs = resolve_crs(declared, source=source)
-        note = f"{origin}，坐标系为 {_describe_crs(crs)}"
+        crs = resolve_crs(declared, source=source, allow_legacy=keep_crs)
+        note = f"{origin}，坐标系为 {_describe_crs(crs)}{_datum_note(declared, crs)}"
     else:
+        _refuse_impossible(geoms, labels, geographic=False, source=source)
         coords = shapely.get_coordinates(geoms)
         try:
             guess = detect_crs_from_coordinates(coords[:, 0], coords[:, 1])
@@ -272,15 +465,39 @@ def _to_cgcs2000(
         crs = CRS.from_epsg(guess.epsg)
         missing = "缺少 .prj 文件" if ".prj" in origin else "文件未声明坐标系"
         note = f"{missing}，根据坐标数值判断：{guess.reason_zh}"
-    result, wgs84_note = _geometries_to_cgcs2000(geoms, crs, source=source)
-    bounds = shapely.bounds(result)
-    check_near_yongkang(
-        (bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2, source=source
-    )
+    try:
+        _refuse_impossible(geoms, labels, geographic=crs.is_geographic, source=source)
+    except DataError as err:
+        likely = suggest_crs(*shapely.get_coordinates(geoms).T)
+        if not crs.is_geographic or likely is None or likely.epsg == CGCS2000:
+            raise
+        label = crs_label_zh(CRS.from_epsg(likely.epsg))
+        x, y = np.median(shapely.get_coordinates(geoms), axis=0)
+        msg = (
+            f"{source}：文件声明的坐标系是 {crs_label_zh(crs)}，但坐标数值（中位数 x={x:.1f}, y={y:.1f}）"
+            f"是米坐标，看起来是{label}。如确认，请改用该坐标系：命令行 --crs {likely.epsg}，"
+            f"导入页面“坐标系”选择“{label}”"
+        )
+        raise CRSError(msg, suggestions=(f"EPSG:{likely.epsg}",)) from err
+    if choice is not None and choice.gcj02:
+        geoms, shift_m = _undo_gcj02(geoms)
+        note += f"，已按 GCJ-02 纠偏算法还原为 WGS84（≈ CGCS2000），位置平均移动 {shift_m:.0f} 米"
+    attrs = gdf.drop(columns=[gdf.geometry.name])
+    if keep_crs:
+        geometry = gpd.GeoSeries(geoms, index=gdf.index, crs=crs)
+        return gpd.GeoDataFrame(attrs, geometry=geometry), note
+    try:
+        result, wgs84_note = _geometries_to_cgcs2000(geoms, crs, source=source)
+        bounds = shapely.bounds(result)
+        check_near_yongkang(
+            (bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2, source=source
+        )
+    except CRSError as err:
+        raise _with_suggestion(err, geoms, crs) from err
     if wgs84_note or crs.to_epsg() != CGCS2000:
         note += f"；{wgs84_note or f'已转换为 CGCS2000 经纬度（EPSG:{CGCS2000}）'}"
     geometry = gpd.GeoSeries(result, index=gdf.index, crs=CGCS2000)
-    return gpd.GeoDataFrame(gdf.drop(columns=[gdf.geometry.name]), geometry=geometry), note
+    return gpd.GeoDataFrame(attrs, geometry=geometry), note
 
 
 def _safe_parts(info: zipfile.ZipInfo, source: str) -> tuple[str, ...]:
@@ -356,6 +573,66 @@ def _read_folder(
     return replace(result, notes_zh=(f"读取{where}内的 {chosen}", *result.notes_zh))
 
 
+#: DataV (阿里云) outline properties: their coordinates are GCJ-02, whatever the GeoJSON says.
+_DATAV_KEYS = ("centroid", "center", "acroutes", "childrenNum", "subFeatureIndex", "parent")
+_GCJ02_HINT_ZH = (
+    "数据疑似来自高德/阿里云 DataV（含 adcode 等字段）：这类数据的坐标是 GCJ-02（火星坐标），"
+    "与 CGCS2000 在永康相差约 550 米。如确认，请指定坐标系 GCJ-02 重新读取"
+    "（命令行 --crs GCJ02，导入页面“坐标系”选择“GCJ-02”）"
+)
+
+
+def _looks_gcj02(gdf: gpd.GeoDataFrame, choice: Any) -> bool:
+    """True for a DataV-style download (adcode plus its companions) not already declared GCJ-02."""
+    if isinstance(choice, CRSChoice) and choice.gcj02:
+        return False
+    if isinstance(choice, str) and parse_crs_choice(choice).gcj02:
+        return False
+    columns = {str(c) for c in gdf.columns}
+    return "adcode" in columns and any(key in columns for key in _DATAV_KEYS)
+
+
+def _no_geometry(gdf: gpd.GeoDataFrame, driver: str, source: str) -> DataError:
+    """Every feature lacks a geometry: say so plainly (KML placemarks with names only are common)."""
+    where = "KML 地标只有名称、说明等，没有点、线或面" if driver == "LIBKML" else "没有坐标或几何"
+    msg = (
+        f"{source}：{len(gdf)} 个要素都没有可用的几何（{where}），无法计算面积或导入。"
+        "请在 GIS 软件中为要素补上几何后再读取"
+    )
+    return DataError(msg, message_en=f"{source}: no feature has a usable geometry")
+
+
+def list_layers(path: str | os.PathLike[str], *, source_name: str | None = None) -> list[str]:
+    """What a planner can choose to read from a file: its layers with geometry, the data files in a
+    zip or folder, or the worksheets of an XLSX; empty when there is nothing to choose.
+
+    Raises
+    ------
+    DataError
+        The file cannot be opened (named, with GDAL's reason in Chinese).
+    """
+    path = Path(path)
+    source = source_name or path.name
+    ext = path.suffix.lower()
+    if path.is_dir() and ext != ".gdb":
+        return _datasets(path)
+    if ext == ".zip":
+        with tempfile.TemporaryDirectory(prefix="ykgeo-zip-") as tmp:
+            _extract_zip(path, Path(tmp), source)
+            return _datasets(Path(tmp))
+    if ext == ".xlsx":
+        try:
+            with pd.ExcelFile(path, engine="openpyxl") as book:
+                return [str(name) for name in book.sheet_names]
+        except (zipfile.BadZipFile, ValueError, OSError) as err:
+            raise _fail(source, "表格无法读取", err, path) from err
+    if _EXTENSION_TO_DRIVER.get(ext) in (None, "CSV", "ESRI Shapefile"):
+        return []
+    with gdal_safe_path(path) as gdal_path:
+        _names, spatial = _layer_names(gdal_path, source)
+    return spatial
+
+
 def read_vector(
     path: str | os.PathLike[str],
     *,
@@ -363,38 +640,47 @@ def read_vector(
     encoding: str | None = None,
     crs: Any = None,
     source_name: str | None = None,
+    keep_crs: bool = False,
 ) -> ReadResult:
     """Read a vector file into CGCS2000 lon/lat (EPSG:4490), deciding encoding and CRS carefully.
 
     Parameters
     ----------
     path
-        A GeoPackage, GeoJSON, Shapefile (``.shp``, its folder or a ``.zip``), KML,
-        FileGDB folder, or a CSV/XLSX table with lon/lat, X坐标/Y坐标 or WKT columns.
+        A GeoPackage, GeoJSON (also JSON-FG), Shapefile (``.shp``, its folder or a ``.zip``),
+        KML, FileGDB folder, or a CSV/XLSX table with lon/lat, X坐标/Y坐标 or WKT columns.
+        Arcs (curves) are linearised and counted in the notes.
     layer
         The layer (GeoPackage, FileGDB, KML), worksheet (XLSX) or file in a zip/folder
-        (name or stem) to read; required when there are several.
+        (name or stem) to read; required when there are several with geometry.
     encoding
         Force the text encoding of a Shapefile .dbf or a CSV (e.g. ``"GBK"``); by
         default decided from the .cpg, the DBF language byte or the bytes themselves.
     crs
-        The coordinate system to use instead of the file's (anything pyproj accepts).
+        The coordinate system to use instead of the file's: text as accepted by
+        :func:`ykgeo.crs.parse_crs_choice` (``"4549"``, ``"CGCS2000 GK CM120"``, ``"GCJ02"``),
+        a :class:`~ykgeo.crs.CRSChoice`, or anything pyproj accepts.
     source_name
         The file name shown in messages (e.g. the original name of an upload).
+    keep_crs
+        Keep the features in their own coordinate system and skip the Yongkang check
+        (for measuring any file anywhere); by default they are brought to EPSG:4490.
 
     Raises
     ------
     DataError
-        The file is missing, empty, corrupt, ambiguous (several layers) or unsafe (zip paths).
+        The file is missing, empty, corrupt, ambiguous (several layers), unsafe (zip paths),
+        or has features with impossible coordinates or unusable geometries (named).
     EncodingError
         Text cannot be decoded with any plausible encoding.
     CRSError
-        Legacy datum (Xian80/Beijing54), an undecidable CRS, or data not near Yongkang.
+        Legacy datum (Xian80/Beijing54), an undecidable CRS, or data not near Yongkang;
+        ``suggestions`` lists the likely coordinate systems.
     """
     path = Path(path)
     source = source_name or path.name
     ext = path.suffix.lower()
-    options: dict[str, Any] = {"encoding": encoding, "crs": crs}
+    options: dict[str, Any] = {"encoding": encoding, "crs": crs, "keep_crs": keep_crs}
     if not path.exists():
         raise DataError(f"{source}：文件不存在")
     if path.is_dir() and ext != ".gdb":
@@ -402,25 +688,38 @@ def read_vector(
     driver = _EXTENSION_TO_DRIVER.get(ext)
     if driver is None:
         known = "、".join(sorted(_EXTENSION_TO_DRIVER))
-        raise DataError(f"{source}：不支持的文件类型“{ext or '无扩展名'}”（支持：{known}）")
+        msg = (
+            f"{source}：不支持的文件类型“{ext or '无扩展名'}”（支持：{known}）。"
+            "请在 GIS 软件中另存为 GeoPackage、Shapefile 或 GeoJSON 后再读取"
+        )
+        raise DataError(msg)
     if path.is_file() and path.stat().st_size == 0:
         raise DataError(f"{source}：文件是空的（0 字节）")
     if driver == "ZIP":
         with tempfile.TemporaryDirectory(prefix="ykgeo-zip-") as tmp:
             _extract_zip(path, Path(tmp), source)
             return _read_folder(Path(tmp), "压缩包", layer=layer, source=source, **options)
+    linearised = 0
     if driver in ("CSV", "XLSX"):
-        gdf, used, notes = _read_table(path, driver, layer=layer, encoding=encoding, source=source)
-        declared, origin = None, "表格"
-    else:
-        gdf, used, notes, declared, origin = _read_gdal(
+        gdf, used, notes, linearised = _read_table(
             path, driver, layer=layer, encoding=encoding, source=source
         )
-    if gdf.geometry.isna().all():
-        raise DataError(f"{source}：所有要素都没有几何（坐标），文件可能已损坏")
-    gdf, crs_note = _to_cgcs2000(gdf, declared=declared, origin=origin, user_crs=crs, source=source)
+        declared, origin = None, "表格"
+    else:
+        with gdal_safe_path(path) as gdal_path:
+            read = _read_gdal(gdal_path, driver, layer=layer, encoding=encoding, source=source)
+        gdf, used, notes = read.gdf, read.encoding, read.notes
+        declared, origin, linearised = read.declared, read.origin, read.linearised
+    if gdf.geometry.isna().all() or gdf.geometry.is_empty.all():
+        raise _no_geometry(gdf, driver, source)
+    gdf, crs_note = _place(
+        gdf, declared=declared, origin=origin, user_crs=crs, source=source, keep_crs=keep_crs
+    )
+    gcj = _looks_gcj02(gdf, crs)
+    if gcj:
+        notes = [*notes, _GCJ02_HINT_ZH]
     logger.debug("read %s: %d features, %s, %s", source, len(gdf), used, crs_note)
-    return ReadResult(gdf, source, driver, used, crs_note, tuple(notes))
+    return ReadResult(gdf, source, driver, used, crs_note, tuple(notes), gcj, linearised)
 
 
 # --- matching a file's columns to a layer -------------------------------------------------------------

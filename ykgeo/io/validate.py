@@ -109,12 +109,16 @@ class ValidationReport:
         The file name.
     notes_zh
         How the file was read and matched (encoding, CRS, renamed and dropped columns).
+    crs_suggestions
+        When the file was refused for its coordinate system: the systems its coordinates
+        most likely are in (``"EPSG:4549"`` …), best first, to offer as a choice.
     """
 
     problems: tuple[Problem, ...]
     gdf: gpd.GeoDataFrame | None = None
     source: str = ""
     notes_zh: tuple[str, ...] = ()
+    crs_suggestions: tuple[str, ...] = ()
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -466,12 +470,17 @@ def validate_file(
     except (DataError, CRSError) as err:
         code = "crs_error" if isinstance(err, CRSError) else "unreadable_file"
         message = err.message_zh.removeprefix(f"{source}：")
-        return ValidationReport((Problem(code, message, file=source),), None, source)
+        suggestions = err.suggestions if isinstance(err, CRSError) else ()
+        return ValidationReport(
+            (Problem(code, message, file=source),), None, source, (), suggestions
+        )
     matched, match_notes = match_fields(result.gdf, spec)
     report = validate_features(
         matched, spec, source=result.source, boundary=boundary, repair=repair
     )
+    problems = report.problems
+    if result.maybe_gcj02:
+        gcj = next(n for n in result.notes_zh if "GCJ-02" in n)
+        problems = (Problem("maybe_gcj02", gcj, file=source, severity="warning"), *problems)
     notes = (result.crs_note_zh, *result.notes_zh, *match_notes)
-    return ValidationReport(
-        report.problems, report.gdf, report.source, tuple(n for n in notes if n)
-    )
+    return ValidationReport(problems, report.gdf, report.source, tuple(n for n in notes if n))

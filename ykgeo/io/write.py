@@ -8,7 +8,6 @@ import importlib.util
 import logging
 import os
 import tempfile
-import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from pyproj import CRS
 from ykgeo.crs import CGCS2000, resolve_crs, transform_geometries
 from ykgeo.errors import CRSError, DataError
 from ykgeo.io.encoding import DBF_NAME_BYTES, DBF_TEXT_BYTES, dbf_field_names, fit_bytes, is_missing
+from ykgeo.io.gdal import gdal_warnings, translate_gdal
 
 __all__ = [
     "FIELD_MAP_NAME",
@@ -44,14 +44,6 @@ _USE_ARROW = importlib.util.find_spec("pyarrow") is not None
 #: The sidecar (in a Shapefile zip) mapping shortened DBF field names to the full names.
 FIELD_MAP_NAME = "字段对照.csv"
 _FIELD_MAP_COLUMNS = ("图层", "Shapefile字段名", "完整字段名")
-#: Common GDAL messages → what they mean, for the planner.
-_GDAL_HINTS_ZH = (
-    ("not recognized as being in a supported", "文件格式无法识别，可能已损坏或扩展名与内容不符"),
-    ("file is not a database", "不是有效的 GeoPackage 数据库"),
-    ("malformed", "数据库文件已损坏"),
-    ("Unterminated", "JSON 内容不完整，文件可能被截断"),
-    ("parsing kml", "KML 内容不完整或格式错误"),
-)
 
 
 @dataclass(frozen=True)
@@ -68,11 +60,11 @@ class WriteResult:
 
 
 def _fail(source: str, what: str, err: BaseException, path: Path) -> DataError:
-    """A DataError naming the file, with GDAL's own words (temporary paths removed)."""
+    """A DataError naming the file, with GDAL's words in Chinese (temporary paths removed)."""
     detail = str(err).replace(str(path), source).replace(str(path.parent) + os.sep, "")
-    hint = next((zh for en, zh in _GDAL_HINTS_ZH if en.lower() in detail.lower()), "")
-    text = f"{source}：{what}" + (f"（{hint}）" if hint else "") + f"。GDAL 报告：{detail[:300]}"
-    return DataError(text, message_en=f"{source}: {detail}")
+    zh, _known = translate_gdal(detail)
+    logger.info("%s: %s: %s", source, what, detail)
+    return DataError(f"{source}：{what}：{zh}", message_en=f"{source}: {detail}")
 
 
 def _is_wgs84(crs: CRS) -> bool:
@@ -135,13 +127,12 @@ _GEOMETRY_FAMILY_ZH = {0: "点", 4: "点", 1: "线", 2: "线", 5: "线", 3: "面
 
 
 def _write(frame: gpd.GeoDataFrame, path: Path, **options: Any) -> list[str]:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with gdal_warnings(path.name, path) as notes:
         try:
             pyogrio.write_dataframe(frame, path, use_arrow=_USE_ARROW, **options)
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
             raise _fail(path.name, "写出失败", err, path) from err
-    return [f"GDAL 提示：{str(w.message)[:200]}" for w in caught]
+    return notes
 
 
 def _kind(value: object) -> str:
