@@ -14,17 +14,19 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
-from pyproj import Geod
+from pyproj import CRS, Geod, Transformer
 
-from ykgeo.crs import CGCS2000, GK_CM120, transform_geometries
+from ykgeo.crs import CGCS2000, GK_CM120, YONGKANG_CENTRE, transform_geometries
 from ykgeo.errors import CRSError
 from ykgeo.units import m2_to_mu
 
 __all__ = [
     "AreaMethod",
     "area_m2",
+    "area_m2_anywhere",
     "area_mu",
     "ellipsoidal_area_m2",
+    "geodesic_area_m2",
     "gk_area_m2",
     "length_km",
     "length_m",
@@ -212,3 +214,83 @@ def length_km(data: gpd.GeoSeries | gpd.GeoDataFrame) -> pd.Series:
     """Ellipsoidal length of each line in km, aligned to the input index."""
     m = length_m(data)
     return pd.Series(m.to_numpy() / 1000.0, index=m.index, name="length_km", dtype="float64")
+
+
+#: Data spanning more degrees than this are measured with geodesic edges, feature by feature.
+_LAEA_MAX_SPAN_DEG = 5.0
+#: A GK CM 120°E plane is used within this many degrees of its central meridian.
+_GK_MAX_OFFSET_DEG = 3.0
+_CHINA_DATUMS = ("china 2000", "world geodetic system 1984", "wgs 84", "wgs_1984")
+
+
+def geodesic_area_m2(
+    geoms_lonlat: npt.ArrayLike, *, semi_major_m: float, inverse_flattening: float
+) -> npt.NDArray[np.float64]:
+    """Area in m² of lon/lat geometries on any ellipsoid, with geodesic edges (``pyproj.Geod``).
+
+    One call per polygonal feature (Karney's algorithm, exact for any size, across the
+    antimeridian); non-polygonal geometries have area 0.
+    """
+    arr = np.asarray(geoms_lonlat, dtype=object)
+    geod = Geod(a=semi_major_m, rf=inverse_flattening)
+    polygonal = np.isin(shapely.get_type_id(arr), (3, 6))
+    out = np.zeros(arr.size, dtype="float64")
+    for i in np.flatnonzero(polygonal):
+        out[i] = abs(geod.geometry_area_perimeter(arr[i])[0])
+    return out
+
+
+def area_m2_anywhere(
+    data: gpd.GeoSeries | gpd.GeoDataFrame, *, method: AreaMethod = "ellipsoidal"
+) -> tuple[pd.Series, str]:
+    """Area of features in any coordinate system, anywhere on Earth, and how it was measured (Chinese).
+
+    CGCS2000- and WGS84-based data near enough together go through :func:`area_m2`, the
+    figures the store uses. Any other datum is measured on its own ellipsoid: the
+    coordinates are converted to that datum's own lon/lat (a conversion, no datum shift, so
+    no approximate transformation is ever needed) and each feature's geodesic area is taken.
+    A local engineering system (城建独立坐标系) is measured in its own plane. ``method="gk"``
+    (planar GK CM 120°E) needs CGCS2000/WGS84 data within 3° of 120°E.
+
+    Raises
+    ------
+    CRSError
+        No CRS, or the GK method asked for data it does not fit.
+    """
+    geo = _geometry(data)
+    crs = CRS.from_user_input(geo.crs)
+    geoms = np.asarray(geo.to_numpy(), dtype=object)
+    base = crs.geodetic_crs
+    if base is None or base.ellipsoid is None:  # local plane: its own units
+        factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+        values = np.asarray(shapely.area(geoms), dtype="float64") * factor * factor
+        how = f"在文件自身的平面坐标系（{crs.name}）中计算的平面面积"
+        return pd.Series(values, index=geo.index, name="area_m2"), how
+    to_lonlat = Transformer.from_crs(crs, base, always_xy=True)
+    lonlat = shapely.transform(
+        geoms, lambda c: np.column_stack(to_lonlat.transform(c[:, 0], c[:, 1]))
+    )
+    coords = shapely.get_coordinates(lonlat)
+    span = float(np.ptp(coords[:, 0]) if len(coords) else 0.0)
+    centre_lon = float(np.median(coords[:, 0])) if len(coords) else YONGKANG_CENTRE[0]
+    datum = (base.datum.name if base.datum is not None else "").lower()
+    chinese = any(name in datum for name in _CHINA_DATUMS)
+    if method == "gk":
+        if not chinese or abs(centre_lon - 120.0) > _GK_MAX_OFFSET_DEG:
+            msg = "高斯-克吕格 CM120°E 平面面积只适用于东经 117°–123° 的 CGCS2000/WGS84 数据，请改用椭球面积（--method ellipsoidal）"
+            raise CRSError(msg, message_en="GK CM120 area does not fit this data")
+        values = gk_area_m2(transform_geometries(geoms, crs, CGCS2000))
+        return pd.Series(
+            values, index=geo.index, name="area_m2"
+        ), "高斯-克吕格 3° 带 CM120°E 平面面积"
+    if chinese and span <= _LAEA_MAX_SPAN_DEG:
+        values = ellipsoidal_area_m2(transform_geometries(geoms, crs, CGCS2000))
+        return pd.Series(values, index=geo.index, name="area_m2"), "椭球面积（CGCS2000）"
+    ellipsoid = base.ellipsoid
+    values = geodesic_area_m2(
+        lonlat,
+        semi_major_m=ellipsoid.semi_major_metre,
+        inverse_flattening=ellipsoid.inverse_flattening,
+    )
+    how = f"椭球面积（在文件自身的椭球 {ellipsoid.name} 上按测地线计算）"
+    return pd.Series(values, index=geo.index, name="area_m2"), how
