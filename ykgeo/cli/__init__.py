@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 
 from ykgeo.cli import brief, data, demo, progress, raster, user
+from ykgeo.cli._errors import log_warnings, unexpected_error
 from ykgeo.errors import YkgeoError
 
 __all__ = ["build_parser", "main"]
@@ -28,14 +30,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``ykgeo``; user errors print a Chinese message and exit 2 without a traceback."""
+    """Run ``ykgeo``; user errors print a Chinese message and exit 2, unexpected ones exit 3.
+
+    No input ends in a traceback: an error nobody foresaw becomes one Chinese line naming the
+    file, with the details in the log (:func:`~ykgeo.cli._errors.log_path`). Warnings from the
+    libraries never reach the terminal: the readers turn the known ones into notes, stray ones
+    are logged.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except YkgeoError as err:
-        print(f"错误：{err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("已中断", file=sys.stderr)
-        return 130
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            code = int(args.func(args) or 0)
+        except YkgeoError as err:
+            print(f"错误：{err}", file=sys.stderr)
+            code = 2
+        except KeyboardInterrupt:
+            print("已中断", file=sys.stderr)
+            code = 130
+        except Exception as err:  # noqa: BLE001 — the last resort: no file may end in a traceback
+            print(f"错误：{unexpected_error(err, args)}", file=sys.stderr)
+            code = 3
+    log_warnings(caught)
+    return code

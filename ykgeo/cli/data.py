@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ykgeo.area import area_m2
+from ykgeo.area import area_m2_anywhere
 from ykgeo.cli._common import add_store_option, open_store, parse_date, print_table
 from ykgeo.errors import YkgeoError
 from ykgeo.io import read_vector, validate_file, write_vector
@@ -51,12 +51,20 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 
 
 def _cmd_area(args: argparse.Namespace) -> int:
-    result = read_vector(Path(args.file), layer=args.layer_name)
+    result = read_vector(
+        Path(args.file),
+        layer=args.layer_name,
+        encoding=args.encoding,
+        crs=args.crs,
+        keep_crs=True,
+    )
     for note in [result.crs_note_zh, *result.notes_zh]:
         if note:
             print(f"说明：{note}", file=sys.stderr)
     gdf = result.gdf
-    m2 = area_m2(gdf, method=args.method)
+    if not gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).any():
+        print("说明：文件中没有面要素（只有点或线），面积均为 0", file=sys.stderr)
+    m2, how = area_m2_anywhere(gdf, method=args.method)
     mu = m2_to_mu(m2.to_numpy())
     id_col = args.id_field if args.id_field in gdf.columns else None
     labels = gdf[id_col].astype(str).tolist() if id_col else [str(i + 1) for i in range(len(gdf))]
@@ -64,6 +72,8 @@ def _cmd_area(args: argparse.Namespace) -> int:
         out = {
             "file": result.source,
             "method": args.method,
+            "measured": how,
+            "linearised_features": result.linearised,
             "features": [
                 {"id": label, "area_m2": round(float(a), 2), "area_mu": round(float(b), 4)}
                 for label, a, b in zip(labels, m2, mu, strict=True)
@@ -74,12 +84,7 @@ def _cmd_area(args: argparse.Namespace) -> int:
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
     rounded = balanced_round(mu, 2)
-    method = (
-        "椭球面积（CGCS2000）"
-        if args.method == "ellipsoidal"
-        else "高斯-克吕格 3° 带 CM120°E 平面面积"
-    )
-    print(f"{result.source}：{len(gdf)} 个要素，{method}")
+    print(f"{result.source}：{len(gdf)} 个要素，{how}")
     rows = [("要素", "面积（亩）", "面积（m²）")]
     rows += [
         (label, f"{r:,.2f}", f"{a:,.2f}") for label, r, a in zip(labels, rounded, m2, strict=True)
@@ -89,14 +94,41 @@ def _cmd_area(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_options(args: argparse.Namespace) -> dict[str, Any]:
+    """How to read the file: ``layer``, ``encoding`` and ``crs`` as the planner gave them."""
+    return {"layer": args.layer_name, "encoding": args.encoding, "crs": args.crs}
+
+
+def add_read_options(parser: argparse.ArgumentParser) -> None:
+    """``--layer-name``, ``--encoding`` and ``--crs``: the ways forward from a refused file."""
+    parser.add_argument(
+        "--layer-name", metavar="名称", help="文件有多个图层（或压缩包里有多个文件）时读取哪一个"
+    )
+    parser.add_argument(
+        "--encoding",
+        metavar="编码",
+        help="属性表（.dbf）或 CSV 的文字编码，如 GBK、UTF-8、GB18030、CP1250（默认按 .cpg 和内容判断）",
+    )
+    parser.add_argument(
+        "--crs",
+        metavar="坐标系",
+        help='文件的坐标系：EPSG 代码（如 4549）、高斯-克吕格带（如 "CGCS2000 GK CM120"、'
+        '"CGCS2000 GK zone 40"）或 GCJ02（高德/腾讯/DataV 坐标）；默认按 .prj 或文件内定义',
+    )
+
+
 def _report_problems(report: Any) -> None:
+    for note in report.notes_zh:
+        print(f"说明：{note}", file=sys.stderr)
     for problem in report.problems:
         print(str(problem), file=sys.stderr)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     spec = load_layers()[args.layer]
-    report = validate_file(Path(args.file), spec, boundary=_boundary(args), repair=args.repair)
+    report = validate_file(
+        Path(args.file), spec, boundary=_boundary(args), repair=args.repair, **_read_options(args)
+    )
     _report_problems(report)
     n_err, n_warn = len(report.errors), len(report.warnings)
     print(
@@ -120,7 +152,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
     store = open_store(args)
     spec = store.spec(args.layer)
     # validation happens before the store is opened for writing: a refused file changes nothing
-    report = validate_file(Path(args.file), spec, boundary=_boundary(args), repair=args.repair)
+    report = validate_file(
+        Path(args.file), spec, boundary=_boundary(args), repair=args.repair, **_read_options(args)
+    )
     _report_problems(report)
     if not report.ok:
         print(f"导入被拒绝：{len(report.errors)} 个错误，项目库未作任何修改。", file=sys.stderr)
@@ -177,7 +211,7 @@ def add_cli(subparsers: Any) -> None:
         default="ellipsoidal",
         help="椭球面积（默认）或 GK 平面面积",
     )
-    p.add_argument("--layer-name", help="GeoPackage 中的图层名")
+    add_read_options(p)
     p.add_argument("--id-field", default="地块编号", help="用作要素标识的字段")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=_cmd_area)
@@ -186,6 +220,7 @@ def add_cli(subparsers: Any) -> None:
     p.add_argument("file")
     p.add_argument("--layer", required=True, help="图层键，如 low_efficiency_industrial")
     p.add_argument("--repair", action="store_true", help="用 make_valid 修复无效几何（会逐条报告）")
+    add_read_options(p)
     add_store_option(p)
     p.set_defaults(func=_cmd_validate)
 
@@ -196,6 +231,7 @@ def add_cli(subparsers: Any) -> None:
     p.add_argument("--mode", choices=["upsert", "append", "replace"], default="upsert")
     p.add_argument("--user", default="命令行导入", help="记入编辑日志的操作人")
     p.add_argument("--effective-date", type=parse_date, help="变更发生日期（默认：台账日期或今天）")
+    add_read_options(p)
     add_store_option(p)
     p.set_defaults(func=_cmd_import)
 
