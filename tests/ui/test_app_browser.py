@@ -704,3 +704,45 @@ def test_message_table_has_both_languages() -> None:
     assert texts("map.title") == "Project map"
     assert i18n.Texts()("map.title") == "项目地图"
     assert texts("edit.saved", fid="X", n=2, version=3, user="u").startswith("Saved 2")
+
+
+def test_import_offers_the_likely_crs_and_a_layer_choice(app_page: Any, tmp_path: Path) -> None:
+    """Issue 14 / issue 12 item 13: a wrong .prj is explained in full, the GK CM120 system the
+    numbers show is offered and, once taken, the file passes; a two-layer file offers its layers."""
+    from tests.io.corpus_bureau import build_bureau_files
+
+    build_bureau_files(tmp_path)
+    shp = tmp_path / "GK米_标注WGS84" / "GK米_标注WGS84.shp"
+    upload = tmp_path / "GK米_标注WGS84.zip"
+    with zipfile.ZipFile(upload, "w") as archive:
+        for part in shp.parent.iterdir():
+            archive.write(part, part.name)
+    page = app_page
+    open_app(page)
+    sign_in(page, *APP_EDITOR)
+    go(page, "导入")
+    choose(page, "导入到图层", "土地 · 低效工业用地（low_efficiency_industrial）")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(upload))
+    wait_idle(page)
+    page.get_by_role("button", name="校验").click()
+    wait_idle(page)
+    alert = page.locator("[data-testid='stAlert']").filter(has_text="文件无法读取").first
+    expect(alert).to_contain_text("EPSG:4549")  # the whole message, not a cut-off cell
+    shot(page, "import_wrong_crs")
+    page.get_by_role(
+        "button", name=re.compile("^改用 CGCS2000 3° 高斯-克吕格 中央经线 120°E")
+    ).click()
+    wait_idle(page)
+    expect(page.locator("[data-testid='stMain']")).to_contain_text("校验通过")
+    assert page.get_by_role("button", name="导入到项目库").count() == 1
+    # a GeoPackage with two layers: the layer is chosen on the page
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+        str(tmp_path / "宗地与道路" / "宗地与道路.gpkg")
+    )
+    wait_idle(page)
+    choose(page, "坐标系", "自动（按 .prj 或文件内的定义）")
+    choose(page, "图层（文件内）", "宗地")
+    page.get_by_role("button", name="校验").click()
+    wait_idle(page)
+    expect(page.locator("[data-testid='stMain']")).to_contain_text("校验通过")
+    no_exceptions(page)

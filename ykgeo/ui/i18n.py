@@ -270,6 +270,29 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "Imported {name}: {added} added, {updated} updated, {unchanged} unchanged ({version}).",
         ),
         "import.data_version": ("数据版本 v{version}", "data version v{version}"),
+        "import.read_options": (
+            "读取方式：坐标系、文字编码、图层（默认按文件判断）",
+            "How to read the file: coordinate system, text encoding, layer (default: from the file)",
+        ),
+        "import.crs": ("坐标系", "Coordinate system"),
+        "import.crs_auto": (
+            "自动（按 .prj 或文件内的定义）",
+            "Automatic (from the .prj or the file)",
+        ),
+        "import.crs_other": (
+            "其他：EPSG 代码或名称（如 4549、CGCS2000 GK CM120）",
+            "Other: EPSG code or name (e.g. 4549, CGCS2000 GK CM120)",
+        ),
+        "import.encoding": ("文字编码", "Text encoding"),
+        "import.auto": ("自动（按 .cpg 和内容判断）", "Automatic (from the .cpg and the bytes)"),
+        "import.file_layer": ("图层（文件内）", "Layer (in the file)"),
+        "import.use_crs": ("改用 {crs} 重新校验", "Check again as {crs}"),
+        "import.file_problem": ("文件无法读取：", "The file cannot be read:"),
+        "import.unexpected": (
+            "校验 {name} 时发生意外错误（{kind}），未作任何修改；详情已写入日志，请把文件交给维护人员。",
+            "An unexpected error ({kind}) occurred while checking {name}; nothing was changed. "
+            "The details are in the log; please pass the file to the maintainers.",
+        ),
         # --- 导出 ---
         "export.title": ("导出数据", "Export data"),
         "export.empty_store": ("项目库是空的。", "The store is empty."),

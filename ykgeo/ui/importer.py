@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 import streamlit as st
 
 from ykgeo.errors import DataError, YkgeoError
-from ykgeo.io import validate_file
+from ykgeo.io import ValidationReport, list_layers, validate_file
 from ykgeo.store import Store
 from ykgeo.ui import data
+from ykgeo.ui.read_options import RECHECK_KEY, offer_suggested_crs, read_options
 from ykgeo.ui.shell import PageContext
 from ykgeo.ui.uploads import ACCEPTED_TYPES, saved_upload
 
 __all__ = ["render"]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
 
 _REPORT = "ykgeo_import_report"
 _DONE = "ykgeo_import_done"
@@ -57,11 +64,21 @@ def render(ctx: PageContext) -> None:
             key="ykgeo_import_mode",
         )
     upload = st.file_uploader(t("import.file"), type=list(ACCEPTED_TYPES), key="ykgeo_import_file")
+    layers: list[str] = []
+    if upload is not None:
+        try:
+            with saved_upload(
+                upload.name, upload.getvalue(), limit_mb=ctx.settings.upload_limit_mb
+            ) as path:
+                layers = list_layers(path, source_name=upload.name)
+        except DataError:
+            layers = []  # the check below says what is wrong with the file
+    options = read_options(t, layers)
     repair = st.checkbox(t("import.repair"), key="ykgeo_import_repair")
-    if st.button(
+    clicked = st.button(
         t("import.check"), type="primary", disabled=upload is None, key="ykgeo_import_check"
-    ):
-        assert upload is not None
+    )
+    if (clicked or st.session_state.pop(RECHECK_KEY, False)) and upload is not None:
         spec = store.spec(key)
         try:
             with saved_upload(
@@ -73,10 +90,16 @@ def render(ctx: PageContext) -> None:
                     boundary=_boundary(ctx, store),
                     repair=repair,
                     source_name=upload.name,
+                    **options.as_kwargs(),
                 )
         except DataError as err:
             st.session_state.pop(_REPORT, None)
             st.error(t.error(err))
+            return
+        except Exception as err:
+            logger.exception("import check of %s failed", upload.name)
+            st.session_state.pop(_REPORT, None)
+            st.error(t("import.unexpected", name=upload.name, kind=type(err).__name__))
             return
         st.session_state[_REPORT] = (key, mode, upload.name, report)
     held = st.session_state.get(_REPORT)
@@ -92,6 +115,7 @@ def render(ctx: PageContext) -> None:
     c3.metric(t("import.warnings"), len(report.warnings))
     for note in report.notes_zh:
         st.caption(note)
+    _file_problems(t, report)
     if report.problems:
         st.dataframe(
             report.to_frame(), hide_index=True, width="stretch", key="ykgeo_import_problems"
@@ -135,3 +159,12 @@ def render(ctx: PageContext) -> None:
             version=version,
         )
         st.rerun()
+
+
+def _file_problems(t: Any, report: ValidationReport) -> None:
+    """Problems with the whole file in full (a table cell would cut them off), and the likely CRS."""
+    for problem in report.errors:
+        if not problem.feature and not problem.field:
+            st.error(f"{t('import.file_problem')}{problem.message_zh}")
+    if report.crs_suggestions:
+        offer_suggested_crs(t, report.crs_suggestions)
