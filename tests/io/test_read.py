@@ -197,7 +197,7 @@ def test_user_crs_overrides(tmp_path: Path) -> None:
     path.write_text("编号,x,y\n1,500000,3198185.8\n", encoding="utf-8")
     result = read_vector(path, crs=4549)
     _assert_at_centre(result.gdf)
-    assert result.crs_note_zh.startswith("按指定坐标系 EPSG:4549")
+    assert result.crs_note_zh.startswith("按指定坐标系 CGCS2000 3° 高斯-克吕格 中央经线 120°E")
 
 
 # --- zip archives ----------------------------------------------------------------------------------
@@ -284,12 +284,12 @@ def test_geopackage_with_two_layers_lists_them(tmp_path: Path) -> None:
         (
             "noise.gpkg",
             bytes(range(256)) * 20,
-            r"noise\.gpkg：无法打开文件（文件格式无法识别.*GDAL 报告：.*noise\.gpkg",
+            r"noise\.gpkg：无法打开文件：文件格式无法识别，可能已损坏",
         ),
         (
             "cut.geojson",
             b'{"type": "FeatureCollection", "features": [',
-            r"cut\.geojson：无法打开文件（JSON 内容不完整",
+            r"cut\.geojson：无法打开文件：(JSON 内容不完整|GeoJSON 内容格式错误)",
         ),
         (
             "none.geojson",

@@ -68,7 +68,7 @@ def test_corrupt_geopackage(tmp_path: Path, io_spec: LayerSpec) -> None:
     assert report.gdf is None
     [problem] = report.problems
     assert (problem.code, problem.file) == ("unreadable_file", "乱码.gpkg")
-    assert problem.message_zh.startswith("无法打开文件（文件格式无法识别")
+    assert problem.message_zh.startswith("无法打开文件：文件格式无法识别")
     assert str(tmp_path) not in problem.message_zh
 
 
