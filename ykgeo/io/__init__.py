@@ -4,6 +4,7 @@ Modules: :mod:`~ykgeo.io.read` (any supported file into CGCS2000, field matching
 :mod:`~ykgeo.io.encoding` (Shapefile and text encodings, mojibake),
 :mod:`~ykgeo.io.tables` (CSV/XLSX with coordinates or WKT),
 :mod:`~ykgeo.io.gdal` (GDAL's messages in Chinese; arcs, TINs and open rings; ``!`` in names),
+:mod:`~ykgeo.io.place` (the coordinate system decided, impossible coordinates refused, GCJ-02),
 :mod:`~ykgeo.io.write` (GeoJSON, GeoPackage, zipped Shapefile, KML) and
 :mod:`~ykgeo.io.validate` (every problem of a file, collected and reported once).
 """
