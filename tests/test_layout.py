@@ -19,7 +19,7 @@ FRONT_ENDS = ("ykgeo.cli", "ykgeo.ui")
 #: The one module through which the ``ykgeo demo`` / ``ykgeo raster demo`` commands reach the demo builder.
 DEMO_DOOR = "ykgeo.cli.demo"
 SUBPACKAGES = ("store", "io", "progress", "raster", "report", "maps", "demo", "cli", "ui")
-CORE = ("errors", "units", "crs", "area", "layers", "chainage", "auth")
+CORE = ("errors", "units", "crs", "area", "layers", "symbology", "chainage", "auth")
 
 
 def _modules() -> dict[str, Path]:

@@ -16,6 +16,7 @@ import shapely
 
 from ykgeo.area import area_mu, length_km
 from ykgeo.layers import LayerSpec
+from ykgeo.symbology import REFERENCE_OUTLINE_COLOUR, LayerSymbol, layer_symbols
 
 __all__ = [
     "MEASURE_LABELS",
@@ -24,14 +25,13 @@ __all__ = [
     "display_value",
     "feature_measures",
     "filter_features",
+    "leaflet_style",
     "measure_label",
     "prepare_layer",
     "safe_json",
     "status_styles",
 ]
 
-#: Colours for statuses of a layer whose definition gives none: early → late.
-_FALLBACK_STATUS_COLOURS = ("#b0bec5", "#f9a825", "#2e7d32", "#1565c0", "#6a1b9a")
 #: Share-done classes of an aggregated layer.
 _AGGREGATE_CLASSES = (
     (0.0, "0–20%"),
@@ -115,12 +115,34 @@ def safe_json(value: Any) -> str:
 # --- styles -------------------------------------------------------------------------------
 
 
-def _line_style(colour: str, weight: float, rank: str) -> dict[str, Any]:
-    if rank == "done":
-        return {"color": colour, "weight": weight * 1.6, "opacity": 0.95}
-    if rank == "in_progress":
-        return {"color": colour, "weight": weight, "opacity": 0.9, "dashArray": "10 6"}
-    return {"color": colour, "weight": max(weight * 0.7, 1.5), "opacity": 0.85, "dashArray": "2 6"}
+def _dash_text(dash_px: tuple[float, ...]) -> str:
+    return " ".join(f"{d:g}" for d in dash_px)
+
+
+def leaflet_style(symbol: LayerSymbol) -> dict[str, Any]:
+    """The Leaflet path options of a symbol (:mod:`ykgeo.symbology`, shared with the QGIS styles)."""
+    out: dict[str, Any]
+    if symbol.kind == "line":
+        out = {"color": symbol.colour, "weight": symbol.width_px, "opacity": symbol.stroke_opacity}
+    elif symbol.kind == "marker":
+        return {
+            "color": symbol.stroke_colour,
+            "weight": symbol.width_px,
+            "fillColor": symbol.colour,
+            "fillOpacity": symbol.fill_opacity,
+            "radius": symbol.radius_px,
+        }
+    else:
+        out = {
+            "color": symbol.stroke_colour,
+            "weight": symbol.width_px,
+            "opacity": symbol.stroke_opacity,
+            "fillColor": symbol.colour,
+            "fillOpacity": symbol.fill_opacity,
+        }
+    if symbol.dash_px:
+        out["dashArray"] = _dash_text(symbol.dash_px)
+    return out
 
 
 def status_styles(
@@ -128,66 +150,29 @@ def status_styles(
 ) -> tuple[tuple[dict[str, Any], ...], tuple[tuple[str, str, str], ...], dict[str, int]]:
     """Leaflet styles, legend entries and the style index of every status of a layer.
 
-    Index 0 is the style of a feature whose status is missing or unknown. Lines are
-    solid and heavier when done, dashed when in progress and dotted when not started, so
-    built road sections stand out from the rest.
+    Index 0 is the style of a feature whose status is missing or unknown. The symbols are
+    :func:`ykgeo.symbology.layer_symbols` (the same as the QGIS styles written to the store):
+    lines solid and heavier when done, dashed in progress and dotted not started, so built
+    road sections stand out from the rest.
     """
-    st = spec.style
-    kind = spec.geometry_type
-    unknown_colour = "#9e9e9e"
-    styles: list[dict[str, Any]] = []
+    symbols = layer_symbols(spec)
+
+    def swatch(symbol: LayerSymbol) -> str:
+        if symbol.kind == "line":
+            return "line" if symbol.rank == "done" else "dash"
+        return "point" if symbol.kind == "marker" else "fill"
+
+    if spec.status is None:
+        (only,) = symbols
+        return (leaflet_style(only),), ((only.label, only.colour, swatch(only)),), {}
+    *by_status, unknown = symbols
+    styles = [leaflet_style(unknown)]
     legend: list[tuple[str, str, str]] = []
     index: dict[str, int] = {}
-
-    def style_for(colour: str, rank: str) -> dict[str, Any]:
-        if kind == "LineString":
-            out = _line_style(colour, st.weight, rank)
-        elif kind == "Point":
-            out = {
-                "color": "#ffffff",
-                "weight": 1.2,
-                "fillColor": colour,
-                "fillOpacity": 0.9,
-                "radius": st.radius,
-            }
-        else:
-            out = {
-                "color": colour,
-                "weight": st.weight,
-                "opacity": 0.9,
-                "fillColor": colour,
-                "fillOpacity": st.fill_opacity,
-            }
-            if st.dash_array:
-                out["dashArray"] = st.dash_array
-        return out
-
-    def swatch(rank: str) -> str:
-        if kind == "LineString":
-            return "line" if rank == "done" else "dash"
-        return "point" if kind == "Point" else "fill"
-
-    status = spec.status
-    if status is None:
-        styles.append(style_for(st.color, "done"))
-        legend.append((spec.name_zh, st.color, swatch("done")))
-        return tuple(styles), tuple(legend), index
-    styles.append(style_for(unknown_colour, "not_started"))
-    for i, value in enumerate(status.values):
-        colour = (
-            st.status_colors.get(value)
-            or _FALLBACK_STATUS_COLOURS[min(i, len(_FALLBACK_STATUS_COLOURS) - 1)]
-        )
-        rank = (
-            "done"
-            if value in status.done
-            else "in_progress"
-            if value in status.in_progress
-            else "not_started"
-        )
-        index[value] = len(styles)
-        styles.append(style_for(colour, rank))
-        legend.append((value, colour, swatch(rank)))
+    for symbol in by_status:
+        index[str(symbol.value)] = len(styles)
+        styles.append(leaflet_style(symbol))
+        legend.append((symbol.label, symbol.colour, swatch(symbol)))
     return tuple(styles), tuple(legend), index
 
 
@@ -354,18 +339,8 @@ def prepare_layer(
     )
     gdf, geoms = _clean_geometries(gdf, tolerance)
     styles, legend, index = status_styles(spec)
-    if spec.reference and spec.geometry_type == "Polygon":
-        styles = tuple(
-            {
-                **s,
-                "fillOpacity": 0.0,
-                "weight": 2.5 if spec.key == "city_boundary" else 1.2,
-                "color": "#546e7a",
-                "dashArray": "" if spec.key == "city_boundary" else "6 4",
-            }
-            for s in styles
-        )
-        legend = ((_layer_name(spec, language), "#546e7a", "outline"),)
+    if spec.reference and spec.geometry_type == "Polygon":  # outlines (see ykgeo.symbology)
+        legend = ((_layer_name(spec, language), REFERENCE_OUTLINE_COLOUR, "outline"),)
     names, tips = _field_choice(spec, len(gdf))
     # The official measure (area or length) of every feature that can be pointed at: the last
     # field, in the tooltip too; once per layer, on the geometries as stored (not as drawn).
