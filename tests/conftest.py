@@ -505,3 +505,60 @@ def app_page(app_browser: Any, app_server: dict[str, Any]) -> Iterator[Any]:
     assert outside == [], f"requests left localhost: {outside[:5]}"
     assert dialogs == [], f"a dialog opened (script ran): {dialogs}"
     assert errors == [], f"JavaScript errors: {errors[:5]}"
+
+
+# --- QGIS (Debian's qgis + python3-qgis, run by /usr/bin/python3 in a subprocess) --------------
+
+#: The Python that has QGIS's bindings (Debian's python3-qgis), not the project's venv.
+QGIS_PYTHON = Path("/usr/bin/python3")
+QGIS_PROBE = Path(__file__).resolve().parent / "qgis_probe.py"
+
+
+def _in_ci() -> bool:
+    import os
+
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def qgis() -> Callable[..., dict[str, Any]]:
+    """Ask QGIS (see ``tests/qgis_probe.py``): ``qgis(do="layers", path=..., layers=[...])`` → its answer.
+
+    Skips locally, fails in CI (CI=true), when QGIS's Python bindings are missing.
+    """
+    import json
+    import os
+    import subprocess
+
+    problem = ""
+    if not QGIS_PYTHON.exists():
+        problem = f"{QGIS_PYTHON} not found"
+    else:
+        check = subprocess.run(
+            [str(QGIS_PYTHON), "-c", "import qgis.core"], capture_output=True, text=True, check=False
+        )
+        if check.returncode != 0:
+            problem = "python3-qgis is not installed (apt-get install qgis python3-qgis)"
+    if problem:
+        if _in_ci():
+            pytest.fail(f"QGIS tests cannot run in CI: {problem}")
+        pytest.skip(f"QGIS tests need QGIS: {problem}")
+
+    def ask(**request: Any) -> dict[str, Any]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+        env.update({"QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": "/tmp/runtime-ykgeo-qgis"})
+        Path(env["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, exist_ok=True)
+        run = subprocess.run(
+            [str(QGIS_PYTHON), str(QGIS_PROBE)],
+            input=json.dumps(request, ensure_ascii=False, default=str),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+            check=False,
+        )
+        assert run.returncode == 0, f"QGIS probe failed ({run.returncode}): {run.stderr[-2000:]}"
+        answer: dict[str, Any] = json.loads(run.stdout)
+        return answer
+
+    return ask

@@ -4,6 +4,7 @@ Modules: :mod:`~ykgeo.store.store` (the :class:`Store`: schema, reads, as-of vie
 :mod:`~ykgeo.store.write` (edits and imports, one transaction each),
 :mod:`~ykgeo.store.history` (rebuilding a past state from the log),
 :mod:`~ykgeo.store.gpkg` (GeoPackage tables and geometry blobs),
+:mod:`~ykgeo.store.styles` (the layers' QGIS and SLD styles in ``layer_styles``),
 :mod:`~ykgeo.store.dates` (times as the store records them) and
 :mod:`~ykgeo.store.location` (which store to open when none is named).
 """
@@ -18,6 +19,7 @@ from ykgeo.store.location import (
     find_demo_store,
 )
 from ykgeo.store.store import DataVersion, Store
+from ykgeo.store.styles import layer_qml, layer_sld, write_layer_styles
 from ykgeo.store.write import Edit, ImportSummary
 
 __all__ = [
@@ -31,6 +33,9 @@ __all__ = [
     "default_store_path",
     "end_of_day",
     "find_demo_store",
+    "layer_qml",
+    "layer_sld",
     "now",
     "stamp",
+    "write_layer_styles",
 ]

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from pyproj import Transformer
 
 from ykgeo.crs import CGCS2000
 from ykgeo.errors import StoreError
@@ -37,7 +38,7 @@ from ykgeo.layers import (
     parse_plan,
     registry_from_texts,
 )
-from ykgeo.store import gpkg
+from ykgeo.store import gpkg, styles
 from ykgeo.store.dates import TZ, end_of_day, now, stamp
 from ykgeo.store.history import as_of_layer, retype
 from ykgeo.store.write import LOG_TABLE, StoreWriter
@@ -160,6 +161,10 @@ class Store(StoreWriter):
                     description=spec.description_zh or spec.name_en,
                     last_change=stamp_utc,
                 )
+            # QGIS opens every layer styled as in the app (statuses, labels, Chinese aliases)
+            styles.write_layer_styles(
+                conn, styles.style_rows(registry.values()), update_time=stamp_utc
+            )
             gpkg.create_attribute_table(
                 conn, LOG_TABLE, _LOG_DDL, description="编辑日志（只追加）", last_change=stamp_utc
             )
@@ -278,6 +283,40 @@ class Store(StoreWriter):
                     (stamp(known_at),),
                 ).fetchone()
         return DataVersion(int(row[0]) if row else 0, row[1] if row else "", self.path.name)
+
+    def layer_bounds(self, key: str, *, crs: int | None = None) -> list[float] | None:
+        """The extent of layer ``key`` now (minx, miny, maxx, maxy) in EPSG:4490, or in ``crs``.
+
+        Read from ``gpkg_contents``, which every write keeps up to date; None for an empty layer.
+        """
+        self.spec(key)
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = ?", (key,)
+            ).fetchone()
+        if row is None or any(v is None for v in row):
+            return None
+        bounds = [float(v) for v in row]
+        if crs is None or crs == 4490:
+            return bounds
+        left, bottom, right, top = bounds
+        transformer = Transformer.from_crs(CGCS2000, crs, always_xy=True)
+        minx, miny, maxx, maxy = transformer.transform_bounds(left, bottom, right, top)
+        return [minx, miny, maxx, maxy]
+
+    def write_styles(self) -> int:
+        """Write (again) the QGIS/SLD default style of every layer to ``layer_styles``.
+
+        For a store made before styles were written, or after its layer definitions changed.
+        Styles a GIS user saved under another name are kept. Returns the number written.
+        """
+        keys = self.layer_keys()
+        with self._write() as conn:
+            return styles.write_layer_styles(
+                conn,
+                styles.style_rows(self.spec(k) for k in keys),
+                update_time=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            )
 
     def mtime_ns(self) -> int:
         """Modification time of the file, for cache keys."""

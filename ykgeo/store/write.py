@@ -19,7 +19,7 @@ import shapely
 from ykgeo.crs import CGCS2000
 from ykgeo.errors import StaleEditError, StoreError
 from ykgeo.layers import LayerSpec
-from ykgeo.store import gpkg
+from ykgeo.store import gpkg, styles
 from ykgeo.store.dates import now as _now
 from ykgeo.store.dates import stamp as _stamp
 from ykgeo.store.history import GEOMETRY_FIELD
@@ -311,6 +311,12 @@ class StoreWriter:
             .astimezone(dt.UTC)
             .strftime("%Y-%m-%dT%H:%M:%S.000Z")
         )
+        # a store made before styles were written gets them with its first write
+        unstyled = styles.missing_styles(conn, sorted(layers))
+        if unstyled:
+            styles.write_layer_styles(
+                conn, styles.style_rows(self.spec(k) for k in unstyled), update_time=changed
+            )
         for key in sorted(layers):
             conn.execute(
                 f'UPDATE gpkg_contents SET last_change = ?, min_x = (SELECT min(minx) FROM "rtree_{key}_geom"), '
