@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pytest
@@ -180,3 +183,21 @@ def test_user_errors_exit_2_without_traceback(
     assert "Traceback" not in err
     assert main(["layers", "--store", str(store_path.with_name("missing.gpkg"))]) == 2
     assert "找不到项目库文件" in capsys.readouterr().err
+
+
+def test_a_geopackage_export_opens_styled_in_qgis(
+    tmp_path: Path, store_path: Path, qgis: Callable[..., dict[str, Any]]
+) -> None:
+    out = tmp_path / "低效工业用地.gpkg"
+    args = ["export", KEY, "--format", "gpkg", "--as-of", "2022-09-30", "-o", str(out)]
+    assert main([*args, "--store", str(store_path)]) == 0
+    spec = Store(store_path).spec(KEY)
+    seen = qgis(do="layers", path=str(out), layers=[KEY])[KEY]
+    assert seen["count"] == len(Store(store_path).read_layer(KEY, as_of=dt.date(2022, 9, 30)))
+    assert seen["renderer"] == "categorizedSymbol" and seen["attribute"] == "状态"
+    assert [(c["value"], c["colour"]) for c in seen["categories"]] == [
+        *spec.style.status_colors.items(),
+        ("", "#9e9e9e"),
+    ]
+    assert seen["label_field"] == "企业名称"
+    assert seen["aliases"]["用地面积（亩）"] == "用地面积（亩）" and "ykgeo_version" not in seen["aliases"]

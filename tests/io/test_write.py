@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
+import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import pytest
 import shapely
 
@@ -209,3 +212,34 @@ def test_write_converts_from_projected(tmp_path: Path, io_parcels: gpd.GeoDataFr
     corner = shapely.get_coordinates(back.geometry.iloc[0]).min(axis=0)
     assert corner == pytest.approx([120.0, 28.9], abs=1e-6)
     assert np.isclose(shapely.area(back.to_crs(4549).geometry.iloc[0]), 10_000.0, rtol=1e-9)
+
+
+def test_a_geopackage_export_carries_its_layers_style(
+    tmp_path: Path, io_parcels: gpd.GeoDataFrame, io_spec: LayerSpec
+) -> None:
+    path = tmp_path / "测试地块.gpkg"
+    result = write_vector(io_parcels, path, layer="测试地块", spec=io_spec)
+    assert any("layer_styles" in note for note in result.notes_zh)
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute(
+            "SELECT f_table_name, f_geometry_column, styleName, useAsDefault, styleQML FROM layer_styles"
+        ).fetchall()
+    assert [r[:4] for r in rows] == [("测试地块", "geom", "ykgeo", 1)]
+    root = ET.fromstring(rows[0][4].split("\n", 1)[1])
+    renderer = root.find("renderer-v2")
+    assert renderer is not None and renderer.get("attr") == "状态"
+    assert [c.get("value") for c in renderer.iter("category")] == ["未启动", "推进中", "已完成", ""]
+    # the aliases name the exported columns (no ykgeo_version), in the file's order
+    assert [a.get("field") for a in root.iter("alias")] == ["fid", *io_parcels.columns.drop("geometry")]
+    # the table reads back unchanged: the style table is beside it, not in it
+    back = read_vector(path).gdf
+    assert list(back["地块编号"]) == ["YK-001", "YK-002", "YK-003"]
+    assert pyogrio.list_layers(path)[:, 0].tolist() == ["测试地块", "layer_styles"]
+
+
+def test_other_formats_and_specless_exports_have_no_style_table(
+    tmp_path: Path, io_parcels: gpd.GeoDataFrame
+) -> None:
+    path = tmp_path / "p.gpkg"
+    write_vector(io_parcels, path)
+    assert pyogrio.list_layers(path)[:, 0].tolist() == ["p"]

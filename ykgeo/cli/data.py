@@ -192,6 +192,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         driver=driver,
         layer=args.layer,
         encoding=args.encoding.upper(),
+        spec=spec,
     )
     print(f"已导出 {spec.name_zh} {len(gdf)} 个要素 → {out}")
     return 0

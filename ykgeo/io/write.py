@@ -7,9 +7,11 @@ import datetime as dt
 import importlib.util
 import logging
 import os
+import sqlite3
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,8 @@ from ykgeo.crs import CGCS2000, resolve_crs, transform_geometries
 from ykgeo.errors import CRSError, DataError
 from ykgeo.io.encoding import DBF_NAME_BYTES, DBF_TEXT_BYTES, dbf_field_names, fit_bytes, is_missing
 from ykgeo.io.gdal import gdal_warnings, translate_gdal
+from ykgeo.layers import LayerSpec
+from ykgeo.store.styles import StyleRow, layer_qml, layer_sld, write_layer_styles
 
 __all__ = [
     "FIELD_MAP_NAME",
@@ -99,6 +103,7 @@ class _WriteOptions:
     layer: str
     encoding: str
     name_field: str | None
+    spec: LayerSpec | None = None
 
 
 _Writer = Callable[[gpd.GeoDataFrame, Path, _WriteOptions], tuple[list[str], dict[str, str]]]
@@ -196,9 +201,30 @@ def _write_gpkg(
     frame: gpd.GeoDataFrame, path: Path, opts: _WriteOptions
 ) -> tuple[list[str], dict[str, str]]:
     # GeoPackage 1.3 rather than GDAL 3.12's default 1.4, which older GDAL/QGIS warn about.
-    return _write(
-        frame, path, driver="GPKG", layer=opts.layer, dataset_options={"VERSION": "1.3"}
-    ), {}
+    notes = _write(frame, path, driver="GPKG", layer=opts.layer, dataset_options={"VERSION": "1.3"})
+    if opts.spec is not None:
+        _style_gpkg(path, opts.layer, opts.spec)
+        notes.append("已写入 QGIS/SLD 默认样式（layer_styles）：按状态着色、标注名称、中文字段别名")
+    return notes, {}
+
+
+def _style_gpkg(path: Path, table: str, spec: LayerSpec) -> None:
+    """Give the written table its layer's style as the default, as the store's tables have."""
+    with closing(sqlite3.connect(path)) as conn, conn:
+        row = conn.execute(
+            "SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (table,)
+        ).fetchone()
+        geometry = row[0] if row else "geom"
+        columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")') if r[1] != geometry]
+        style = StyleRow(
+            table=table,
+            geometry_column=geometry,
+            qml=layer_qml(spec, columns=columns),
+            sld=layer_sld(spec),
+            description=f"{spec.name_zh}：ykgeo 导出时按图层定义生成",
+        )
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        write_layer_styles(conn, [style], update_time=stamp)
 
 
 def _dbf_text(frame: gpd.GeoDataFrame, codec: str, name: str) -> tuple[gpd.GeoDataFrame, list[str]]:
@@ -327,6 +353,7 @@ def write_vector(
     layer: str | None = None,
     encoding: str = "UTF-8",
     name_field: str | None = None,
+    spec: LayerSpec | None = None,
 ) -> WriteResult:
     """Write features to a file that :func:`read_vector` (and ArcGIS, QGIS, ogrinfo) read back unchanged.
 
@@ -346,6 +373,9 @@ def write_vector(
         Shapefile .dbf encoding, ``"UTF-8"`` or ``"GBK"``; other formats are always UTF-8.
     name_field
         KML only: the field whose value names each placemark.
+    spec
+        The layer's definition: a GeoPackage then carries its QGIS/SLD style (status
+        colours as in the app, labels, Chinese aliases) as the table's default.
 
     Raises
     ------
@@ -373,7 +403,7 @@ def write_vector(
     with tempfile.TemporaryDirectory(prefix=".ykgeo-write-", dir=path.parent) as tmp:
         staged = Path(tmp) / path.name
         notes, names = fmt.writer(
-            frame, staged, _WriteOptions(layer or path.stem, encoding, name_field)
+            frame, staged, _WriteOptions(layer or path.stem, encoding, name_field, spec)
         )
         staged.replace(path)
     logger.debug("wrote %s (%s, %d features)", path.name, fmt.driver, len(frame))
@@ -388,8 +418,12 @@ def export_layer_formats(
     formats: Iterable[str] | None = None,
     name_field: str | None = None,
     shapefile_encoding: str = "UTF-8",
+    spec: LayerSpec | None = None,
 ) -> dict[str, WriteResult]:
-    """Write one layer as ``directory/stem.ext`` in each format (default: every entry of :data:`FORMATS`)."""
+    """Write one layer as ``directory/stem.ext`` in each format (default: every entry of :data:`FORMATS`).
+
+    With ``spec`` the GeoPackage carries the layer's style (see :func:`write_vector`).
+    """
     keys = tuple(formats) if formats is not None else tuple(FORMATS)
     unknown = [k for k in keys if k not in FORMATS]
     if unknown:
@@ -402,6 +436,7 @@ def export_layer_formats(
             layer=stem,
             encoding=shapefile_encoding if key == "shp" else "UTF-8",
             name_field=name_field,
+            spec=spec,
         )
         for key in keys
     }

@@ -222,7 +222,7 @@ def export_file(
     name = f"{key}{suffix}{extension}"
     with tempfile.TemporaryDirectory(prefix="ykgeo-export-") as tmp:
         out = Path(tmp) / name
-        result = write_vector(frame, out, encoding=encoding, layer=key)
+        result = write_vector(frame, out, encoding=encoding, layer=key, spec=Store(path).spec(key))
         return name, out.read_bytes(), len(frame), tuple(result.notes_zh)
 
 
