@@ -5,13 +5,15 @@ Modules: :mod:`~ykgeo.io.read` (any supported file into CGCS2000, field matching
 :mod:`~ykgeo.io.tables` (CSV/XLSX with coordinates or WKT),
 :mod:`~ykgeo.io.gdal` (GDAL's messages in Chinese; arcs, TINs and open rings; ``!`` in names),
 :mod:`~ykgeo.io.place` (the coordinate system decided, impossible coordinates refused, GCJ-02),
-:mod:`~ykgeo.io.write` (GeoJSON, GeoPackage, zipped Shapefile, KML) and
+:mod:`~ykgeo.io.write` (GeoJSON, GeoPackage, zipped Shapefile, KML),
+:mod:`~ykgeo.io.qgis` (a QGIS project over the store) and
 :mod:`~ykgeo.io.validate` (every problem of a file, collected and reported once).
 """
 
 from __future__ import annotations
 
 from ykgeo.io.encoding import coerce_field_value
+from ykgeo.io.qgis import QgisProject, write_qgis_project
 from ykgeo.io.read import ReadResult, list_layers, match_fields, read_vector
 from ykgeo.io.validate import ValidationReport, validate_features, validate_file
 from ykgeo.io.write import (
@@ -27,6 +29,7 @@ __all__ = [
     "FIELD_MAP_NAME",
     "FORMATS",
     "ExportFormat",
+    "QgisProject",
     "ReadResult",
     "ValidationReport",
     "WriteResult",
@@ -37,5 +40,6 @@ __all__ = [
     "read_vector",
     "validate_features",
     "validate_file",
+    "write_qgis_project",
     "write_vector",
 ]
