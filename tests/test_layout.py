@@ -14,11 +14,11 @@ import pytest
 import ykgeo
 
 PACKAGE = Path(ykgeo.__file__).resolve().parent
-#: The front ends: they may import the library, the library never imports them.
-FRONT_ENDS = ("ykgeo.cli", "ykgeo.ui")
+#: The front ends (command line, app, OGC API server): they may import the library, the library never imports them.
+FRONT_ENDS = ("ykgeo.cli", "ykgeo.ui", "ykgeo.ogcapi")
 #: The one module through which the ``ykgeo demo`` / ``ykgeo raster demo`` commands reach the demo builder.
 DEMO_DOOR = "ykgeo.cli.demo"
-SUBPACKAGES = ("store", "io", "progress", "raster", "report", "maps", "demo", "cli", "ui")
+SUBPACKAGES = ("store", "io", "progress", "raster", "report", "maps", "demo", "ogcapi", "cli", "ui")
 CORE = ("errors", "units", "crs", "area", "layers", "symbology", "chainage", "auth")
 
 
