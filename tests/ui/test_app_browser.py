@@ -436,6 +436,33 @@ def test_exported_geojson_has_every_selected_feature(app_page: Any, tmp_path: Pa
     assert "crs" not in data
 
 
+def test_exported_geopackage_carries_the_layers_style(app_page: Any, tmp_path: Path) -> None:
+    import sqlite3
+
+    page = app_page
+    open_app(page)
+    go(page, "导出")
+    store = Store(page.app["store"])
+    choose(page, "图层", f"土地 · 低效工业用地（{store.count(PARCELS):,}）")
+    choose(page, "格式", "GeoPackage")
+    button = page.get_by_role("button", name=re.compile("^下载 low_efficiency_industrial"))
+    with page.expect_download() as info:
+        button.click()
+    out = tmp_path / "export.gpkg"
+    info.value.save_as(out)
+    with sqlite3.connect(out) as conn:
+        rows = conn.execute(
+            "SELECT f_table_name, styleName, useAsDefault, styleQML FROM layer_styles"
+        ).fetchall()
+    assert [r[:3] for r in rows] == [(PARCELS, "ykgeo", 1)]
+    colours = store.spec(PARCELS).style.status_colors.values()
+    qml = rows[0][3]
+    assert 'attr="状态"' in qml
+    for colour in colours:
+        rgb = ",".join(str(int(colour[i : i + 2], 16)) for i in (1, 3, 5))
+        assert f'value="{rgb},' in qml, colour
+
+
 def test_gcj02_basemap_lands_within_metres(app_browser: Any, tmp_path: Path) -> None:
     """AMap tiles are laid out so the tile content for a place appears on that place's WGS84 position.
 
