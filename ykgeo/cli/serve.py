@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import warnings
 from typing import Any
 
 from ykgeo.cli._common import add_store_option, parse_date
@@ -13,6 +14,9 @@ __all__ = ["add_cli"]
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     from ykgeo.ogcapi import ServeSettings, run_server
+
+    # main() records warnings until the command ends; a server runs for months: keep one per place
+    warnings.simplefilter("default")
 
     settings = ServeSettings(
         store=default_store_path(args.store),
