@@ -351,6 +351,18 @@ def app_require_browser() -> None:
         pytest.skip(f"browser tests need a browser: {problem}")
 
 
+def stop_process(proc: Any, *, timeout: float) -> None:
+    """Stop a server a test started (terminate, then kill if it lingers), and reap it."""
+    import subprocess
+
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def _app_free_port() -> int:
     import socket
 
@@ -450,11 +462,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
             "log": folder / "streamlit.log",
         }
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, timeout=15)
         log.close()
 
 

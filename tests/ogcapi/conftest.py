@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import stop_process
 from ykgeo.store import DEMO_STORE
 
 
@@ -58,12 +59,7 @@ def _serve(folder: Path, *extra: str) -> Iterator[Server]:
                 time.sleep(0.3)
         yield Server(url, store)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, timeout=20)
         log.close()
 
 

@@ -408,17 +408,25 @@ def test_import_of_a_broken_file_shows_errors_and_changes_nothing(
     assert sha256(path) == before
 
 
-def test_exported_geojson_has_every_selected_feature(app_page: Any, tmp_path: Path) -> None:
-    page = app_page
+def _download_parcels(page: Any, out: Path, *, fmt: str | None = None) -> Store:
+    """On 导出, download the parcels layer (in ``fmt`` if given) to ``out``; the app's store."""
     open_app(page)
     go(page, "导出")
     store = Store(page.app["store"])
     choose(page, "图层", f"土地 · 低效工业用地（{store.count(PARCELS):,}）")
+    if fmt is not None:
+        choose(page, "格式", fmt)
     button = page.get_by_role("button", name=re.compile("^下载 low_efficiency_industrial"))
     with page.expect_download() as info:
         button.click()
-    out = tmp_path / "export.geojson"
     info.value.save_as(out)
+    return store
+
+
+def test_exported_geojson_has_every_selected_feature(app_page: Any, tmp_path: Path) -> None:
+    page = app_page
+    out = tmp_path / "export.geojson"
+    store = _download_parcels(page, out)
     data = json.loads(out.read_text(encoding="utf-8"))
     as_of = dt.date.fromisoformat(
         page.locator(
@@ -439,17 +447,8 @@ def test_exported_geojson_has_every_selected_feature(app_page: Any, tmp_path: Pa
 def test_exported_geopackage_carries_the_layers_style(app_page: Any, tmp_path: Path) -> None:
     import sqlite3
 
-    page = app_page
-    open_app(page)
-    go(page, "导出")
-    store = Store(page.app["store"])
-    choose(page, "图层", f"土地 · 低效工业用地（{store.count(PARCELS):,}）")
-    choose(page, "格式", "GeoPackage")
-    button = page.get_by_role("button", name=re.compile("^下载 low_efficiency_industrial"))
-    with page.expect_download() as info:
-        button.click()
     out = tmp_path / "export.gpkg"
-    info.value.save_as(out)
+    store = _download_parcels(app_page, out, fmt="GeoPackage")
     with sqlite3.connect(out) as conn:
         rows = conn.execute(
             "SELECT f_table_name, styleName, useAsDefault, styleQML FROM layer_styles"

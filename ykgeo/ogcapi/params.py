@@ -12,8 +12,19 @@ from typing import Any
 from ykgeo.errors import DataError
 from ykgeo.store import TZ, end_of_day
 
-__all__ = ["KNOWN_AT_PARAMETER", "Snapshot", "parse_as_of", "parse_bbox", "parse_moment"]
+__all__ = [
+    "CRS84",
+    "EPSG4490",
+    "KNOWN_AT_PARAMETER",
+    "Snapshot",
+    "parse_as_of",
+    "parse_bbox",
+    "parse_moment",
+]
 
+#: The output CRSs offered (OGC API – Features Part 2): CRS84 (the default) and CGCS2000.
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+EPSG4490 = "http://www.opengis.net/def/crs/EPSG/0/4490"
 #: The query parameter for what the store knew: ``now``, or a date / date-time.
 KNOWN_AT_PARAMETER = "known-at"
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -34,7 +34,15 @@ from pygeoapi.provider.base import (
 
 from ykgeo.errors import DataError, YkgeoError
 from ykgeo.layers import LayerSpec
-from ykgeo.ogcapi.params import KNOWN_AT_PARAMETER, Snapshot, parse_as_of, parse_bbox, parse_moment
+from ykgeo.ogcapi.params import (
+    CRS84,
+    EPSG4490,
+    KNOWN_AT_PARAMETER,
+    Snapshot,
+    parse_as_of,
+    parse_bbox,
+    parse_moment,
+)
 from ykgeo.progress import RATING_ZH, progress_report, report_to_json
 from ykgeo.store import Store, end_of_day, now
 
@@ -43,8 +51,6 @@ __all__ = ["CRS84", "EPSG4490", "ProgressProvider", "StoreProvider", "progress_c
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-EPSG4490 = "http://www.opengis.net/def/crs/EPSG/0/4490"
 _JSON_TYPES = {"str": "string", "int": "integer", "float": "number", "date": "string"}
 _SPLIT_RE = re.compile(r"[、,，;；/\s]+")
 _FRAMES = 16  # cached (store, layer, snapshot) frames

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ykgeo.errors import DataError
+from ykgeo.ogcapi.params import CRS84, EPSG4490
 from ykgeo.store import Store
 
 __all__ = ["ServeSettings", "pygeoapi_config", "pygeoapi_openapi", "run_server"]
@@ -21,8 +22,6 @@ __all__ = ["ServeSettings", "pygeoapi_config", "pygeoapi_openapi", "run_server"]
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-_CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-_EPSG4490 = "http://www.opengis.net/def/crs/EPSG/0/4490"
 _PROVIDER = "ykgeo.ogcapi.provider.StoreProvider"
 _PROGRESS_PROVIDER = "ykgeo.ogcapi.provider.ProgressProvider"
 #: The whole county, for collections whose table has no extent yet.
@@ -62,7 +61,7 @@ def _collection(
         "description": description or title,
         "keywords": keywords,
         "links": [],
-        "extents": {"spatial": {"bbox": bbox, "crs": _CRS84}},
+        "extents": {"spatial": {"bbox": bbox, "crs": CRS84}},
         "providers": [provider],
     }
 
@@ -84,8 +83,8 @@ def _provider(
         "id_field": id_field,
         "title_field": title_field or id_field,
         "options": options,
-        "crs": [_CRS84, _EPSG4490],
-        "storage_crs": _EPSG4490,
+        "crs": [CRS84, EPSG4490],
+        "storage_crs": EPSG4490,
         # property filters, and our own known-at, reach the provider (which refuses unknown ones)
         "include_extra_query_parameters": True,
     }
