@@ -371,7 +371,7 @@ def _app_free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _app_add_hostile(path: Path) -> None:
+def app_add_hostile(path: Path) -> None:
     """Give a copy of the demo store a parcel with the hostile name, recorded at the start of 2022."""
     from ykgeo.crs import YONGKANG_CENTRE
     from ykgeo.store import TZ, Store
@@ -413,7 +413,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
     demo = APP_DEMO_STORE.exists()
     if demo:
         shutil.copyfile(APP_DEMO_STORE, store)
-        _app_add_hostile(store)
+        app_add_hostile(store)
     else:
         app_build_store(store)
     # the map page offers the rasters in ``rasters/`` beside the store

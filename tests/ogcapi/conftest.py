@@ -10,13 +10,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import stop_process
+from tests.conftest import app_add_hostile, stop_process
 from ykgeo.store import DEMO_STORE
 
 
@@ -34,9 +34,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _serve(folder: Path, *extra: str) -> Iterator[Server]:
+def _serve(folder: Path, *extra: str, prepare: Callable[[Path], None] | None = None) -> Iterator[Server]:
     store = folder / "store.gpkg"
     shutil.copy(DEMO_STORE, store)
+    if prepare is not None:
+        prepare(store)
     port = _free_port()
     log = (folder / "serve.log").open("w")
     proc = subprocess.Popen(
@@ -73,3 +75,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def server_2022_09_30(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``ykgeo serve --as-of 2022-09-30``: for clients that send no ``datetime`` (GDAL, QGIS)."""
     yield from _serve(tmp_path_factory.mktemp("serve-asof"), "--as-of", "2022-09-30")
+
+
+@pytest.fixture(scope="module")
+def server_hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``ykgeo serve`` on the demo store plus parcel ``XSS-0001`` named ``<img src=x onerror=alert(1)>``."""
+    yield from _serve(tmp_path_factory.mktemp("serve-hostile"), prepare=app_add_hostile)

@@ -14,10 +14,20 @@ from pathlib import Path
 from typing import Any
 
 from ykgeo.errors import DataError
+from ykgeo.layers import LayerSpec
+from ykgeo.maps import ASSET_DIR, status_styles
 from ykgeo.ogcapi.params import CRS84, EPSG4490
 from ykgeo.store import Store
 
-__all__ = ["ServeSettings", "pygeoapi_config", "pygeoapi_openapi", "run_server"]
+__all__ = [
+    "STATIC_DIR",
+    "TEMPLATE_DIR",
+    "ServeSettings",
+    "page_assets",
+    "pygeoapi_config",
+    "pygeoapi_openapi",
+    "run_server",
+]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -26,6 +36,10 @@ _PROVIDER = "ykgeo.ogcapi.provider.StoreProvider"
 _PROGRESS_PROVIDER = "ykgeo.ogcapi.provider.ProgressProvider"
 #: The whole county, for collections whose table has no extent yet.
 _YONGKANG_BBOX = [119.85, 28.75, 120.35, 29.15]
+#: Our HTML templates, searched before pygeoapi's own: Chinese pages that load nothing from a CDN.
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+#: The pages' own stylesheet and scripts, served under ``/assets/ykgeo/``.
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 @dataclass(frozen=True)
@@ -53,9 +67,14 @@ class ServeSettings:
 
 
 def _collection(
-    title: str, description: str, keywords: list[str], bbox: list[float], provider: dict[str, Any]
+    title: str,
+    description: str,
+    keywords: list[str],
+    bbox: list[float],
+    provider: dict[str, Any],
+    spec: LayerSpec | None = None,
 ) -> dict[str, Any]:
-    return {
+    resource = {
         "type": "collection",
         "title": title,
         "description": description or title,
@@ -63,6 +82,27 @@ def _collection(
         "links": [],
         "extents": {"spatial": {"bbox": bbox, "crs": CRS84}},
         "providers": [provider],
+    }
+    if spec is not None:
+        resource.update(_map_symbols(spec))
+    return resource
+
+
+def _map_symbols(spec: LayerSpec) -> dict[str, Any]:
+    """A layer's symbols by status for the maps of its HTML pages, as in the app and in QGIS.
+
+    Read by our templates (pygeoapi passes them its configuration and ignores these keys):
+    ``ykgeo_symbols``, JSON for the map script — ``field`` (the status field), ``styles``
+    (Leaflet path options, 0 for an unknown status) and ``index`` (status → style) — and
+    ``ykgeo_legend``, (label, colour, swatch) rows. A string and lists, not dicts: pygeoapi
+    reads the keys of every dict in its configuration as language codes.
+    """
+    styles, legend, index = status_styles(spec)
+    field = spec.status.field if spec.status is not None else ""
+    symbols = {"field": field, "styles": styles, "index": index}
+    return {
+        "ykgeo_symbols": json.dumps(symbols, ensure_ascii=False),
+        "ykgeo_legend": [list(entry) for entry in legend],
     }
 
 
@@ -106,6 +146,7 @@ def pygeoapi_config(store: Store, settings: ServeSettings) -> dict[str, Any]:
             [spec.theme, spec.name_en] if spec.name_en else [spec.theme],
             store.layer_bounds(key) or _YONGKANG_BBOX,
             _provider(_PROVIDER, store, settings, spec.id_field, spec.name_field, {"layer": key}),
+            spec,
         )
     if "townships" in store.layer_keys() and store.plan_years():
         towns = store.spec("townships")
@@ -132,7 +173,8 @@ def pygeoapi_config(store: Store, settings: ServeSettings) -> dict[str, Any]:
                 "max_items": settings.max_items,
                 "on_exceed": "throttle",
             },
-            "map": {"url": "", "attribution": ""},
+            "map": {"url": "", "attribution": ""},  # no tiles from the internet (our maps use none)
+            "templates": {"path": str(TEMPLATE_DIR)},
             "admin": False,
         },
         "logging": {"level": "WARNING"},
@@ -165,6 +207,9 @@ def pygeoapi_config(store: Store, settings: ServeSettings) -> dict[str, Any]:
             },
         },
         "resources": resources,
+        # pygeoapi 0.21's TileMatrixSets pages pass the whole configuration where the template
+        # settings go, so they look for ``path`` here: without it they would load Bootstrap from a CDN
+        "path": str(TEMPLATE_DIR),
     }
 
 
@@ -210,20 +255,38 @@ def _pygeoapi_files(store: Store, settings: ServeSettings) -> Iterator[None]:
         yield
 
 
+def page_assets() -> dict[str, str]:
+    """What the HTML pages load, by URL path under the server's URL: all of it served by the server.
+
+    Our stylesheet and map script, the Leaflet vendored in ``ykgeo/maps/assets`` (the
+    app's copy) and Swagger UI from the swagger-ui-bundle package: no CDN at run time.
+    """
+    from swagger_ui_bundle import swagger_ui_path
+
+    return {
+        "/assets/ykgeo": str(STATIC_DIR),
+        "/assets/leaflet": str(ASSET_DIR / "leaflet"),
+        "/assets/swagger-ui": str(swagger_ui_path),
+    }
+
+
 def run_server(settings: ServeSettings, *, ready: Any = None) -> None:
     """Serve the store until interrupted (Ctrl+C); ``ready`` (a callable) is told the URL once listening."""
     try:
         import pygeoapi  # noqa: F401
+        import swagger_ui_bundle  # noqa: F401
+        from werkzeug.middleware.shared_data import SharedDataMiddleware
         from werkzeug.serving import make_server
     except ModuleNotFoundError as err:
-        msg = "ykgeo serve 需要 pygeoapi：请安装 ykgeo[serve]（make setup 已包含）"
+        msg = "ykgeo serve 需要 pygeoapi 与 swagger-ui-bundle：请安装 ykgeo[serve]（make setup 已包含）"
         raise DataError(msg) from err
     store = Store(settings.store)
     with _pygeoapi_files(store, settings):
         from pygeoapi.flask_app import APP  # reads the two files at import
 
+        app = SharedDataMiddleware(APP, page_assets())
         try:
-            server = make_server(settings.host, settings.port, APP, threaded=True)
+            server = make_server(settings.host, settings.port, app, threaded=True)
         except OSError as err:
             msg = f"无法在 {settings.host}:{settings.port} 上监听：{err.strerror or err}"
             raise DataError(msg) from err
