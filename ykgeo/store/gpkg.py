@@ -18,6 +18,7 @@ __all__ = [
     "create_gpkg_core",
     "decode_geometries",
     "encode_geometries",
+    "id_index_name",
     "register_functions",
 ]
 
@@ -157,12 +158,14 @@ def create_feature_table(
 ) -> None:
     """Create a feature table with an R-tree index, registered in gpkg_contents / gpkg_geometry_columns.
 
-    ``columns`` are (name, ykgeo type) pairs; the id column is NOT NULL and UNIQUE.
+    ``columns`` are (name, ykgeo type) pairs; the id column is NOT NULL and has a
+    unique index of its own (:func:`id_index_name`), so a bulk load can build it
+    after the rows.
     """
     cols = []
     for name, ftype in columns:
         sql_type = _SQL_TYPES[ftype]
-        extra = " NOT NULL UNIQUE" if name == id_column else ""
+        extra = " NOT NULL" if name == id_column else ""
         cols.append(f'"{name}" {sql_type}{extra}')
     gtype = _GPKG_GEOMETRY_TYPES[geometry_type]
     conn.execute(
@@ -170,6 +173,7 @@ def create_feature_table(
         + ", ".join(cols)
         + ", ykgeo_version INTEGER NOT NULL DEFAULT 1)"
     )
+    conn.execute(f'CREATE UNIQUE INDEX "{id_index_name(table)}" ON "{table}" ("{id_column}")')
     conn.execute(
         "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, srs_id) "
         "VALUES (?, 'features', ?, ?, ?, ?)",
@@ -188,6 +192,11 @@ def create_feature_table(
     )
 
 
+def id_index_name(table: str) -> str:
+    """The unique index on a feature table's id column."""
+    return f"idx_{table}_id"
+
+
 def create_attribute_table(
     conn: sqlite3.Connection, table: str, ddl: str, *, description: str, last_change: str
 ) -> None:
@@ -200,23 +209,52 @@ def create_attribute_table(
     )
 
 
-def encode_geometries(geoms: npt.ArrayLike, srs_id: int = 4490) -> list[bytes | None]:
-    """Shapely geometries → GeoPackage binary blobs (little-endian, XY envelope), vectorised WKB."""
-    arr = np.asarray(geoms, dtype=object)
-    wkb = shapely.to_wkb(arr, byte_order=1, flavor="iso")
+#: Shapely type id of a single geometry → ISO WKB type of its multi-geometry.
+_MULTI_OF = {1: 5, 3: 6}
+_HEADER = np.dtype(
+    [("magic", "S2"), ("version", "u1"), ("flags", "u1"), ("srs_id", "<i4"), ("envelope", "<f8", 4)]
+)
+
+
+def encode_geometries(
+    geoms: npt.ArrayLike, srs_id: int = 4490, *, promote: int | None = None
+) -> list[bytes | None]:
+    """Shapely geometries → GeoPackage binary blobs (little-endian, XY envelope), vectorised WKB.
+
+    The headers of all blobs are made as one numpy array; each blob is then its
+    40-byte header slice followed by its ISO WKB. Empty geometries carry no
+    envelope (flag 0b10001); missing ones stay None. ``promote`` (1 or 3) stores
+    single lines or polygons as one-part multi-geometries, as the store's columns
+    ask: their WKB is the single geometry's behind a 9-byte multi header, with no
+    shapely objects made for it.
+    """
+    arr = np.asarray(geoms, dtype=object).ravel()
+    wkb = shapely.to_wkb(arr, byte_order=1, flavor="iso").tolist()
     bounds = shapely.bounds(arr)
     empty = shapely.is_empty(arr) | shapely.is_missing(arr)
-    out: list[bytes | None] = []
-    head_env = struct.Struct("<2sBBi4d")
-    head_empty = struct.Struct("<2sBBi")
-    for i in range(arr.size):
-        if arr[i] is None:
-            out.append(None)
-        elif empty[i]:
-            out.append(head_empty.pack(b"GP", 0, 0b10001, srs_id) + wkb[i])
-        else:
-            minx, miny, maxx, maxy = bounds[i]
-            out.append(head_env.pack(b"GP", 0, 0b00011, srs_id, minx, maxx, miny, maxy) + wkb[i])
+    if promote in _MULTI_OF:
+        single = (shapely.get_type_id(arr) == promote) & ~empty & ~shapely.has_z(arr)
+        prefix = struct.pack("<BII", 1, _MULTI_OF[promote], 1)
+        for i in np.flatnonzero(single).tolist():
+            wkb[i] = prefix + wkb[i]
+        rest = (shapely.get_type_id(arr) == promote) & ~single
+        if rest.any():  # empty or 3D: let shapely build the multi-geometry
+            build = shapely.multipolygons if promote == 3 else shapely.multilinestrings
+            for i in np.flatnonzero(rest).tolist():
+                wkb[i] = shapely.to_wkb(build([arr[i]]), byte_order=1, flavor="iso")
+    head = np.zeros(arr.size, dtype=_HEADER)
+    head["magic"] = b"GP"
+    head["flags"] = 0b00011
+    head["srs_id"] = srs_id
+    head["envelope"] = bounds[:, [0, 2, 1, 3]]  # minx, maxx, miny, maxy
+    raw = head.tobytes()
+    size = _HEADER.itemsize
+    out: list[bytes | None] = [
+        None if w is None else raw[i * size : (i + 1) * size] + w for i, w in enumerate(wkb)
+    ]
+    empty_head = struct.pack("<2sBBi", b"GP", 0, 0b10001, srs_id)
+    for i in np.flatnonzero(empty).tolist():
+        out[i] = None if arr[i] is None else empty_head + wkb[i]
     return out
 
 
