@@ -77,9 +77,9 @@ def changes_between(
     frames = [pd.DataFrame(columns=CHANGE_COLUMNS)]
     for key in keys:
         spec = store.spec(key)
-        hist = LayerHistory.read(store, key)
         h_old = known_at or end_of_day(since)
         h_new = known_at or end_of_day(until)
+        hist = LayerHistory.read(store, key, unknown_at=(since, h_old))
         frames.append(_layer_changes(spec, hist, since, h_old, until, h_new))
     out = pd.concat(frames, ignore_index=True)
     return out

@@ -256,6 +256,7 @@ def _overlaps(
     order: npt.NDArray[np.int64],
     amounts: dict[str, Any],
     rules: OverlapRules,
+    near: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.float64], pd.DataFrame]:
     """Overlapping pairs inside the layer, and the deduction so each piece of ground (or road) counts once."""
     n = len(f.ids)
@@ -269,7 +270,7 @@ def _overlaps(
             chainage_deduction(amounts["raw"], amounts["intervals"], done, order),
             empty_overlaps(),
         )
-    i, j, amount = self_overlaps(f.geoms, f.has_geom, rules)
+    i, j, amount = self_overlaps(f.geoms, f.has_geom, rules, near=near)
     if not len(i):
         return counted_geoms, deduction, empty_overlaps()
     rank = np.empty(n, dtype=np.int64)
@@ -397,6 +398,7 @@ def evaluate(
     others: Sequence[tuple[LayerSpec, gpd.GeoDataFrame]] = (),
     parents: Mapping[str, tuple[LayerSpec, gpd.GeoDataFrame]] | None = None,
     detail: bool = True,
+    near: Mapping[str, npt.NDArray[np.bool_]] | None = None,
 ) -> Evaluation:
     """Count ``target`` on ``layer`` (the layer as it stood at ``as_of``).
 
@@ -405,6 +407,8 @@ def evaluate(
     categories checked for cross-category overlaps; ``parents`` the layers holding
     断链 equations of chainage sections. With ``detail=False`` only what the
     figures need is computed (no cross-category overlaps, no mismatch lists).
+    ``near`` (:func:`ykgeo.progress.geometry.neighbours`, aligned to ``layer``) lets the
+    overlap queries skip features whose boxes meet no other box.
     """
     status = spec.status
     if status is None:
@@ -416,6 +420,7 @@ def evaluate(
         for fname, allowed in target.filter.items():
             mask &= _matches(gdf[fname], allowed)
         gdf = gdf[mask]
+        near = {k: v[mask] for k, v in near.items()} if near is not None else None
     geoms = np.asarray(gdf.geometry.to_numpy(), dtype=object)
     f = _Frame(
         target,
@@ -433,7 +438,9 @@ def evaluate(
     order = np.lexsort(
         (f.ids, np.where(np.isnat(status_date), np.datetime64("9999-12-31"), status_date))
     )
-    counted_geoms, deduction, overlaps = _overlaps(f, cls, order, amounts, ctx.overlaps)
+    counted_geoms, deduction, overlaps = _overlaps(
+        f, cls, order, amounts, ctx.overlaps, near.get(spec.key) if near is not None else None
+    )
     done = cls == "done"
     counted = np.where(done, np.maximum(raw - deduction, 0.0), 0.0)
 
@@ -495,7 +502,9 @@ def evaluate(
     town_mismatch, area_mismatch = _empty_mismatch(), _empty_area_mismatch()
     if detail:
         if others and target.measure == "area":
-            extra = cross_overlaps(spec, f.ids, f.statuses, geoms, f.has_geom, others, ctx.overlaps)
+            extra = cross_overlaps(
+                spec, f.ids, f.statuses, geoms, f.has_geom, others, ctx.overlaps, near=near
+            )
             overlaps = pd.concat([overlaps, extra], ignore_index=True) if len(extra) else overlaps
         town_mismatch = _township_mismatches(f, ledger_town, majority, shares, towns.names)
         if spec.ledger_area_field and amounts["poly"].any():

@@ -20,7 +20,7 @@ from ykgeo.errors import DataError, StoreError
 from ykgeo.layers import LayerSpec, TargetPlan, TargetSpec
 from ykgeo.progress.chainage import EQUATION_FIELDS, find_field
 from ykgeo.progress.count import OUTSIDE_ZH, Evaluation, evaluate, rule_zh
-from ykgeo.progress.geometry import Townships
+from ykgeo.progress.geometry import Townships, neighbours
 from ykgeo.progress.history import LayerHistory, data_version_at, end_of_day
 from ykgeo.progress.model import (
     QUARTER_DAYS,
@@ -55,23 +55,29 @@ class _Loader:
         self._since: dict[tuple[str, dt.date, dt.datetime, tuple[str, ...]], pd.Series] = {}
         self._towns_at: dict[tuple[dt.date, dt.datetime], tuple[Townships, list[str]]] = {}
         self._keys = set(store.layer_keys())
+        self._near: dict[
+            tuple[dt.date, dt.datetime], dict[str, dict[str, npt.NDArray[np.bool_]]]
+        ] = {}
 
     def has(self, key: str) -> bool:
         return key in self._keys
 
-    def history(self, key: str) -> LayerHistory:
-        if key not in self._histories:
+    def history(self, key: str, day: dt.date, horizon: dt.datetime) -> LayerHistory:
+        """The layer's history, read (again, further back) when the one held does not reach ``day``."""
+        held = self._histories.get(key)
+        if held is None or not held.covers(day, horizon):
             if key not in self._keys:
                 spec = self.store.spec(key)
                 msg = f"项目库 {self.store.path.name} 中没有图层 {spec.name_zh}（{key}）"
                 raise StoreError(msg)
-            self._histories[key] = LayerHistory.read(self.store, key)
-        return self._histories[key]
+            held = LayerHistory.read(self.store, key, unknown_at=(day, horizon))
+            self._histories[key] = held
+        return held
 
     def snapshot(self, key: str, day: dt.date, horizon: dt.datetime) -> gpd.GeoDataFrame:
         k = (key, day, horizon)
         if k not in self._snapshots:
-            self._snapshots[k] = self.history(key).snapshot(day, horizon)
+            self._snapshots[k] = self.history(key, day, horizon).snapshot(day, horizon)
         return self._snapshots[k]
 
     def counted_since(
@@ -79,8 +85,25 @@ class _Loader:
     ) -> pd.Series:
         k = (key, day, horizon, tuple(statuses))
         if k not in self._since:
-            self._since[k] = self.history(key).counted_since(day, horizon, statuses)
+            self._since[k] = self.history(key, day, horizon).counted_since(day, horizon, statuses)
         return self._since[k]
+
+    def neighbours(
+        self, plan: TargetPlan, day: dt.date, horizon: dt.datetime
+    ) -> dict[str, dict[str, npt.NDArray[np.bool_]]]:
+        """Box neighbours among the polygon layers the plan counts (one spatial join per date)."""
+        if (day, horizon) not in self._near:
+            keys = sorted(
+                {
+                    t.layer
+                    for t in plan.targets
+                    if self.has(t.layer) and self.store.spec(t.layer).geometry_type == "Polygon"
+                }
+            )
+            self._near[(day, horizon)] = neighbours(
+                {k: self.snapshot(k, day, horizon).geometry.to_numpy() for k in keys}
+            )
+        return self._near[(day, horizon)]
 
     def townships(self, day: dt.date, horizon: dt.datetime) -> tuple[Townships, list[str]]:
         """Township polygons at ``day``; the current ones when the layer was loaded later than that."""
@@ -97,7 +120,7 @@ class _Loader:
         spec = self.store.spec(TOWNSHIP_LAYER)
         gdf = self.snapshot(TOWNSHIP_LAYER, day, horizon)
         if gdf.empty:
-            gdf = self.history(TOWNSHIP_LAYER).current
+            gdf = self.history(TOWNSHIP_LAYER, day, horizon).current
             if gdf.empty:
                 notes.append("镇街图层为空，镇街按台账“所属镇街”字段归属")
             else:
@@ -174,6 +197,11 @@ def _count(
         if target.measure == "chainage_km"
         else {}
     )
+    near = (
+        loader.neighbours(plan, day, horizon).get(target.layer)
+        if detail and spec.geometry_type == "Polygon"
+        else None
+    )  # one join for all layers pays off when the cross-category overlaps are wanted
     ev = evaluate(
         target,
         spec,
@@ -186,6 +214,7 @@ def _count(
         others=others,
         parents=parents,
         detail=detail,
+        near=near,
     )
     return _Counted(target, spec, ev, others_specs, notes)
 

@@ -11,8 +11,9 @@ lengths reported are geodesic.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from hashlib import blake2b
 
 import geopandas as gpd
 import numpy as np
@@ -20,7 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from ykgeo.area import ellipsoidal_area_m2, length_m
+from ykgeo.area import area_centre, ellipsoidal_area_m2, length_m
 from ykgeo.crs import CGCS2000, GK_CM120, transform_geometries
 from ykgeo.layers import LayerSpec
 from ykgeo.units import m2_to_mu
@@ -32,6 +33,7 @@ __all__ = [
     "deduct_overlaps",
     "empty_overlaps",
     "geodesic_km",
+    "neighbours",
     "self_overlaps",
 ]
 
@@ -70,14 +72,20 @@ def lineal(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
 
 
 def measure(
-    geoms: npt.NDArray[np.object_], kinds: npt.NDArray[np.int64]
+    geoms: npt.NDArray[np.object_],
+    kinds: npt.NDArray[np.int64],
+    *,
+    centre: tuple[float, float] | None = None,
 ) -> npt.NDArray[np.float64]:
-    """Ellipsoidal area (m²) for polygonal input kinds, geodesic length (m) for lineal ones, 0 for points."""
+    """Ellipsoidal area (m²) for polygonal input kinds, geodesic length (m) for lineal ones, 0 for points.
+
+    ``centre`` is the area projection's centre (default: that of the polygons given).
+    """
     out = np.zeros(len(geoms), dtype="float64")
     poly = np.isin(kinds, _POLYGONAL)
     line = np.isin(kinds, _LINEAL)
     if poly.any():
-        out[poly] = ellipsoidal_area_m2(geoms[poly])
+        out[poly] = ellipsoidal_area_m2(geoms[poly], centre=centre)
     if line.any():
         out[line] = geodesic_km(geoms[line]) * 1000.0
     return out
@@ -93,6 +101,7 @@ class Townships:
         self.names: list[str] = [str(n) for n in names]
         self.geoms = np.asarray(geoms, dtype=object)
         self._memo: dict[bytes, list[tuple[int, float]]] = {}
+        self._partition: bool | None = None
 
     @classmethod
     def from_layer(cls, gdf: gpd.GeoDataFrame, spec: LayerSpec) -> Townships:
@@ -121,7 +130,14 @@ class Townships:
         arr = np.asarray(geoms, dtype=object)
         if not len(self.geoms):
             return [[(-2, 1.0)] if g is not None else [] for g in arr]
-        keys = shapely.to_wkb(arr)
+        # keyed by a digest of the geometry's WKB: the same shape at another date is not measured again
+        keys = np.asarray(
+            [
+                None if w is None else blake2b(w, digest_size=16).digest()
+                for w in shapely.to_wkb(arr).tolist()
+            ],
+            dtype=object,
+        )
         todo: dict[bytes, int] = {}
         for i, k in enumerate(keys.tolist()):
             if k is not None and k not in self._memo and k not in todo:
@@ -132,33 +148,88 @@ class Townships:
                 self._memo[key] = value
         return [self._memo[k] if k is not None else [] for k in keys.tolist()]
 
+    def _disjoint(self) -> bool:
+        """True when no two township polygons share interior (the usual partition of the city)."""
+        if self._partition is None:
+            a, _ = shapely.STRtree(self.geoms).query(self.geoms, predicate="overlaps")
+            inside_a, inside_b = shapely.STRtree(self.geoms).query(self.geoms, predicate="contains")
+            self._partition = (
+                bool(shapely.is_valid(self.geoms).all())
+                and not len(a)
+                and not (inside_a != inside_b).any()
+            )
+        return self._partition
+
+    def _edges(self) -> npt.NDArray[np.object_]:
+        """Every edge of every township ring, as two-point lines at most ~200 m long (tight boxes)."""
+        rings = shapely.segmentize(shapely.get_rings(shapely.get_parts(self.geoms)), 0.002)
+        coords, ring = shapely.get_coordinates(rings, return_index=True)
+        same = ring[1:] == ring[:-1]
+        starts, ends = coords[:-1][same], coords[1:][same]
+        return shapely.linestrings(
+            np.stack([starts, ends], axis=1).reshape(-1, 2),
+            indices=np.repeat(np.arange(len(starts)), 2),
+        )
+
+    def _inside(self, geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.int64]:
+        """The township wholly containing each geometry (−1 when none), the lowest index when several do."""
+        n = len(geoms)
+        town = np.full(n, -1, dtype=np.int64)
+        if self._disjoint():
+            # At most one township can contain a geometry: the one holding its box centre.
+            # A box that meets no township edge lies wholly on one side of every edge, so
+            # it is inside that township; only boxes that meet an edge need the exact test.
+            b = shapely.bounds(geoms)
+            cx, cy = (b[:, 0] + b[:, 2]) / 2.0, (b[:, 1] + b[:, 3]) / 2.0
+            hint = np.full(n, -1, dtype=np.int64)
+            for t, polygon in enumerate(self.geoms):
+                shapely.prepare(polygon)
+                hit = (hint < 0) & shapely.contains_xy(polygon, cx, cy)
+                hint[hit] = t
+            edges = self._edges()
+            near = np.zeros(n, dtype=bool)
+            near[np.unique(shapely.STRtree(edges).query(geoms)[0])] = True
+            clear = np.flatnonzero((hint >= 0) & ~near)
+            town[clear] = hint[clear]
+            tried = np.flatnonzero((hint >= 0) & near)
+            ok = shapely.contains(self.geoms[hint[tried]], geoms[tried])
+            town[tried[ok]] = hint[tried[ok]]
+        rest = np.flatnonzero(town < 0)
+        if len(
+            rest
+        ):  # wholly inside one township: the prepared township polygon tests each candidate
+            town_idx, feat_idx = shapely.STRtree(geoms[rest]).query(
+                self.geoms, predicate="contains"
+            )
+            first = np.unique(feat_idx, return_index=True)[1]  # pairs come sorted by township
+            town[rest[feat_idx[first]]] = town_idx[first]
+        return town
+
     def _compute(self, geoms: npt.NDArray[np.object_]) -> list[list[tuple[int, float]]]:
         n = len(geoms)
         out: list[list[tuple[int, float]]] = [[] for _ in range(n)]
         empty = shapely.is_empty(geoms) | shapely.is_missing(geoms)
-        tree = shapely.STRtree(geoms)
-        # wholly inside one township: the prepared township polygon tests each candidate fast
-        town_idx, feat_idx = tree.query(self.geoms, predicate="contains")
-        inside = np.zeros(n, dtype=bool)
-        for t, f in zip(town_idx.tolist(), feat_idx.tolist(), strict=True):
-            if not inside[f]:
-                out[f] = [(t, 1.0)]
-                inside[f] = True
+        town = self._inside(geoms)
+        inside = town >= 0
+        for f in np.flatnonzero(inside).tolist():
+            out[f] = [(int(town[f]), 1.0)]
         # the rest: measure the part in each township they touch
-        town_idx, feat_idx = tree.query(self.geoms, predicate="intersects")
-        keep = ~inside[feat_idx]
-        town_idx, feat_idx = town_idx[keep], feat_idx[keep]
+        rest = np.flatnonzero(~inside & ~empty)
+        if not len(rest):
+            return out
         kinds = shapely.get_type_id(geoms)
+        centre = area_centre(geoms)  # as if all were measured together
+        town_idx, feat_idx = shapely.STRtree(geoms[rest]).query(self.geoms, predicate="intersects")
+        feat_idx = rest[feat_idx]
         part = measure(shapely.intersection(geoms[feat_idx], self.geoms[town_idx]), kinds[feat_idx])
-        whole = measure(geoms, kinds)
+        whole = np.zeros(n, dtype="float64")
+        whole[rest] = measure(geoms[rest], kinds[rest], centre=centre)
         for t, f, m in zip(town_idx.tolist(), feat_idx.tolist(), part.tolist(), strict=True):
             if whole[f] > 0 and m > 0:
                 out[f].append((t, m / whole[f]))
             elif whole[f] == 0 and not out[f]:  # points (and degenerate shapes): the first township
                 out[f].append((t, 1.0))
-        for i in range(n):
-            if empty[i] or inside[i]:
-                continue
+        for i in rest.tolist():
             got = sum(fr for _, fr in out[i])
             if got > 1.0:  # overlapping township polygons: normalise
                 out[i] = [(t, fr / got) for t, fr in out[i]]
@@ -197,14 +268,61 @@ def _overlaps_template() -> pd.DataFrame:
 _NO_PAIRS = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
 
 
+def neighbours(
+    layers: Mapping[str, npt.NDArray[np.object_]],
+) -> dict[str, dict[str, npt.NDArray[np.bool_]]]:
+    """Which features' boxes meet a box of another feature, per pair of layers, from one spatial join.
+
+    ``layers`` maps layer keys to geometry arrays. The result maps each key to
+    ``{other key: mask over its rows}`` (its own key: another feature of the same
+    layer). A feature whose mask is False has no overlap with that layer, so the
+    exact pairwise queries (:func:`self_overlaps`, :func:`cross_overlaps`) need
+    only the others as inputs: same pairs, in the same order, from a fraction of
+    the work.
+    """
+    keys = list(layers)
+    sizes = [len(layers[k]) for k in keys]
+    geoms = (
+        np.concatenate([np.asarray(layers[k], dtype=object) for k in keys])
+        if keys
+        else np.zeros(0, dtype=object)
+    )
+    owner = np.repeat(np.arange(len(keys)), sizes)
+    row = np.concatenate([np.arange(n) for n in sizes]) if keys else np.zeros(0, dtype=np.int64)
+    out = {k: {o: np.zeros(n, dtype=bool) for o in keys} for k, n in zip(keys, sizes, strict=True)}
+    usable = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    if len(usable) < 2:
+        return out
+    a, b = shapely.STRtree(geoms[usable]).query(geoms[usable])
+    a, b = usable[a], usable[b]
+    other = a != b
+    a, b = a[other], b[other]
+    for i, k in enumerate(keys):
+        for j, o in enumerate(keys):
+            sel = (owner[a] == i) & (owner[b] == j)
+            out[k][o][row[a[sel]]] = True
+    return out
+
+
 def self_overlaps(
-    geoms: npt.NDArray[np.object_], valid: npt.NDArray[np.bool_], rules: OverlapRules
+    geoms: npt.NDArray[np.object_],
+    valid: npt.NDArray[np.bool_],
+    rules: OverlapRules,
+    *,
+    near: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-    """Pairs (i < j) of overlapping features of one layer, with the overlap in 亩 (polygons) or km (lines)."""
+    """Pairs (i < j) of overlapping features of one layer, with the overlap in 亩 (polygons) or km (lines).
+
+    ``near`` (from :func:`neighbours`) marks the polygons whose box meets another's:
+    only they are queried.
+    """
     kinds = shapely.get_type_id(geoms)
     polys = np.flatnonzero(valid & np.isin(kinds, _POLYGONAL))
     lines = np.flatnonzero(valid & np.isin(kinds, _LINEAL))
-    out = [_polygon_pairs(geoms, polys, rules), _line_pairs(geoms, lines, rules)]
+    out = [
+        _polygon_pairs(geoms, polys, rules, near=None if near is None else near[polys]),
+        _line_pairs(geoms, lines, rules),
+    ]
     return (
         np.concatenate([o[0] for o in out]),
         np.concatenate([o[1] for o in out]),
@@ -213,12 +331,18 @@ def self_overlaps(
 
 
 def _polygon_pairs(
-    geoms: npt.NDArray[np.object_], idx: npt.NDArray[np.int64], rules: OverlapRules
+    geoms: npt.NDArray[np.object_],
+    idx: npt.NDArray[np.int64],
+    rules: OverlapRules,
+    *,
+    near: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     if len(idx) < 2:
         return _NO_PAIRS
     g = geoms[idx]
-    a, b = shapely.STRtree(g).query(g, predicate="intersects")
+    inputs = np.arange(len(g)) if near is None else np.flatnonzero(near)
+    a, b = shapely.STRtree(g).query(g[inputs], predicate="intersects")
+    a = inputs[a]
     keep = a < b
     a, b = a[keep], b[keep]
     if not len(a):
@@ -291,15 +415,27 @@ def cross_overlaps(
     valid: npt.NDArray[np.bool_],
     others: Sequence[tuple[LayerSpec, gpd.GeoDataFrame]],
     rules: OverlapRules,
+    *,
+    near: Mapping[str, npt.NDArray[np.bool_]] | None = None,
 ) -> pd.DataFrame:
-    """Overlaps (亩) between these polygons and those of the other land categories; reported, never deducted."""
+    """Overlaps (亩) between these polygons and those of the other land categories; reported, never deducted.
+
+    ``near`` (from :func:`neighbours`) marks, per other layer, the features whose
+    box meets one of its boxes: only they are queried against it.
+    """
     frames = [empty_overlaps()]
     mine = np.flatnonzero(valid & np.isin(shapely.get_type_id(geoms), _POLYGONAL))
     for ospec, ogdf in others:
         if ospec.key == spec.key or not len(ogdf) or not len(mine):
             continue
         og = ogdf.geometry.to_numpy()
-        a, b = shapely.STRtree(og).query(geoms[mine], predicate="intersects")
+        inputs = (
+            np.arange(len(mine))
+            if near is None or ospec.key not in near
+            else np.flatnonzero(near[ospec.key][mine])
+        )
+        a, b = shapely.STRtree(og).query(geoms[mine][inputs], predicate="intersects")
+        a = inputs[a]
         if not len(a):
             continue
         keep = ~shapely.touches(geoms[mine][a], og[b])

@@ -10,7 +10,6 @@ are exactly those ``read_layer(key, as_of=day, known_at=horizon)`` gives.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
@@ -18,12 +17,17 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ykgeo.layers import LayerSpec
 from ykgeo.store import DataVersion, Store, end_of_day, stamp
 from ykgeo.store.history import as_of_layer
 
 __all__ = ["LayerHistory", "data_version_at", "end_of_day"]
+
+_EPOCH = dt.date(1970, 1, 1)
+_NO_DAY = np.iinfo(np.int64).min
 
 
 def data_version_at(store: Store, horizon: dt.datetime) -> DataVersion:
@@ -33,66 +37,101 @@ def data_version_at(store: Store, horizon: dt.datetime) -> DataVersion:
 
 @dataclass
 class _StatusLog:
-    """The log rows that date statuses (inserts and changes of the status field) as numpy arrays."""
+    """The status index of a layer (inserts and changes of the status field) as numpy arrays.
+
+    Read through Arrow and kept as integer codes: no Python object per row.
+    """
 
     code: npt.NDArray[np.int64]  # feature, as an index into ``ids``
     ids: pd.Index
-    effective: npt.NDArray[np.str_]
-    recorded: npt.NDArray[np.str_]
+    effective: npt.NDArray[np.int64]  # days since 1970-01-01
+    recorded: pa.Array  # ISO text, compared in Arrow
     log_id: npt.NDArray[np.int64]
     insert: npt.NDArray[np.bool_]
-    old: npt.NDArray[np.object_]  # decoded status values (updates only)
-    new: npt.NDArray[np.object_]
+    old: npt.NDArray[np.int64]  # status values as indices into ``values`` (−1: none)
+    new: npt.NDArray[np.int64]
+    values: list[str]
+
+    @classmethod
+    def from_arrow(cls, table: pa.Table) -> _StatusLog:
+        table = table.combine_chunks()
+        action = np.asarray(table.column("action").to_numpy(zero_copy_only=False), dtype=object)
+        keep = np.flatnonzero((action == "insert") | (action == "update"))
+        table = table.take(pa.array(keep, type=pa.int64()))
+        features = pc.dictionary_encode(table.column("feature_id")).combine_chunks()
+        statuses = pc.dictionary_encode(
+            pa.chunked_array([table.column("old_text"), table.column("new_text")]).combine_chunks()
+        )
+        codes = np.asarray(
+            statuses.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64
+        )
+        n = table.num_rows
+        insert = action[keep] == "insert"
+        old, new = codes[:n].copy(), codes[n:].copy()
+        old[insert], new[insert] = -1, -1
+        return cls(
+            code=np.asarray(features.indices.to_numpy(zero_copy_only=False), dtype=np.int64),
+            ids=pd.Index(features.dictionary.to_numpy(zero_copy_only=False), dtype=object),
+            effective=np.asarray(
+                pc.cast(table.column("effective_date"), pa.int32()).to_numpy(zero_copy_only=False),
+                dtype=np.int64,
+            ),
+            recorded=table.column("recorded_at").combine_chunks(),
+            log_id=np.asarray(
+                table.column("log_id").to_numpy(zero_copy_only=False), dtype=np.int64
+            ),
+            insert=insert,
+            old=old,
+            new=new,
+            values=[str(v) for v in statuses.dictionary.to_pylist()],
+        )
 
 
 @dataclass
 class LayerHistory:
-    """The current rows and the raw edit log of one layer."""
+    """The current rows and the typed edit log of one layer (all of it, or what a date range needs)."""
 
     spec: LayerSpec
     current: gpd.GeoDataFrame
     log: pd.DataFrame
+    store: Store | None = None
+    bound: tuple[dt.date, dt.datetime] | None = None
     _status_log: _StatusLog | None = field(default=None, repr=False)
 
     @classmethod
-    def read(cls, store: Store, key: str) -> LayerHistory:
-        """Read layer ``key`` and its log in one read transaction."""
-        current, log = store.layer_history(key)
-        return cls(store.spec(key), current, log)
+    def read(
+        cls, store: Store, key: str, *, unknown_at: tuple[dt.date, dt.datetime] | None = None
+    ) -> LayerHistory:
+        """Read layer ``key`` and its log in one read transaction.
+
+        With ``unknown_at = (day, horizon)`` only the log of the features with an
+        event unknown then is read (see :meth:`Store.history`): the history then
+        serves that date and any later one (:meth:`covers`).
+        """
+        current, log = store.history(key, unknown_at=unknown_at)
+        return cls(store.spec(key), current, log, store, unknown_at)
+
+    def covers(self, day: dt.date, horizon: dt.datetime) -> bool:
+        """True when the rows read are enough to rebuild the layer at ``day`` as known at ``horizon``."""
+        if self.bound is None:
+            return True
+        first_day, first_horizon = self.bound
+        return day >= first_day and horizon >= first_horizon
 
     def snapshot(self, day: dt.date, horizon: dt.datetime) -> gpd.GeoDataFrame:
         """The layer at the end of ``day`` as known before ``horizon`` (same as ``Store.read_layer``)."""
-        return as_of_layer(self.current, self.log, self.spec, day, stamp(horizon))
+        if not self.covers(day, horizon):
+            msg = f"history of {self.spec.key} read from {self.bound}, asked for {day} / {horizon}"
+            raise ValueError(msg)
+        partial = self.bound is not None
+        return as_of_layer(self.current, self.log, self.spec, day, stamp(horizon), partial=partial)
 
     def _statuses(self) -> _StatusLog:
         if self._status_log is None:
-            log = self.log
-            action = log["action"].to_numpy(dtype=str)
-            status = self.spec.status
-            is_status = (action == "update") & (
-                log["field"].to_numpy(dtype=object) == (status.field if status else None)
-            )
-            rows = np.flatnonzero((action == "insert") | is_status)
-            part = log.iloc[rows]
-            code, ids = pd.factorize(part["feature_id"].astype(str))
-
-            def decode(column: str) -> npt.NDArray[np.object_]:
-                raw = part[column].to_numpy(dtype=object)
-                upd = is_status[rows]
-                out = np.full(len(rows), None, dtype=object)
-                out[upd] = [json.loads(v) if isinstance(v, str) else None for v in raw[upd]]
-                return out
-
-            self._status_log = _StatusLog(
-                code=np.asarray(code, dtype=np.int64),
-                ids=pd.Index(ids),
-                effective=part["effective_date"].to_numpy(dtype=str),
-                recorded=part["recorded_at"].to_numpy(dtype=str),
-                log_id=part["log_id"].to_numpy(dtype=np.int64),
-                insert=action[rows] == "insert",
-                old=decode("old_value"),
-                new=decode("new_value"),
-            )
+            if self.store is None:
+                msg = "a history without its store cannot read the status index"
+                raise ValueError(msg)
+            self._status_log = _StatusLog.from_arrow(self.store.status_events(self.spec.key))
         return self._status_log
 
     def counted_since(
@@ -107,7 +146,8 @@ class LayerHistory:
         its last status change. Returns ``datetime64`` indexed by feature id.
         """
         sl = self._statuses()
-        known = (sl.effective <= day.isoformat()) & (sl.recorded < stamp(horizon))
+        recorded_before = pc.less(sl.recorded, stamp(horizon)).to_numpy(zero_copy_only=False)
+        known = (sl.effective <= (day - _EPOCH).days) & np.asarray(recorded_before, dtype=bool)
         n_ids = len(sl.ids)
         # the last known insert of each feature (a re-inserted id starts a new life)
         ins = np.flatnonzero(known & sl.insert)
@@ -117,7 +157,7 @@ class LayerHistory:
         alive[sl.code[last]] = True
         ins_id = np.full(n_ids, np.iinfo(np.int64).max)
         ins_id[sl.code[last]] = sl.log_id[last]
-        date = np.full(n_ids, "", dtype=object)
+        date = np.full(n_ids, _NO_DAY, dtype=np.int64)
         date[sl.code[last]] = sl.effective[last]
         # status changes of the current life, per feature in effective order
         upd = np.flatnonzero(known & ~sl.insert)
@@ -125,8 +165,8 @@ class LayerHistory:
         if len(upd):
             upd = upd[np.lexsort((sl.log_id[upd], sl.effective[upd], sl.code[upd]))]
             code = sl.code[upd]
-            wanted = set(statuses)
-            counted = np.fromiter((v in wanted for v in sl.new[upd]), dtype=bool, count=len(upd))
+            wanted = [i for i, v in enumerate(sl.values) if v in set(statuses)]
+            counted = np.isin(sl.new[upd], wanted)
             starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
             ends = np.r_[starts[1:], len(upd)] - 1
             pos = np.arange(len(upd))
@@ -134,9 +174,7 @@ class LayerHistory:
             last_not = np.maximum.reduceat(np.where(counted, -1, pos), starts)
             last_not = np.maximum(last_not, starts - 1)
             n_run = ends - last_not
-            first_counted = np.fromiter(
-                (v in wanted for v in sl.old[upd][starts]), dtype=bool, count=len(starts)
-            )
+            first_counted = np.isin(sl.old[upd][starts], wanted)
             whole = (n_run == ends - starts + 1) & first_counted
             chosen = np.where(
                 n_run > 0,
@@ -145,8 +183,9 @@ class LayerHistory:
             )
             keep = ~whole
             date[code[starts][keep]] = chosen[keep]
-        out = pd.Series(date[alive], index=sl.ids[alive], dtype=object)
-        return pd.to_datetime(out, format="ISO8601", errors="coerce").astype("datetime64[ns]")
+        days = date[alive].astype("datetime64[D]")
+        days[date[alive] == _NO_DAY] = np.datetime64("NaT")
+        return pd.Series(days.astype("datetime64[ns]"), index=sl.ids[alive])
 
     def changes_known(
         self,
@@ -156,6 +195,9 @@ class LayerHistory:
         new_horizon: dt.datetime,
     ) -> pd.DataFrame:
         """Log rows known in the (new_day, new_horizon) state but not in the (old_day, old_horizon) one."""
+        if not self.covers(old_day, old_horizon):
+            msg = f"history of {self.spec.key} read from {self.bound}, asked from {old_day}"
+            raise ValueError(msg)
         log = self.log
         new = (log["effective_date"] <= new_day.isoformat()) & (
             log["recorded_at"] < stamp(new_horizon)

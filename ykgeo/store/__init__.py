@@ -1,10 +1,16 @@
 """The project store: one GeoPackage with a table per layer, the year plans and an append-only edit log.
 
+The edit log's schema (typed value columns, indexes, the back-dated features table) is
+described in :mod:`ykgeo.store.store`; build on :meth:`Store.history` and
+:meth:`Store.status_events` to read it for past dates.
+
 Modules: :mod:`~ykgeo.store.store` (the :class:`Store`: schema, reads, as-of views),
 :mod:`~ykgeo.store.write` (edits and imports, one transaction each),
 :mod:`~ykgeo.store.history` (rebuilding a past state from the log),
 :mod:`~ykgeo.store.gpkg` (GeoPackage tables and geometry blobs),
 :mod:`~ykgeo.store.styles` (the layers' QGIS and SLD styles in ``layer_styles``),
+:mod:`~ykgeo.store.rtree` (R-tree bulk loading), :mod:`~ykgeo.store.log` (reading the
+typed edit log through Arrow), :mod:`~ykgeo.store.migrate` (upgrading older store files),
 :mod:`~ykgeo.store.dates` (times as the store records them) and
 :mod:`~ykgeo.store.location` (which store to open when none is named).
 """

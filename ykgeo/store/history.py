@@ -30,10 +30,29 @@ def _last_per(
     return uniq, ordered[first_in_reversed]
 
 
+def _value_columns(ftype: str) -> tuple[str, str]:
+    """The (old, new) typed log columns of a field type (see ykgeo.store.write.log_value_columns)."""
+    if ftype == GEOMETRY_FIELD:
+        return "old_geom", "new_geom"
+    if ftype in ("int", "float"):
+        return "old_number", "new_number"
+    return "old_text", "new_text"
+
+
 def as_of_layer(
-    current: gpd.GeoDataFrame, log: pd.DataFrame, spec: LayerSpec, day: dt.date, horizon: str
+    current: gpd.GeoDataFrame,
+    log: pd.DataFrame,
+    spec: LayerSpec,
+    day: dt.date,
+    horizon: str,
+    *,
+    partial: bool = False,
 ) -> gpd.GeoDataFrame:
     """Rebuild a layer as it stood at the end of ``day`` as known before ``horizon`` (see Store.read_layer).
+
+    ``log`` is the typed log of the layer (``Store.history``). With ``partial`` it
+    holds only the features that have an event not known then (and maybe others):
+    every feature of ``current`` without rows in it is taken as it is now.
 
     The value of a field at a past moment is the new value of the last applicable
     change (effective on or before ``day``, recorded before ``horizon``), ordered by
@@ -44,8 +63,13 @@ def as_of_layer(
     lifecycle segment. All of it is numpy over the log, with integer codes per
     feature and field; only the values that differ from today are decoded.
     """
+    untouched = (
+        np.flatnonzero(~current.index.isin(pd.Index(log["feature_id"])))
+        if partial
+        else np.zeros(0, dtype=np.int64)
+    )
     if log.empty:
-        return current.iloc[0:0]
+        return current.iloc[untouched]
     codes, ids = pd.factorize(log["feature_id"].to_numpy(dtype=object))
     n = len(ids)
     action = log["action"].to_numpy(dtype=object)
@@ -66,7 +90,7 @@ def as_of_layer(
     alive_mask = is_insert[last_life]
     alive_codes = life_codes[alive_mask]
     if alive_codes.size == 0:
-        return current.iloc[0:0]
+        return current.iloc[untouched]
     alive_seg = np.full(n, -1, dtype=np.int64)
     alive_seg[alive_codes] = segment[last_life[alive_mask]]
     in_segment = segment == alive_seg[codes]
@@ -82,9 +106,10 @@ def as_of_layer(
     from_snapshot = alive & ~from_current & (snapshot_row >= 0)
 
     # base rows: today's row for the current segment, else the snapshot kept at deletion
-    base = current.iloc[np.sort(position[from_current])].copy()
+    base = current.iloc[np.sort(np.concatenate([position[from_current], untouched]))].copy()
+    changed: set[str] | None = set()  # columns to retype (None: all, after snapshot rows)
     if from_snapshot.any():
-        old_values = log["old_value"].to_numpy(dtype=object)
+        old_values = log["old_text"].to_numpy(dtype=object)
         rows: dict[str, dict[str, Any]] = {}
         geoms: list[Any] = []
         for code in np.flatnonzero(from_snapshot):
@@ -98,6 +123,7 @@ def as_of_layer(
         )
         extra_gdf["ykgeo_version"] = 0
         base = pd.concat([base, extra_gdf])
+        changed = None
     base = base.copy()
 
     # field values: last applicable change, else the value before the first change
@@ -113,38 +139,55 @@ def as_of_layer(
         applicable = updates[known[updates]]
         applicable = applicable[np.lexsort((log_id[applicable], effective[applicable]))]
         key_last, last_rows = _last_per(full_keys, applicable)
-        raw = log["old_value"].to_numpy(dtype=object)[first_rows].copy()
         has_last = np.isin(key_first, key_last)
-        raw[has_last] = log["new_value"].to_numpy(dtype=object)[last_rows]
         row_of = base.index.get_indexer(ids[key_first // width])
         geom_col = base.geometry.name
+        types = {f.name: f.type for f in spec.fields}
         for fcode, name in enumerate(field_names):
             sel = ((key_first % width) == fcode) & (row_of >= 0)
-            if not sel.any():
+            if not sel.any() or (name != GEOMETRY_FIELD and name not in base.columns):
                 continue
-            values = [json.loads(v) if isinstance(v, str) else None for v in raw[sel]]
+            old_col, new_col = _value_columns(
+                GEOMETRY_FIELD if name == GEOMETRY_FIELD else types.get(name, "str")
+            )
+            values = log[old_col].to_numpy(dtype=object)[first_rows[sel]]
+            last = has_last[sel]
+            values[last] = log[new_col].to_numpy(dtype=object)[
+                last_rows[np.searchsorted(key_last, key_first[sel][last])]
+            ]
+            if changed is not None and name != GEOMETRY_FIELD:
+                changed.add(name)
             if name == GEOMETRY_FIELD:
                 column = base[geom_col].to_numpy(dtype=object).copy()
-                column[row_of[sel]] = [shapely.from_wkb(v) if v else None for v in values]
+                column[row_of[sel]] = shapely.from_wkb(values)
                 base[geom_col] = gpd.GeoSeries(column, index=base.index, crs=CGCS2000)
-            elif name in base.columns:
+            else:
                 column = base[name].to_numpy(dtype=object).copy()
-                column[row_of[sel]] = np.asarray(values, dtype=object)
+                column[row_of[sel]] = values
                 base[name] = column
 
     # the version a feature had then: the highest version among the changes known then
     versions = np.ones(n, dtype=np.int64)
     counted = np.flatnonzero(known & ~is_delete & in_segment)
     np.maximum.at(versions, codes[counted], version[counted])
-    base["ykgeo_version"] = versions[pd.Index(ids).get_indexer(base.index)]
+    at = pd.Index(ids).get_indexer(base.index)
+    kept = base["ykgeo_version"].to_numpy(dtype=np.int64).copy()  # features with no rows in the log
+    kept[at >= 0] = versions[at[at >= 0]]
+    base["ykgeo_version"] = kept
     base.index.name = spec.id_field
     out = gpd.GeoDataFrame(base, geometry=base.geometry.name, crs=CGCS2000)
-    return retype(out, spec)
+    return retype(out, spec, only=changed)  # the current rows are typed already
 
 
-def retype(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
+def retype(
+    gdf: gpd.GeoDataFrame, spec: LayerSpec, *, only: set[str] | None = None
+) -> gpd.GeoDataFrame:
+    """Give each field column its type (dates datetime64, decimals float64, integers Int64, text objects).
+
+    ``only`` limits it to these columns (the others are typed already).
+    """
     for f in spec.fields:
-        if f.name not in gdf.columns:
+        if f.name not in gdf.columns or (only is not None and f.name not in only):
             continue
         if f.type == "date":
             gdf[f.name] = pd.to_datetime(gdf[f.name], errors="coerce", format="ISO8601").astype(

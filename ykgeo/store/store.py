@@ -11,21 +11,46 @@ e.g. a ledger's 完成日期) and ``recorded_at`` (when the store learnt of it).
 30 September" means what had happened by then *as far as the store knew then*;
 ``known_at`` lets a caller ask what is known now about that date, which shows
 later corrections as such.
+
+The edit log (schema 2)
+-----------------------
+``ykgeo_edit_log`` has one row per event, typed and column by column (no JSON per value):
+
+* ``log_id`` (ascending, the recording order), ``layer``, ``feature_id``, ``action``
+  (``insert`` / ``update`` / ``delete``), ``field`` (the changed field or ``geometry``;
+  NULL for inserts and deletes), ``effective_date`` (``YYYY-MM-DD``), ``recorded_at``
+  (ISO time with offset), ``user``, ``source``, ``note``, ``version`` (the feature's
+  version after the event), ``batch_id`` (one per transaction);
+* the old and new value of an update in the column of its type: ``old_text`` /
+  ``new_text`` for text and dates (ISO), ``old_number`` / ``new_number`` (REAL) for
+  integers and decimals, ``old_geom`` / ``new_geom`` (ISO WKB, little-endian) for a
+  geometry; :func:`ykgeo.store.write.log_value_columns` maps a field type to its pair;
+* a delete keeps the feature's last values in ``old_text`` as one JSON object
+  (fields plus ``geometry`` as WKB hex), so a past date still shows it.
+
+Indexes: ``(layer, feature_id)`` for one feature's history and ``(layer, field,
+effective_date)`` for the status index: a layer's inserts and deletes (``field IS
+NULL``) and status changes (``field = <status field>``) as of any date are one indexed
+query (see :meth:`Store.status_events`). Inserts of many rows get their log rows from
+one ``INSERT … SELECT`` over the new feature rows. A store of schema 1 (JSON text in
+``old_value`` / ``new_value``) is upgraded in one transaction when it is opened.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pyproj import Transformer
 
 from ykgeo.crs import CGCS2000
@@ -38,10 +63,25 @@ from ykgeo.layers import (
     parse_plan,
     registry_from_texts,
 )
-from ykgeo.store import gpkg, styles
+from ykgeo.store import gpkg, migrate, styles
 from ykgeo.store.dates import TZ, end_of_day, now, stamp
 from ykgeo.store.history import as_of_layer, retype
-from ykgeo.store.write import LOG_TABLE, StoreWriter
+from ykgeo.store.log import (
+    LOG_TYPES,
+    decode_values,
+    read_features_arrow,
+    read_log,
+    read_log_arrow,
+    read_log_table,
+    sql_text,
+)
+from ykgeo.store.write import (
+    BACKDATED_TABLE,
+    LOG_COLUMNS,
+    LOG_INDEXES,
+    LOG_TABLE,
+    StoreWriter,
+)
 
 __all__ = ["DataVersion", "Store"]
 
@@ -51,20 +91,32 @@ logger.addHandler(logging.NullHandler())
 META_TABLE = "ykgeo_meta"
 PLAN_TABLE = "ykgeo_plans"
 LAYER_TABLE = "ykgeo_layers"
-SCHEMA_VERSION = "1"
-_HISTORY_COLUMNS = "log_id, feature_id, action, field, old_value, new_value, effective_date, recorded_at, version, user"
+SCHEMA_VERSION = "2"
+#: The typed log columns read for a layer's history (see the module docstring).
+HISTORY_COLUMNS = (
+    "log_id", "feature_id", "action", "field", "old_text", "new_text", "old_number",
+    "new_number", "old_geom", "new_geom", "effective_date", "recorded_at", "version", "user",
+)  # fmt: skip
 
 _LOG_DDL = f"""CREATE TABLE {LOG_TABLE} (
   log_id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
   layer TEXT NOT NULL, feature_id TEXT NOT NULL,
   action TEXT NOT NULL CHECK (action IN ('insert', 'update', 'delete')),
-  field TEXT, old_value TEXT, new_value TEXT,
+  field TEXT,
+  old_text TEXT, new_text TEXT, old_number REAL, new_number REAL, old_geom BLOB, new_geom BLOB,
   effective_date DATE NOT NULL, recorded_at TEXT NOT NULL,
   user TEXT NOT NULL, source TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '',
   version INTEGER NOT NULL, batch_id TEXT NOT NULL)"""
+_BACKDATED_DDL = (
+    f"CREATE TABLE {BACKDATED_TABLE} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "
+    "layer TEXT NOT NULL, feature_id TEXT NOT NULL, UNIQUE (layer, feature_id))"
+)
+_LOG_INDEXES = tuple(LOG_INDEXES.values())
 
 
 _stamp = stamp
+_T = TypeVar("_T")
+_READ_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -110,6 +162,9 @@ class Store(StoreWriter):
         except sqlite3.DatabaseError as err:
             msg = f"{self.path.name} 不是 ykgeo 项目库（GeoPackage）或已损坏：{err}"
             raise StoreError(msg) from err
+        if meta.get("schema_version") in migrate.UPGRADABLE:
+            self._upgrade()
+            meta["schema_version"] = SCHEMA_VERSION
         if meta.get("schema_version") != SCHEMA_VERSION:
             msg = f"{self.path.name} 的项目库版本 {meta.get('schema_version')} 与本程序（{SCHEMA_VERSION}）不符"
             raise StoreError(msg)
@@ -168,7 +223,15 @@ class Store(StoreWriter):
             gpkg.create_attribute_table(
                 conn, LOG_TABLE, _LOG_DDL, description="编辑日志（只追加）", last_change=stamp_utc
             )
-            conn.execute(f"CREATE INDEX idx_{LOG_TABLE}_feature ON {LOG_TABLE} (layer, feature_id)")
+            for sql in _LOG_INDEXES:
+                conn.execute(sql)
+            gpkg.create_attribute_table(
+                conn,
+                BACKDATED_TABLE,
+                _BACKDATED_DDL,
+                description="有补录（倒签）事件的要素",
+                last_change=stamp_utc,
+            )
             gpkg.create_attribute_table(
                 conn,
                 META_TABLE,
@@ -240,6 +303,21 @@ class Store(StoreWriter):
             raise StoreError(msg) from err
         finally:
             conn.close()
+
+    def _upgrade(self) -> None:
+        """Bring a store of an older schema to this one, in one transaction (see :mod:`ykgeo.store.migrate`)."""
+        try:
+            with self._write() as conn:
+                migrate.upgrade(
+                    conn,
+                    log_ddl=_LOG_DDL,
+                    log_indexes=_LOG_INDEXES,
+                    backdated_ddl=_BACKDATED_DDL,
+                    version=SCHEMA_VERSION,
+                )
+        except StoreError as err:
+            msg = f"{self.path.name} 是旧版项目库，升级到版本 {SCHEMA_VERSION} 失败（文件是否只读？）：{err}"
+            raise StoreError(msg) from err
 
     # --- metadata -----------------------------------------------------------------------------
 
@@ -350,18 +428,26 @@ class Store(StoreWriter):
 
     # --- reading ------------------------------------------------------------------------------
 
-    def _current(self, conn: sqlite3.Connection, spec: LayerSpec) -> gpd.GeoDataFrame:
+    def _current(self, spec: LayerSpec) -> gpd.GeoDataFrame:
+        """The layer's rows now, read through GDAL's Arrow reader (columns, not rows of Python objects)."""
         names = [spec.id_field, *[f for f in spec.field_names if f != spec.id_field]]
-        cols = ", ".join(f'"{n}"' for n in names)
-        rows = conn.execute(
-            f'SELECT {cols}, ykgeo_version, geom FROM "{spec.key}" ORDER BY fid'
-        ).fetchall()
-        frame = pd.DataFrame.from_records(
-            [r[:-1] for r in rows], columns=[*names, "ykgeo_version"], coerce_float=False
-        )
-        geoms = gpkg.decode_geometries([r[-1] for r in rows])
+        if self.count(spec.key):
+            frame, geoms = read_features_arrow(self.path, spec.key, names)
+        else:
+            frame = pd.DataFrame({n: pd.Series(dtype=object) for n in [*names, "ykgeo_version"]})
+            geoms = np.zeros(0, dtype=object)
         gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=CGCS2000), crs=CGCS2000)
         return self._typed(gdf, spec)
+
+    def _consistent(self, read: Callable[[], _T]) -> _T:
+        """Run ``read`` (separate GDAL reads) until no write landed meanwhile (the last log id is unchanged)."""
+        for _ in range(_READ_ATTEMPTS):
+            before = self.data_version().log_id
+            result = read()
+            if self.data_version().log_id == before:
+                return result
+        msg = f"项目库 {self.path.name} 正在连续写入，未能读到一致的数据，请稍后重试"
+        raise StoreError(msg)
 
     def _typed(self, gdf: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
         gdf = retype(gdf, spec)
@@ -397,28 +483,81 @@ class Store(StoreWriter):
         """
         spec = self.spec(key)
         if as_of is None and known_at is None:
-            with self._read() as conn:
-                return self._current(conn, spec)
+            return self._current(spec)
         day = as_of or (known_at.astimezone(TZ).date() if known_at else now().date())
         horizon = known_at or end_of_day(day)
-        current, log = self.layer_history(key)
-        return as_of_layer(current, log, spec, day, stamp(horizon))
+        current, log = self.history(key, unknown_at=(day, horizon))
+        return as_of_layer(current, log, spec, day, stamp(horizon), partial=True)
 
     def layer_history(self, key: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
         """The current features of a layer and its whole edit log, read in one transaction.
 
-        For callers that rebuild many past dates at once (monthly series): pass both to
-        :func:`ykgeo.store.history.as_of_layer` per date instead of calling :meth:`read_layer`.
+        The log has the columns log_id, feature_id, action, field, old_value,
+        new_value, effective_date, recorded_at, version, user, with the values
+        decoded as :meth:`edit_log` gives them. To rebuild past dates use
+        :meth:`history`, which reads the typed log and only the rows needed.
         """
         spec = self.spec(key)
-        with self._read() as conn:
-            current = self._current(conn, spec)
-            log = pd.read_sql_query(
-                f"SELECT {_HISTORY_COLUMNS} FROM {LOG_TABLE} WHERE layer = ? ORDER BY log_id",
-                conn,
-                params=(key,),
+        current, log = self._consistent(
+            lambda: (
+                self._current(spec),
+                read_log_arrow(self.path, HISTORY_COLUMNS, f"layer = {sql_text(key)}"),
             )
-        return current, log
+        )
+        return current, decode_values(log, self.layers, layer=key)
+
+    def history(
+        self, key: str, *, unknown_at: tuple[dt.date, dt.datetime] | None = None
+    ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+        """The current features of a layer and its typed edit log (:data:`HISTORY_COLUMNS`), in one read.
+
+        With ``unknown_at = (day, horizon)`` only the log of the features that have
+        an event not known at the end of ``day`` as of ``horizon``, or a back-dated
+        event (``ykgeo_backdated``), is read (the filter runs in SQL): enough to
+        rebuild the layer at that date or any later one with
+        :func:`ykgeo.store.history.as_of_layer` (``partial=True``), since every other
+        feature stood then as it stands now.
+        """
+        spec = self.spec(key)
+        where = f"layer = {sql_text(key)}"
+        if unknown_at is not None:
+            day, horizon = unknown_at
+            where += (
+                " AND feature_id IN (SELECT feature_id FROM ykgeo_edit_log "
+                f"WHERE layer = {sql_text(key)} AND NOT (effective_date <= {sql_text(day.isoformat())} "
+                f"AND recorded_at < {sql_text(stamp(horizon))}) "
+                f"UNION SELECT feature_id FROM {BACKDATED_TABLE} WHERE layer = {sql_text(key)})"
+            )
+        if self._never_written(key):  # no GDAL round trips for the many empty layers
+            return self._current(spec), read_log(None, HISTORY_COLUMNS, "", ())
+        return self._consistent(
+            lambda: (self._current(spec), read_log_arrow(self.path, HISTORY_COLUMNS, where))
+        )
+
+    def _never_written(self, key: str) -> bool:
+        """True when layer ``key`` has no edit-log rows: it never had a feature."""
+        with self._read() as conn:
+            row = conn.execute(f"SELECT 1 FROM {LOG_TABLE} WHERE layer = ? LIMIT 1", (key,))
+            return row.fetchone() is None
+
+    def status_events(self, key: str) -> pa.Table:
+        """The status index of a layer: its inserts, deletes and status changes, oldest first.
+
+        One indexed query over the typed log (``field IS NULL OR field = <status
+        field>``), read through GDAL straight into Arrow: columns log_id, feature_id,
+        action, old_text, new_text, effective_date (date32), recorded_at. Progress
+        counting reads this instead of the whole log.
+        """
+        spec = self.spec(key)
+        status = spec.status.field if spec.status is not None else None
+        columns = (
+            "log_id", "feature_id", "action", "old_text", "new_text", "effective_date", "recorded_at"
+        )  # fmt: skip
+        where = f"layer = {sql_text(key)} AND (field IS NULL"
+        where += f" OR field = {sql_text(status)})" if status is not None else ")"
+        if self._never_written(key):
+            return pa.table({c: pa.array([], type=LOG_TYPES.get(c, pa.string())) for c in columns})
+        return read_log_table(self.path, columns, where)
 
     def feature(self, key: str, feature_id: str) -> pd.Series:
         """One feature now (StoreError if absent)."""
@@ -451,13 +590,8 @@ class Store(StoreWriter):
         if until:
             clauses.append("recorded_at < ?")
             params.append(_stamp(until))
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         with self._read() as conn:
-            log = pd.read_sql_query(
-                f"SELECT * FROM {LOG_TABLE}{where} ORDER BY log_id", conn, params=params
-            )
-        for col in ("old_value", "new_value"):
-            log[col] = [json.loads(v) if isinstance(v, str) else None for v in log[col]]
-        return log
+            log = read_log(conn, LOG_COLUMNS.split(", "), " AND ".join(clauses) or "1", params)
+        return decode_values(log, self.layers)
 
     # --- writing ------------------------------------------------------------------------------

@@ -13,21 +13,58 @@ from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
 from ykgeo.crs import CGCS2000
 from ykgeo.errors import StaleEditError, StoreError
 from ykgeo.layers import LayerSpec
-from ykgeo.store import gpkg, styles
+from ykgeo.store import gpkg, rtree, styles
 from ykgeo.store.dates import now as _now
 from ykgeo.store.dates import stamp as _stamp
 from ykgeo.store.history import GEOMETRY_FIELD
 
-__all__ = ["Edit", "ImportSummary", "StoreWriter"]
+__all__ = [
+    "BACKDATED_TABLE",
+    "LOG_COLUMNS",
+    "LOG_INDEXES",
+    "LOG_TABLE",
+    "Edit",
+    "ImportSummary",
+    "StoreWriter",
+    "log_value_columns",
+    "mark_backdated",
+]
 
 LOG_TABLE = "ykgeo_edit_log"
+#: The log's indexes: one feature's history; a layer's lifecycle and status events by date.
+LOG_INDEXES = {
+    f"idx_{LOG_TABLE}_feature": f"CREATE INDEX idx_{LOG_TABLE}_feature ON {LOG_TABLE} (layer, feature_id)",
+    f"idx_{LOG_TABLE}_field": (
+        f"CREATE INDEX idx_{LOG_TABLE}_field ON {LOG_TABLE} (layer, field, effective_date)"
+    ),
+}
+#: Features with a back-dated event (see :func:`mark_backdated`).
+BACKDATED_TABLE = "ykgeo_backdated"
+#: The edit log's columns after the layer and before the dates, in table order.
+LOG_COLUMNS = (
+    "log_id, layer, feature_id, action, field, old_text, new_text, old_number, new_number, "
+    "old_geom, new_geom, effective_date, recorded_at, user, source, note, version, batch_id"
+)
+#: Inserting this many rows or more fills the R-tree in one sorted pass (and, into a table
+#: that grows at least twofold, rebuilds its indexes after the rows) instead of row by row.
 _BULK_THRESHOLD = 5000
+_PROGRESS_STEP = 20_000
+
+
+def log_value_columns(ftype: str) -> tuple[str, str]:
+    """The (old, new) log columns that carry a value of a field of type ``ftype`` (or the geometry)."""
+    if ftype == GEOMETRY_FIELD:
+        return "old_geom", "new_geom"
+    if ftype in ("int", "float"):
+        return "old_number", "new_number"
+    return "old_text", "new_text"
 
 
 @dataclass(frozen=True)
@@ -60,6 +97,31 @@ class ImportSummary:
     data_version: int
 
 
+def _typed(value: Any) -> tuple[str | None, float | None, bytes | None]:
+    """A stored value split over the log's typed columns (text, number, geometry WKB)."""
+    if value is None:
+        return None, None, None
+    if isinstance(value, bytes):
+        return None, None, value
+    if isinstance(value, dict):  # a deleted feature's last values, kept as one JSON document
+        return json.dumps(value, ensure_ascii=False), None, None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return None, float(value), None
+    return str(value), None, None
+
+
+@dataclass
+class _Inserted:
+    """New rows of one layer inserted in this transaction: their log rows are made in SQL at flush."""
+
+    spec: LayerSpec
+    first_fid: int
+    count: int
+    first_id: str
+    last_id: str
+    default_day: dt.date
+
+
 @dataclass
 class _Batch:
     """Log rows of one transaction, written at once."""
@@ -68,17 +130,23 @@ class _Batch:
     source: str
     recorded_at: str
     rows: list[tuple[Any, ...]] = field(default_factory=list)
+    inserted: list[_Inserted] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.rows) + sum(i.count for i in self.inserted)
 
     @property
     def batch_id(self) -> str:
         """Identifies the batch: a digest of who, when and what, so the same history gives the same ids."""
+        bulk = [(i.spec.key, i.count, i.first_id, i.last_id) for i in self.inserted]
         digest = hashlib.sha1(
             repr(
                 (
                     self.recorded_at,
                     self.user,
                     self.source,
-                    len(self.rows),
+                    len(self),
+                    bulk,
                     self.rows[:1],
                     self.rows[-1:],
                 )
@@ -98,14 +166,20 @@ class _Batch:
         version: int,
         note: str = "",
     ) -> None:
+        old_text, old_number, old_geom = _typed(old)
+        new_text, new_number, new_geom = _typed(new)
         self.rows.append(
             (
                 layer,
                 feature_id,
                 action,
                 field_name,
-                None if old is None else json.dumps(old, ensure_ascii=False),
-                None if new is None else json.dumps(new, ensure_ascii=False),
+                old_text,
+                new_text,
+                old_number,
+                new_number,
+                old_geom,
+                new_geom,
                 effective.isoformat(),
                 self.recorded_at,
                 self.user,
@@ -117,7 +191,7 @@ class _Batch:
 
 
 def _json_value(value: Any, ftype: str) -> Any:
-    """A field value as the JSON/SQL scalar the store keeps (dates as ISO text)."""
+    """A field value as the SQL scalar the store keeps (dates as ISO text)."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     if ftype == "date":
@@ -129,6 +203,33 @@ def _json_value(value: Any, ftype: str) -> Any:
     if ftype == "float":
         return float(value)
     return str(value)
+
+
+def _column_values(values: pd.Series, ftype: str) -> list[Any]:
+    """:func:`_json_value` of a whole column: numbers and text vectorised, other values once per distinct value."""
+    if (
+        ftype == "float"
+        and pd.api.types.is_numeric_dtype(values.dtype)
+        and not pd.api.types.is_bool_dtype(values.dtype)
+    ):
+        arr = values.to_numpy(dtype="float64", na_value=np.nan)
+        out = np.asarray(arr, dtype=object)
+        out[np.isnan(arr)] = None
+        return out.tolist()
+    if ftype == "str" and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        arr = values.to_numpy(dtype=object)
+        missing = pd.isna(values).to_numpy()
+        if missing.any():
+            arr = arr.copy()
+            arr[missing] = None
+        return arr.tolist()
+    if ftype == "str":  # other values as text one by one (1 and 1.0 are different text)
+        return [_json_value(v, ftype) for v in values.tolist()]
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    converted = np.empty(len(uniques) + 1, dtype=object)
+    converted[:-1] = [_json_value(v, ftype) for v in uniques.tolist()]
+    converted[-1] = None  # code −1: missing
+    return converted[codes].tolist()
 
 
 def _geometry_for_layer(geom: Any, spec: LayerSpec) -> Any:
@@ -143,22 +244,8 @@ def _geometry_for_layer(geom: Any, spec: LayerSpec) -> Any:
     return geom
 
 
-def _promote_all(geoms: Any, spec: LayerSpec) -> list[Any]:
-    """:func:`_geometry_for_layer` for many geometries at once (vectorised shapely)."""
-    arr = np.asarray(geoms, dtype=object)
-    single = {"Polygon": 3, "LineString": 1}.get(spec.geometry_type)
-    if single is None or arr.size == 0:
-        return list(arr)
-    mask = shapely.get_type_id(arr) == single
-    if mask.any():
-        build = shapely.multipolygons if single == 3 else shapely.multilinestrings
-        arr = arr.copy()
-        arr[mask] = build(arr[mask], indices=np.arange(int(mask.sum())))
-    return list(arr)
-
-
-def _wkb_hex(geom: Any) -> str | None:
-    return None if geom is None else shapely.to_wkb(geom, hex=True, byte_order=1)
+def _wkb(geom: Any) -> bytes | None:
+    return None if geom is None else shapely.to_wkb(geom, byte_order=1, flavor="iso")
 
 
 class StoreWriter:
@@ -256,7 +343,7 @@ class StoreWriter:
             new_geom = _geometry_for_layer(edit.changes[GEOMETRY_FIELD], spec)
             old_geom = gpkg.decode_geometries([row[-1]])[0]
             if old_geom is None or not shapely.equals_exact(old_geom, new_geom, tolerance=0):
-                changed[GEOMETRY_FIELD] = (_wkb_hex(old_geom), _wkb_hex(new_geom))
+                changed[GEOMETRY_FIELD] = (_wkb(old_geom), _wkb(new_geom))
         if not changed:
             return version
         effective = edit.effective_date or self._event_date(
@@ -297,15 +384,44 @@ class StoreWriter:
         return dt.date.fromisoformat(batch.recorded_at[:10])
 
     def _flush(self, conn: sqlite3.Connection, batch: _Batch, layers: set[str]) -> None:
-        """Write the batch's log rows; stamp the layers' last change and extent in gpkg_contents."""
-        if not batch.rows:
+        """Write the batch's log rows; stamp the layers' last change and extent in gpkg_contents.
+
+        Rows inserted in bulk get their log rows from one ``INSERT … SELECT`` over the
+        new rows of the feature table (dated as :meth:`_log_inserts` says); the other rows
+        (updates, deletions) are written from the batch.
+        """
+        if not len(batch):
             return
         batch_id = batch.batch_id
+        start = conn.execute(f"SELECT COALESCE(MAX(log_id), 0) FROM {LOG_TABLE}").fetchone()[0]
+        fresh = {  # layers with no history yet: their new rows cannot be back-dated
+            key
+            for key in {i.spec.key for i in batch.inserted}
+            if conn.execute(f"SELECT 1 FROM {LOG_TABLE} WHERE layer = ? LIMIT 1", (key,)).fetchone()
+            is None
+        }
+        bulk = sum(i.count for i in batch.inserted)
+        restore = []
+        if bulk >= max(_BULK_THRESHOLD, start):  # the log at least doubles: index it afterwards
+            for name in LOG_INDEXES:
+                restore += _drop(conn, "index", name)
+        for ins in batch.inserted:
+            self._log_inserts(conn, ins, batch, batch_id)
+        checked_from = (
+            start
+            if any(i.spec.key not in fresh for i in batch.inserted)
+            else conn.execute(f"SELECT COALESCE(MAX(log_id), 0) FROM {LOG_TABLE}").fetchone()[0]
+        )
         conn.executemany(
-            f"INSERT INTO {LOG_TABLE} (layer, feature_id, action, field, old_value, new_value, effective_date, "
-            "recorded_at, user, source, note, version, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT INTO {LOG_TABLE} (layer, feature_id, action, field, old_text, new_text, "
+            "old_number, new_number, old_geom, new_geom, effective_date, recorded_at, user, source, "
+            "note, version, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [(*row, batch_id) for row in batch.rows],
         )
+        for sql in restore:
+            conn.execute(sql)
+        if batch.rows or checked_from == start:
+            mark_backdated(conn, after=checked_from)
         changed = (
             dt.datetime.fromisoformat(batch.recorded_at)
             .astimezone(dt.UTC)
@@ -318,12 +434,52 @@ class StoreWriter:
                 conn, styles.style_rows(self.spec(k) for k in unstyled), update_time=changed
             )
         for key in sorted(layers):
+            extent = conn.execute(
+                f'SELECT min(minx), max(maxx), min(miny), max(maxy) FROM "rtree_{key}_geom"'
+            ).fetchone()
             conn.execute(
-                f'UPDATE gpkg_contents SET last_change = ?, min_x = (SELECT min(minx) FROM "rtree_{key}_geom"), '
-                f'max_x = (SELECT max(maxx) FROM "rtree_{key}_geom"), min_y = (SELECT min(miny) FROM "rtree_{key}_geom"), '
-                f'max_y = (SELECT max(maxy) FROM "rtree_{key}_geom") WHERE table_name = ?',
-                (changed, key),
+                "UPDATE gpkg_contents SET last_change = ?, min_x = ?, max_x = ?, min_y = ?, max_y = ? "
+                "WHERE table_name = ?",
+                (changed, *extent, key),
             )
+
+    @staticmethod
+    def _log_inserts(
+        conn: sqlite3.Connection, ins: _Inserted, batch: _Batch, batch_id: str
+    ) -> None:
+        """The insert rows of the log for rows inserted in bulk, made by SQL from the feature table.
+
+        An insert is dated ``default_day``, or the feature's completion date when it
+        arrives already done with an earlier date.
+        """
+        spec, status = ins.spec, ins.spec.status
+        day = ins.default_day.isoformat()
+        params: list[Any] = [spec.key]
+        if status is not None and status.date_field and status.done:
+            marks = ", ".join("?" for _ in status.done)
+            when = (
+                f'CASE WHEN "{status.field}" IN ({marks}) AND "{status.date_field}" IS NOT NULL '
+                f'AND "{status.date_field}" != \'\' AND "{status.date_field}" < ? '
+                f'THEN substr("{status.date_field}", 1, 10) ELSE ? END'
+            )
+            params += [*status.done, day, day]
+        else:
+            when = "?"
+            params.append(day)
+        params += [
+            batch.recorded_at,
+            batch.user,
+            batch.source,
+            batch_id,
+            ins.first_fid,
+            ins.first_fid + ins.count,
+        ]
+        conn.execute(
+            f"INSERT INTO {LOG_TABLE} (layer, feature_id, action, effective_date, recorded_at, user, "
+            f"source, note, version, batch_id) SELECT ?, \"{spec.id_field}\", 'insert', {when}, ?, ?, ?, "
+            f"'', 1, ? FROM \"{spec.key}\" WHERE fid >= ? AND fid < ? ORDER BY fid",
+            params,
+        )
 
     def import_features(
         self,
@@ -352,21 +508,20 @@ class StoreWriter:
         if spec.id_field not in gdf.columns:
             msg = f"导入数据缺少要素编号字段 {spec.id_field}"
             raise StoreError(msg)
-        ids = gdf[spec.id_field].astype(str).tolist()
-        if len(set(ids)) != len(ids):
+        id_index = pd.Index(gdf[spec.id_field].astype(str).to_numpy(dtype=object))
+        if id_index.has_duplicates:
             msg = f"导入数据中 {spec.id_field} 有重复值"
             raise StoreError(msg)
+        ids = id_index.tolist()
         batch = _Batch(user=user, source=source, recorded_at=_stamp(recorded_at or _now()))
         default_day = effective_date or dt.date.fromisoformat(batch.recorded_at[:10])
         names = list(spec.field_names)
         types = {f.name: f.type for f in spec.fields}
         incoming = {
-            n: [_json_value(v, types[n]) for v in gdf[n].tolist()]
-            if n in gdf.columns
-            else [None] * len(gdf)
+            n: _column_values(gdf[n], types[n]) if n in gdf.columns else [None] * len(gdf)
             for n in names
         }
-        geoms = _promote_all(gdf.geometry.to_numpy(), spec)
+        geoms = np.asarray(gdf.geometry.to_numpy(), dtype=object)
         added = updated = unchanged = removed = 0
         with self._write() as conn:
             existing = {
@@ -375,17 +530,19 @@ class StoreWriter:
                     f'SELECT "{spec.id_field}", ykgeo_version FROM "{spec.key}"'
                 ).fetchall()
             }
-            new_idx = [i for i, fid in enumerate(ids) if fid not in existing]
-            old_idx = [i for i, fid in enumerate(ids) if fid in existing]
-            if mode == "append" and old_idx:
+            known = id_index.isin(list(existing)) if existing else np.zeros(len(ids), dtype=bool)
+            new_idx = np.flatnonzero(~known)
+            old_idx = np.flatnonzero(known)
+            if mode == "append" and len(old_idx):
                 shown = "、".join(ids[i] for i in old_idx[:10])
                 msg = f"以下要素已在 {spec.name_zh} 中，追加导入被拒绝：{shown}"
                 raise StoreError(msg)
             self._insert_rows(
-                conn, spec, names, incoming, geoms, new_idx, batch, default_day, progress, len(ids)
-            )
+                conn, spec, incoming, geoms, new_idx, batch, default_day, progress, len(ids),
+                existing=len(existing),
+            )  # fmt: skip
             added = len(new_idx)
-            for done, i in enumerate(old_idx, start=len(new_idx)):
+            for done, i in enumerate(old_idx.tolist(), start=len(new_idx)):
                 changes: dict[str, Any] = {
                     n: incoming[n][i] for n in names if n != spec.id_field and n in gdf.columns
                 }
@@ -411,72 +568,91 @@ class StoreWriter:
         self,
         conn: sqlite3.Connection,
         spec: LayerSpec,
-        names: list[str],
         values: Mapping[str, list[Any]],
-        geoms: list[Any],
-        idx: list[int],
+        geoms: npt.NDArray[np.object_],
+        idx: npt.NDArray[np.int64],
         batch: _Batch,
         default_day: dt.date,
         progress: Callable[[int, int], None] | None,
         total: int,
+        *,
+        existing: int,
     ) -> None:
-        if not idx:
+        """Insert new features (rows ``idx`` of the input); their log rows are made at flush.
+
+        A bulk insert drops the R-tree's insert trigger and fills the R-tree in one
+        sorted pass afterwards (rebuilding it whole when the table at least doubles);
+        into a table that at least doubles, the id index is rebuilt after the rows.
+        All of it inside the caller's transaction, so a failure restores everything.
+        """
+        if not len(idx):
             return
-        blobs = gpkg.encode_geometries(np.asarray([geoms[i] for i in idx], dtype=object))
-        cols = ", ".join(f'"{n}"' for n in names)
-        marks = ", ".join("?" for _ in range(len(names) + 2))
-        rows = [
-            (*[values[n][i] for n in names], 1, blob) for i, blob in zip(idx, blobs, strict=True)
-        ]
-        bulk = len(rows) >= _BULK_THRESHOLD
-        if (
-            bulk
-        ):  # R-tree filled from numpy bounds instead of one Python trigger call per row and corner
-            triggers = conn.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type='trigger' AND tbl_name=? AND name LIKE 'rtree_%'",
-                (spec.key,),
-            ).fetchall()
-            for name, _ in triggers:
-                conn.execute(f'DROP TRIGGER "{name}"')
-        start = conn.execute(f'SELECT COALESCE(MAX(fid), 0) FROM "{spec.key}"').fetchone()[0]
-        step = 20000
-        for s in range(0, len(rows), step):
-            conn.executemany(
-                f'INSERT INTO "{spec.key}" ({cols}, ykgeo_version, geom) VALUES ({marks})',
-                rows[s : s + step],
-            )
-            if progress:
-                progress(min(s + step, len(rows)), total)
+        new = geoms[idx]
+        blobs = gpkg.encode_geometries(
+            new, promote={"Polygon": 3, "LineString": 1}.get(spec.geometry_type)
+        )
+        # fields with no value at all stay out of the statement (NULL by default), as do
+        # fid (AUTOINCREMENT numbers the rows from ``start`` on) and ykgeo_version (1)
+        positions = idx.tolist()
+        names = [n for n in spec.field_names if any(v is not None for v in values[n])]
+        columns = [[values[n][i] for i in positions] for n in names]
+        bulk = len(idx) >= _BULK_THRESHOLD
+        rebuild = bulk and len(idx) >= existing
+        spatial_index = f"rtree_{spec.key}_geom"
+        restore: list[str] = []
         if bulk:
-            fids = [
-                r[0]
-                for r in conn.execute(
-                    f'SELECT fid FROM "{spec.key}" WHERE fid > ? ORDER BY fid', (start,)
-                )
-            ]
-            bounds = shapely.bounds(np.asarray([geoms[i] for i in idx], dtype=object))
+            restore += _drop(conn, "trigger", f"{spatial_index}_insert")
+        if rebuild:
+            restore += _drop(conn, "index", gpkg.id_index_name(spec.key))
+        start = conn.execute(
+            "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = ?", (spec.key,)
+        ).fetchone()[0]
+        start = (
+            max(
+                start, conn.execute(f'SELECT COALESCE(MAX(fid), 0) FROM "{spec.key}"').fetchone()[0]
+            )
+            + 1
+        )
+        cols = "".join(f'"{n}", ' for n in names)
+        marks = ", ".join("?" for _ in range(len(names) + 1))
+        sql = f'INSERT INTO "{spec.key}" ({cols}geom) VALUES ({marks})'
+        for s in range(0, len(idx), _PROGRESS_STEP):
+            e = min(s + _PROGRESS_STEP, len(idx))
+            conn.executemany(sql, zip(*[c[s:e] for c in columns], blobs[s:e], strict=True))
+            if progress:
+                progress(e, total)
+        fids = np.arange(start, start + len(idx), dtype=np.int64)
+        last = conn.execute(f'SELECT MAX(fid) FROM "{spec.key}"').fetchone()[0]
+        if last != fids[-1]:  # AUTOINCREMENT numbers rows consecutively inside the transaction
+            msg = f"图层 {spec.name_zh} 的要素编号（fid）不连续，导入已撤销"
+            raise StoreError(msg)
+        if rebuild:
+            old = np.asarray(
+                conn.execute(
+                    f'SELECT id, minx, miny, maxx, maxy FROM "{spatial_index}"'
+                ).fetchall(),
+                dtype=np.float64,
+            ).reshape(-1, 5)
+            rtree.bulk_load(
+                conn,
+                spatial_index,
+                np.concatenate([old[:, 0].astype(np.int64), fids]),
+                np.concatenate([old[:, 1:], shapely.bounds(new)]),
+            )
+        elif bulk:
+            bounds = shapely.bounds(new)
             ok = np.isfinite(bounds).all(axis=1)
             conn.executemany(
-                f'INSERT INTO "rtree_{spec.key}_geom" VALUES (?, ?, ?, ?, ?)',
-                [
-                    (fid, b[0], b[2], b[1], b[3])
-                    for fid, b, good in zip(fids, bounds.tolist(), ok, strict=True)
-                    if good
-                ],
-            )
-            for _, sql in triggers:
-                conn.execute(sql)
-        status = spec.status
-        for i in idx:
-            day = default_day
-            if (
-                status is not None
-                and status.date_field
-                and values[status.date_field][i]
-                and values[status.field][i] in status.done
-            ):
-                day = min(day, dt.date.fromisoformat(values[status.date_field][i]))
-            batch.add(spec.key, str(values[spec.id_field][i]), "insert", None, None, None, day, 1)
+                f'INSERT INTO "{spatial_index}" VALUES (?, ?, ?, ?, ?)',
+                zip(fids[ok].tolist(), bounds[ok, 0].tolist(), bounds[ok, 2].tolist(),
+                    bounds[ok, 1].tolist(), bounds[ok, 3].tolist(), strict=True),
+            )  # fmt: skip
+        for sql_text in restore:
+            conn.execute(sql_text)
+        batch.inserted.append(
+            _Inserted(spec, start, len(idx), str(values[spec.id_field][int(idx[0])]),
+                      str(values[spec.id_field][int(idx[-1])]), default_day)
+        )  # fmt: skip
 
     def _delete_rows(
         self,
@@ -495,7 +671,10 @@ class StoreWriter:
                 (fid,),
             ).fetchone()
             snapshot = dict(zip(names, row[:-2], strict=True))
-            snapshot[GEOMETRY_FIELD] = _wkb_hex(gpkg.decode_geometries([row[-1]])[0])
+            geom = gpkg.decode_geometries([row[-1]])[0]
+            snapshot[GEOMETRY_FIELD] = (
+                None if geom is None else shapely.to_wkb(geom, hex=True, byte_order=1)
+            )
             batch.add(spec.key, fid, "delete", None, snapshot, None, day, int(row[-2]) + 1, note)
             conn.execute(f'DELETE FROM "{spec.key}" WHERE "{spec.id_field}" = ?', (fid,))
         return len(ids)
@@ -523,3 +702,42 @@ class StoreWriter:
             n = self._delete_rows(conn, spec, feature_ids, batch, day, note)
             self._flush(conn, batch, {key})
         return n
+
+
+def mark_backdated(conn: sqlite3.Connection, *, after: int = 0) -> None:
+    """Record the features whose log rows after ``after`` include a back-dated event.
+
+    An event is back-dated when an earlier-recorded event of the same feature and
+    field (or of its lifecycle: inserts and deletes) is effective later. Only then
+    can the feature's state with everything known differ from its current row, so
+    an as-of rebuild needs the log of these features and of those with events not
+    yet known, and no other (:meth:`ykgeo.store.Store.history`).
+    """
+    if after == 0:  # the whole log: one ordered pass instead of a lookup per row
+        conn.execute(
+            f"INSERT OR IGNORE INTO {BACKDATED_TABLE} (layer, feature_id) "
+            "SELECT DISTINCT layer, feature_id FROM (SELECT layer, feature_id, effective_date, "
+            "max(effective_date) OVER (PARTITION BY layer, feature_id, field ORDER BY log_id "
+            "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before "
+            f"FROM {LOG_TABLE}) WHERE before > effective_date"
+        )
+        return
+    conn.execute(
+        f"INSERT OR IGNORE INTO {BACKDATED_TABLE} (layer, feature_id) "
+        f"SELECT DISTINCT n.layer, n.feature_id FROM {LOG_TABLE} AS n WHERE n.log_id > ? "
+        f"AND EXISTS (SELECT 1 FROM {LOG_TABLE} AS o INDEXED BY idx_{LOG_TABLE}_feature "
+        "WHERE o.layer = n.layer AND o.feature_id = n.feature_id AND o.field IS n.field "
+        "AND o.log_id < n.log_id AND o.effective_date > n.effective_date)",
+        (after,),
+    )
+
+
+def _drop(conn: sqlite3.Connection, kind: str, name: str) -> list[str]:
+    """Drop a trigger or index inside the transaction; returns the SQL that recreates it (none if absent)."""
+    row = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = ? AND name = ?", (kind, name)
+    ).fetchone()
+    if row is None or row[0] is None:
+        return []
+    conn.execute(f'DROP {kind.upper()} "{name}"')
+    return [row[0]]
