@@ -123,7 +123,10 @@ def run_one(n: int) -> dict[str, float]:
                 t = time.perf_counter()
                 pyogrio.read_dataframe(Path(tmp) / "export.gpkg", use_arrow=arrow)
                 out[f"pyogrio_read_gpkg_arrow_{arrow}_s"] = time.perf_counter() - t
-            except (ImportError, RuntimeError) as err:  # pyarrow may be absent: the figure is then missing
+            except (
+                ImportError,
+                RuntimeError,
+            ) as err:  # pyarrow may be absent: the figure is then missing
                 print(f"pyogrio read with use_arrow={arrow} failed: {err}", file=sys.stderr)
                 out[f"pyogrio_read_gpkg_arrow_{arrow}_s"] = float("nan")
         _ = gpd

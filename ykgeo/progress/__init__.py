@@ -29,6 +29,7 @@ Counting rules (details in :func:`progress_report` and each row's ``rule_zh``):
 from __future__ import annotations
 
 from ykgeo.progress.changes import changes_between
+from ykgeo.progress.cluster import progress_many
 from ykgeo.progress.engine import monthly_progress, progress_report
 from ykgeo.progress.model import (
     ProgressReport,
@@ -64,6 +65,7 @@ __all__ = [
     "format_target",
     "milestone_fraction",
     "monthly_progress",
+    "progress_many",
     "progress_report",
     "rate",
     "report_to_csv",
