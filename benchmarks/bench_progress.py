@@ -42,7 +42,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np
+from bench_scale import record_year, year_of_edits
 
 LAND = [
     "low_efficiency_industrial",
@@ -163,45 +165,10 @@ def build(n: int, path: Path) -> dict[str, float]:
             key, gdf, user="基准", source="合成", effective_date=start,
             recorded_at=dt.datetime(2022, 1, 1, 9, tzinfo=TZ),
         )  # fmt: skip
-        # the year's events
-        day_prog = rng.integers(0, 330, len(sel))
-        day_done = day_prog + rng.integers(10, 200, len(sel))
-        goes = rng.random(len(sel)) < 0.70
-        done = goes & (rng.random(len(sel)) < 0.65) & (day_done < 365)
-        for j in np.flatnonzero(goes):
-            d1 = start + dt.timedelta(days=int(day_prog[j]))
-            changes: dict[str, Any] = {st.field: st.in_progress[0]}
-            if st.planned_date_field:
-                changes[st.planned_date_field] = (d1 + dt.timedelta(days=120)).isoformat()
-            events.setdefault(d1, []).append(Edit(key, ids[j], changes, d1))
-            n_events += 1
-            if done[j]:
-                d2 = start + dt.timedelta(days=int(day_done[j]))
-                ch2 = {st.field: st.done[0]}
-                if st.date_field:
-                    ch2[st.date_field] = d2.isoformat()
-                events.setdefault(d2, []).append(Edit(key, ids[j], ch2, d2))
-                n_events += 1
-                if rng.random() < 0.02:  # a back-dated correction: done 5 days earlier
-                    d3 = d2 - dt.timedelta(days=5)
-                    ch3 = (
-                        {st.date_field: d3.isoformat()} if st.date_field else {st.field: st.done[0]}
-                    )
-                    corrections.append(Edit(key, ids[j], ch3, d3))
-                    n_events += 1
+        n_events += year_of_edits(key, st, ids, rng, start, events, corrections)
     insert_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    lag = {d: int(rng.integers(0, 11)) for d in events}
-    for day in sorted(events):
-        rec = dt.datetime.combine(day + dt.timedelta(days=lag[day]), dt.time(17), tzinfo=TZ)
-        store.apply_edits(events[day], user="基准", source="合成进度", recorded_at=rec)
-    if corrections:
-        store.apply_edits(
-            corrections,
-            user="基准",
-            source="更正",
-            recorded_at=dt.datetime(2022, 12, 20, 17, tzinfo=TZ),
-        )
+    record_year(store, events, corrections, rng)
     return {
         "insert_s": insert_s,
         "edits_s": time.perf_counter() - t0,

@@ -249,6 +249,58 @@ def job_import(method: str, n: int, work: Path) -> dict[str, float]:
         target.unlink(missing_ok=True)
 
 
+def year_of_edits(
+    key: str, st: Any, ids: list[str], rng: np.random.Generator, start: dt.date,
+    events: dict[dt.date, list[Any]], corrections: list[Any],
+) -> int:  # fmt: skip
+    """Queue a year of status changes for ``ids``: ~70 % started, ~45 % done, 2 % corrected later.
+
+    Returns the number of events queued (into ``events`` by day and ``corrections``).
+    """
+    from ykgeo.store import Edit
+
+    n_events = 0
+    day_prog = rng.integers(0, 330, len(ids))
+    day_done = day_prog + rng.integers(10, 200, len(ids))
+    goes = rng.random(len(ids)) < 0.70
+    done = goes & (rng.random(len(ids)) < 0.65) & (day_done < 365)
+    for j in np.flatnonzero(goes):
+        d1 = start + dt.timedelta(days=int(day_prog[j]))
+        changes: dict[str, Any] = {st.field: st.in_progress[0]}
+        if st.planned_date_field:
+            changes[st.planned_date_field] = (d1 + dt.timedelta(days=120)).isoformat()
+        events.setdefault(d1, []).append(Edit(key, ids[j], changes, d1))
+        n_events += 1
+        if done[j]:
+            d2 = start + dt.timedelta(days=int(day_done[j]))
+            ch2 = {st.field: st.done[0]}
+            if st.date_field:
+                ch2[st.date_field] = d2.isoformat()
+            events.setdefault(d2, []).append(Edit(key, ids[j], ch2, d2))
+            n_events += 1
+            if rng.random() < 0.02:  # a back-dated correction: done 5 days earlier
+                d3 = d2 - dt.timedelta(days=5)
+                ch3 = {st.date_field: d3.isoformat()} if st.date_field else {st.field: st.done[0]}
+                corrections.append(Edit(key, ids[j], ch3, d3))
+                n_events += 1
+    return n_events
+
+
+def record_year(
+    store: Any, events: dict[dt.date, list[Any]], corrections: list[Any], rng: np.random.Generator
+) -> None:
+    """Record the queued events day by day, 0–10 days late, and the corrections in December."""
+    from ykgeo.store import TZ
+
+    lag = {d: int(rng.integers(0, 11)) for d in events}
+    for day in sorted(events):
+        rec = dt.datetime.combine(day + dt.timedelta(days=lag[day]), dt.time(17), tzinfo=TZ)
+        store.apply_edits(events[day], user="基准", source="合成进度", recorded_at=rec)
+    if corrections:
+        store.apply_edits(corrections, user="基准", source="更正",
+                          recorded_at=dt.datetime(2022, 12, 20, 17, tzinfo=TZ))  # fmt: skip
+
+
 def build_progress_store(n: int, path: Path, *, county: int = 0) -> None:
     """N parcels over the five land layers, each inserted on 1 January, ~70 % started and ~45 % done later.
 
@@ -257,7 +309,7 @@ def build_progress_store(n: int, path: Path, *, county: int = 0) -> None:
     import geopandas as gpd
 
     from ykgeo.layers import load_layers, load_plan
-    from ykgeo.store import TZ, Edit, Store
+    from ykgeo.store import TZ, Store
 
     rng = np.random.default_rng(2022)
     registry = load_layers()
@@ -294,38 +346,8 @@ def build_progress_store(n: int, path: Path, *, county: int = 0) -> None:
         gdf = gpd.GeoDataFrame(data, geometry=part.geometry.to_numpy(), crs=4490)
         store.import_features(key, gdf, user="基准", source="合成", effective_date=start,
                               recorded_at=dt.datetime(2022, 1, 1, 9, tzinfo=TZ))  # fmt: skip
-        day_prog = rng.integers(0, 330, len(sel))
-        day_done = day_prog + rng.integers(10, 200, len(sel))
-        goes = rng.random(len(sel)) < 0.70
-        done = goes & (rng.random(len(sel)) < 0.65) & (day_done < 365)
-        for j in np.flatnonzero(goes):
-            d1 = start + dt.timedelta(days=int(day_prog[j]))
-            changes: dict[str, Any] = {st.field: st.in_progress[0]}
-            if st.planned_date_field:
-                changes[st.planned_date_field] = (d1 + dt.timedelta(days=120)).isoformat()
-            events.setdefault(d1, []).append(Edit(key, ids[j], changes, d1))
-            if done[j]:
-                d2 = start + dt.timedelta(days=int(day_done[j]))
-                ch2 = {st.field: st.done[0]}
-                if st.date_field:
-                    ch2[st.date_field] = d2.isoformat()
-                events.setdefault(d2, []).append(Edit(key, ids[j], ch2, d2))
-                if rng.random() < 0.02:  # a back-dated correction: done 5 days earlier
-                    d3 = d2 - dt.timedelta(days=5)
-                    ch3 = (
-                        {st.date_field: d3.isoformat()} if st.date_field else {st.field: st.done[0]}
-                    )
-                    corrections.append(Edit(key, ids[j], ch3, d3))
-    lag = {d: int(rng.integers(0, 11)) for d in events}
-    for day in sorted(events):
-        rec = dt.datetime.combine(day + dt.timedelta(days=lag[day]), dt.time(17), tzinfo=TZ)
-        store.apply_edits(events[day], user="基准", source="合成进度", recorded_at=rec)
-    store.apply_edits(
-        corrections,
-        user="基准",
-        source="更正",
-        recorded_at=dt.datetime(2022, 12, 20, 17, tzinfo=TZ),
-    )
+        year_of_edits(key, st, ids, rng, start, events, corrections)
+    record_year(store, events, corrections, rng)
     tmp.rename(path)
 
 

@@ -15,7 +15,7 @@ import shapely
 from ykgeo.crs import CGCS2000
 from ykgeo.layers import LayerSpec
 
-__all__ = ["GEOMETRY_FIELD", "as_of_layer", "retype"]
+__all__ = ["GEOMETRY_FIELD", "as_of_layer", "log_value_columns", "retype"]
 
 #: The key under which edits and the log carry a geometry change.
 GEOMETRY_FIELD = "geometry"
@@ -30,8 +30,8 @@ def _last_per(
     return uniq, ordered[first_in_reversed]
 
 
-def _value_columns(ftype: str) -> tuple[str, str]:
-    """The (old, new) typed log columns of a field type (see ykgeo.store.write.log_value_columns)."""
+def log_value_columns(ftype: str) -> tuple[str, str]:
+    """The (old, new) log columns that carry a value of a field of type ``ftype`` (or the geometry)."""
     if ftype == GEOMETRY_FIELD:
         return "old_geom", "new_geom"
     if ftype in ("int", "float"):
@@ -147,7 +147,7 @@ def as_of_layer(
             sel = ((key_first % width) == fcode) & (row_of >= 0)
             if not sel.any() or (name != GEOMETRY_FIELD and name not in base.columns):
                 continue
-            old_col, new_col = _value_columns(
+            old_col, new_col = log_value_columns(
                 GEOMETRY_FIELD if name == GEOMETRY_FIELD else types.get(name, "str")
             )
             values = log[old_col].to_numpy(dtype=object)[first_rows[sel]]

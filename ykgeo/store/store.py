@@ -24,7 +24,7 @@ The edit log (schema 2)
 * the old and new value of an update in the column of its type: ``old_text`` /
   ``new_text`` for text and dates (ISO), ``old_number`` / ``new_number`` (REAL) for
   integers and decimals, ``old_geom`` / ``new_geom`` (ISO WKB, little-endian) for a
-  geometry; :func:`ykgeo.store.write.log_value_columns` maps a field type to its pair;
+  geometry; :func:`ykgeo.store.history.log_value_columns` maps a field type to its pair;
 * a delete keeps the feature's last values in ``old_text`` as one JSON object
   (fields plus ``geometry`` as WKB hex), so a past date still shows it.
 

@@ -23,7 +23,7 @@ from ykgeo.layers import LayerSpec
 from ykgeo.store import gpkg, rtree, styles
 from ykgeo.store.dates import now as _now
 from ykgeo.store.dates import stamp as _stamp
-from ykgeo.store.history import GEOMETRY_FIELD
+from ykgeo.store.history import GEOMETRY_FIELD, log_value_columns
 
 __all__ = [
     "BACKDATED_TABLE",
@@ -56,15 +56,6 @@ LOG_COLUMNS = (
 #: that grows at least twofold, rebuilds its indexes after the rows) instead of row by row.
 _BULK_THRESHOLD = 5000
 _PROGRESS_STEP = 20_000
-
-
-def log_value_columns(ftype: str) -> tuple[str, str]:
-    """The (old, new) log columns that carry a value of a field of type ``ftype`` (or the geometry)."""
-    if ftype == GEOMETRY_FIELD:
-        return "old_geom", "new_geom"
-    if ftype in ("int", "float"):
-        return "old_number", "new_number"
-    return "old_text", "new_text"
 
 
 @dataclass(frozen=True)
