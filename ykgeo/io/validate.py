@@ -352,9 +352,13 @@ def _check_overlaps(
     if len(rows) < 2:
         return
     candidates = geoms[rows]
-    left, right = shapely.STRtree(candidates).query(candidates, predicate="intersects")
+    # pairs whose boxes meet (cheap), then those whose interiors meet: only they can share
+    # area, so only their intersections are built and measured
+    left, right = shapely.STRtree(candidates).query(candidates)
     pair = left < right
     left, right = left[pair], right[pair]
+    inner = shapely.relate_pattern(candidates[left], candidates[right], "T********")
+    left, right = left[inner], right[inner]
     overlap_m2 = ellipsoidal_area_m2(shapely.intersection(candidates[left], candidates[right]))
     for k in np.flatnonzero(overlap_m2 > MIN_OVERLAP_M2):
         a, b = int(rows[left[k]]), int(rows[right[k]])
