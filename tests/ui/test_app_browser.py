@@ -9,7 +9,6 @@ Screenshots go to ``test-output/screenshots/``.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 import shutil
@@ -24,128 +23,32 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import APP_EDITOR, APP_HOSTILE_NAME, APP_SCREENSHOTS, APP_VIEWER
+from tests.ui.helpers import (
+    MAP_FRAME,
+    MENU,
+    PAGES,
+    PARCELS,
+    choose,
+    expect_card,
+    go,
+    map_frame,
+    no_exceptions,
+    not_done_parcel,
+    open_app,
+    open_feature,
+    open_layers,
+    open_legend,
+    set_as_of,
+    sha256,
+    shot,
+    sign_in,
+    wait_idle,
+)
 from ykgeo.progress import progress_report
 from ykgeo.store import Store, now
 from ykgeo.ui.overview import format_amount
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
-PAGES = {"overview": ("", "年度目标总览"), "map": ("map", "项目地图"), "brief": ("brief", "汇报简报"),
-         "edit": ("edit", "编辑要素"), "import": ("import", "导入数据"), "export": ("export", "导出数据")}  # fmt: skip
-PARCELS = "low_efficiency_industrial"
-_MENU = {"map": "地图", "brief": "汇报", "edit": "编辑", "import": "导入", "export": "导出"}
-
-
-# --- helpers -------------------------------------------------------------------------------
-
-
-def wait_idle(page: Any, timeout: float = 60_000) -> None:
-    """Wait until Streamlit has finished running the script."""
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=\"stApp\"]')"
-        "?.getAttribute('data-test-script-state') === 'notRunning'",
-        timeout=timeout,
-    )
-    page.wait_for_timeout(200)
-
-
-def open_app(page: Any, path: str = "") -> None:
-    page.goto(f"{page.app['url']}/{path}")
-    page.wait_for_selector("[data-testid='stSidebar']", timeout=60_000)
-    page.wait_for_selector("h1", timeout=60_000)
-    wait_idle(page)
-
-
-_HEADINGS = {
-    "总览": "年度目标总览",
-    "地图": "项目地图",
-    "汇报": "汇报简报",
-    "编辑": "编辑要素",
-    "导入": "导入数据",
-    "导出": "导出数据",
-}
-
-
-def go(page: Any, title: str) -> None:
-    """Follow a link of the sidebar menu (keeps the session, and so the signed-in user)."""
-    page.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()
-    expect(page.locator("h1").first).to_have_text(_HEADINGS[title], timeout=60_000)
-    wait_idle(page)
-
-
-def no_exceptions(page: Any) -> None:
-    shown = page.locator("[data-testid='stException']").all_inner_texts()
-    assert shown == [], shown
-
-
-def sign_in(page: Any, name: str, password: str) -> None:
-    sidebar = page.locator("[data-testid='stSidebar']")
-    sidebar.get_by_label("用户名").fill(name)
-    sidebar.get_by_label("密码").fill(password)
-    sidebar.get_by_role("button", name="登录").click()
-    expect(sidebar).to_contain_text("当前用户", timeout=30_000)
-    wait_idle(page)
-
-
-def set_as_of(page: Any, day: dt.date) -> None:
-    box = page.locator("[data-testid='stSidebar'] [data-testid='stDateInput'] input").first
-    box.focus()
-    box.fill(day.isoformat())
-    box.press("Enter")
-    box.press("Escape")
-    wait_idle(page)
-    assert box.input_value() == day.isoformat()
-
-
-def choose(scope: Any, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox labelled ``label`` (within ``scope``: a page or a form)."""
-    page = scope.page if hasattr(scope, "page") else scope
-    scope.get_by_role("combobox", name=label).click()
-    page.get_by_role("option", name=option, exact=True).first.click()
-    wait_idle(page)
-
-
-def shot(page: Any, name: str) -> Path:
-    APP_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = APP_SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path))
-    return path
-
-
-def map_frame(page: Any, timeout: float = 30_000) -> Any:
-    page.wait_for_selector(MAP_FRAME, timeout=timeout)
-    handle = page.locator(MAP_FRAME).element_handle()
-    frame = handle.content_frame()
-    frame.wait_for_selector("[data-yk-ready]", timeout=timeout)
-    return frame
-
-
-def open_layers(frame: Any) -> None:
-    """Open the map's layer control (collapsed by default) and keep it open."""
-    toggle = frame.locator(".yk-layers-toggle")
-    toggle.click()
-    expect(toggle).to_have_attribute("aria-expanded", "true")
-    expect(frame.locator(".yk-layers-panel")).to_be_visible()
-
-
-def open_legend(frame: Any) -> None:
-    """Unfold the map's legend (folded by default on a map narrower than 700 px)."""
-    toggle = frame.locator(".yk-legend-toggle")
-    if toggle.get_attribute("aria-expanded") != "true":
-        toggle.click()
-    expect(toggle).to_have_attribute("aria-expanded", "true")
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def expect_card(page: Any, key: str, text: str) -> None:
-    """Wait until the overview card of target ``key`` shows ``text`` as done."""
-    expect(page.locator(f".st-key-ykgeo_card_{key} .yk-done")).to_have_text(text, timeout=30_000)
-
 
 # --- tests ---------------------------------------------------------------------------------
 
@@ -155,7 +58,7 @@ def test_every_page_loads_without_error(app_page: Any) -> None:
     open_app(page)
     for name, (_, title) in PAGES.items():
         if name != "overview":
-            go(page, _MENU[name])
+            go(page, MENU[name])
         page.wait_for_selector(f"h1:has-text('{title}')", timeout=30_000)
         if name == "map":
             map_frame(page)
@@ -266,23 +169,6 @@ def test_as_of_date_drives_the_overview(app_page: Any) -> None:
     no_exceptions(page)
 
 
-def _not_done_parcel(store: Store) -> str:
-    parcels = store.read_layer(PARCELS)
-    candidates = parcels[(parcels["状态"] != "已完成") & (parcels["企业名称"] != APP_HOSTILE_NAME)]
-    return str(candidates.index[0])
-
-
-def _open_feature(page: Any, fid: str) -> None:
-    page.get_by_label("搜索编号或名称").fill(fid)
-    page.get_by_label("搜索编号或名称").press("Enter")
-    wait_idle(page)
-    combo = page.get_by_role("combobox", name="要素")
-    deadline = time.monotonic() + 20
-    while fid not in combo.aria_snapshot() and time.monotonic() < deadline:
-        page.wait_for_timeout(200)
-    assert fid in combo.aria_snapshot()
-
-
 def test_editor_edit_changes_overview_and_log(app_page: Any) -> None:
     page = app_page
     path = page.app["store"]
@@ -292,13 +178,13 @@ def test_editor_edit_changes_overview_and_log(app_page: Any) -> None:
         r.key for r in progress_report(store, as_of=today, year=2022).rows if r.layer == PARCELS
     )
     before = progress_report(store, as_of=today, year=2022).row(target_key)
-    fid = _not_done_parcel(store)
+    fid = not_done_parcel(store, avoid=APP_HOSTILE_NAME)
     open_app(page)
     sign_in(page, *APP_EDITOR)
     set_as_of(page, today)
     expect_card(page, target_key, format_amount(before.done, before.decimals))
     go(page, "编辑")
-    _open_feature(page, fid)
+    open_feature(page, fid)
     form = page.locator("[data-testid='stForm']")
     choose(form, "状态", "已完成")
     done_box = form.locator("[data-testid='stDateInput'] input").first
@@ -328,11 +214,11 @@ def test_stale_edit_is_refused(app_page: Any) -> None:
     page = app_page
     path = page.app["store"]
     store = Store(path)
-    fid = _not_done_parcel(store)
+    fid = not_done_parcel(store, avoid=APP_HOSTILE_NAME)
     open_app(page)
     sign_in(page, *APP_EDITOR)
     go(page, "编辑")
-    _open_feature(page, fid)
+    open_feature(page, fid)
     row = store.read_layer(PARCELS).loc[fid]
     version = int(row["ykgeo_version"])
     store.update_feature(

@@ -31,6 +31,14 @@ from __future__ import annotations
 from ykgeo.progress.changes import changes_between
 from ykgeo.progress.cluster import progress_many
 from ykgeo.progress.engine import monthly_progress, progress_report
+from ykgeo.progress.knowledge import (
+    KNOWLEDGE,
+    Knowledge,
+    LateRecords,
+    default_knowledge,
+    knowledge_horizon,
+    late_records,
+)
 from ykgeo.progress.model import (
     ProgressReport,
     ProgressSettings,
@@ -53,16 +61,22 @@ from ykgeo.progress.output import (
 )
 
 __all__ = [
+    "KNOWLEDGE",
     "RATING_ZH",
+    "Knowledge",
+    "LateRecords",
     "ProgressReport",
     "ProgressSettings",
     "Rating",
     "TargetProgress",
     "changes_between",
+    "default_knowledge",
     "forecast_year_end",
     "format_figure",
     "format_pct",
     "format_target",
+    "knowledge_horizon",
+    "late_records",
     "milestone_fraction",
     "monthly_progress",
     "progress_many",

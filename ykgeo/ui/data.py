@@ -16,13 +16,16 @@ import pandas as pd
 import streamlit as st
 
 from ykgeo import maps
+from ykgeo.progress.knowledge import Knowledge, LateRecords, knowledge_horizon
 from ykgeo.store import Store, now
 from ykgeo.ui.i18n import Texts
 
 __all__ = [
     "brief_pdf",
+    "current_counts",
     "export_file",
     "feature_history",
+    "late_records",
     "layer_counts",
     "layer_frame",
     "map_layers",
@@ -53,10 +56,17 @@ _LOG_COLUMNS = (
 _ACTIONS = ("insert", "update", "delete")
 
 
-def _read_as_of(store: Store, key: str, as_of: dt.date | None) -> gpd.GeoDataFrame:
+def _read_as_of(
+    store: Store, key: str, as_of: dt.date | None, knowledge: Knowledge
+) -> gpd.GeoDataFrame:
     if as_of is None or as_of >= now().date():
         return store.read_layer(key)
-    return store.read_layer(key, as_of=as_of)
+    return store.read_layer(key, as_of=as_of, known_at=knowledge_horizon(as_of, knowledge))
+
+
+def _known_at(as_of: dt.date, knowledge: Knowledge) -> dt.datetime | None:
+    """The horizon of the progress engine: None (its default, the end of ``as_of``) or now."""
+    return None if knowledge == "then" else knowledge_horizon(as_of, knowledge)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -72,16 +82,37 @@ def plan_years(path: str, mtime_ns: int) -> list[int]:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def layer_counts(path: str, mtime_ns: int) -> dict[str, int]:
-    """Feature count of every layer the store has, in display order."""
+def current_counts(path: str, mtime_ns: int) -> dict[str, int]:
+    """Feature count of every layer the store has now, in display order (what can be edited)."""
     store = Store(path)
     return {key: store.count(key) for key in store.layer_keys()}
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def layer_counts(
+    path: str, mtime_ns: int, as_of: dt.date | None, knowledge: Knowledge
+) -> dict[str, int]:
+    """Feature count of every layer as the map and export see it (same date, same records)."""
+    store = Store(path)
+    return {
+        key: len(layer_frame(path, mtime_ns, key, as_of, knowledge)) for key in store.layer_keys()
+    }
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def layer_frame(path: str, mtime_ns: int, key: str, as_of: dt.date | None) -> gpd.GeoDataFrame:
-    """A layer as it stood at the end of ``as_of`` (None or today: as it is now)."""
-    return _read_as_of(Store(path), key, as_of)
+def layer_frame(
+    path: str, mtime_ns: int, key: str, as_of: dt.date | None, knowledge: Knowledge = "now"
+) -> gpd.GeoDataFrame:
+    """A layer as it stood at the end of ``as_of`` with the records ``knowledge`` counts (None or today: now)."""
+    return _read_as_of(Store(path), key, as_of, knowledge)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def late_records(path: str, mtime_ns: int, as_of: dt.date) -> LateRecords:
+    """Edits recorded after ``as_of`` that take effect by it (what 按当时所知 leaves out)."""
+    from ykgeo.progress.knowledge import late_records as find
+
+    return find(Store(path), as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -109,12 +140,13 @@ def selection_frame(
     mtime_ns: int,
     key: str,
     as_of: dt.date | None,
+    knowledge: Knowledge,
     township: str,
     statuses: tuple[str, ...] | None,
 ) -> gpd.GeoDataFrame:
     """The features of a layer selected by township and status (the map's and export's selection)."""
     store = Store(path)
-    frame = layer_frame(path, mtime_ns, key, as_of)
+    frame = layer_frame(path, mtime_ns, key, as_of, knowledge)
     return maps.filter_features(
         frame, store.spec(key), statuses=statuses, area=_township_area(store, township)
     )
@@ -125,6 +157,7 @@ def map_layers(
     path: str,
     mtime_ns: int,
     as_of: dt.date | None,
+    knowledge: Knowledge,
     keys: tuple[str, ...],
     township: str,
     statuses: tuple[str, ...] | None,
@@ -139,7 +172,7 @@ def map_layers(
             frames[key] = store.read_layer(key)
     for key in keys:
         if key in have and key not in frames:
-            frames[key] = selection_frame(path, mtime_ns, key, as_of, township, statuses)
+            frames[key] = selection_frame(path, mtime_ns, key, as_of, knowledge, township, statuses)
     towns = frames.get("townships")
     name_field = store.spec("townships").name_field if towns is not None else ""
     layers = maps.plan_map_layers(
@@ -174,27 +207,36 @@ def feature_history(
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def progress(path: str, mtime_ns: int, as_of: dt.date, year: int | None) -> Any:
-    """``ykgeo.progress.progress_report`` for the date."""
+def progress(
+    path: str, mtime_ns: int, as_of: dt.date, year: int | None, knowledge: Knowledge = "then"
+) -> Any:
+    """``ykgeo.progress.progress_report`` for the date, with the records ``knowledge`` counts."""
     from ykgeo.progress import progress_report
 
-    return progress_report(Store(path), as_of=as_of, year=year)
+    return progress_report(
+        Store(path), as_of=as_of, year=year, known_at=_known_at(as_of, knowledge)
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def monthly(path: str, mtime_ns: int, target_key: str, year: int) -> pd.DataFrame:
-    """Cumulative monthly progress of one target."""
+def monthly(
+    path: str, mtime_ns: int, target_key: str, year: int, knowledge: Knowledge = "then"
+) -> pd.DataFrame:
+    """Cumulative monthly progress of one target (each month end read with the records ``knowledge`` counts)."""
     from ykgeo.progress import monthly_progress
 
-    return monthly_progress(Store(path), target_key, year=year)
+    known_at = None if knowledge == "then" else now()
+    return monthly_progress(Store(path), target_key, year=year, known_at=known_at)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def progress_xlsx(path: str, mtime_ns: int, as_of: dt.date, year: int | None) -> bytes:
+def progress_xlsx(
+    path: str, mtime_ns: int, as_of: dt.date, year: int | None, knowledge: Knowledge = "then"
+) -> bytes:
     """The progress tables as an XLSX workbook."""
     from ykgeo import progress as progress_module
 
-    report = progress(path, mtime_ns, as_of, year)
+    report = progress(path, mtime_ns, as_of, year, knowledge)
     with tempfile.TemporaryDirectory(prefix="ykgeo-xlsx-") as tmp:
         out = Path(tmp) / "progress.xlsx"
         progress_module.report_to_xlsx(report, out)
@@ -207,6 +249,7 @@ def export_file(
     mtime_ns: int,
     key: str,
     as_of: dt.date | None,
+    knowledge: Knowledge,
     township: str,
     statuses: tuple[str, ...] | None,
     fmt: str,
@@ -215,7 +258,7 @@ def export_file(
     """The selection written in a format: file name, bytes, feature count and notes."""
     from ykgeo.io import write_vector
 
-    frame = selection_frame(path, mtime_ns, key, as_of, township, statuses)
+    frame = selection_frame(path, mtime_ns, key, as_of, knowledge, township, statuses)
     frame = frame.drop(columns=["ykgeo_version"], errors="ignore").reset_index(drop=True)
     extension = {"geojson": ".geojson", "gpkg": ".gpkg", "shp": ".zip", "kml": ".kml"}[fmt]
     suffix = f"_{encoding.lower().replace('-', '')}" if fmt == "shp" else ""

@@ -35,7 +35,7 @@ def _as_date(value: Any) -> dt.date | None:
 
 def _choose_feature(ctx: PageContext, store: Store) -> tuple[str, str] | None:
     t = ctx.t
-    counts = data.layer_counts(ctx.store_path, ctx.mtime_ns)
+    counts = data.current_counts(ctx.store_path, ctx.mtime_ns)
     editable = [k for k, n in counts.items() if n and store.spec(k).status is not None]
     if not editable:
         st.info(t("edit.no_layers"))

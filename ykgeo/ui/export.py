@@ -7,7 +7,7 @@ import streamlit as st
 from ykgeo.errors import YkgeoError
 from ykgeo.store import Store
 from ykgeo.ui import data
-from ykgeo.ui.shell import PageContext
+from ykgeo.ui.shell import PageContext, knowledge_banner
 
 __all__ = ["render"]
 
@@ -33,8 +33,9 @@ def render(ctx: PageContext) -> None:
     """The export page."""
     t = ctx.t
     st.title(t("export.title"))
+    knowledge_banner(ctx)
     store = Store(ctx.store_path)
-    counts = data.layer_counts(ctx.store_path, ctx.mtime_ns)
+    counts = data.layer_counts(ctx.store_path, ctx.mtime_ns, ctx.as_of_or_now, ctx.knowledge)
     keys = [k for k, n in counts.items() if n]
     if not keys:
         st.info(t("export.empty_store"))
@@ -81,7 +82,13 @@ def render(ctx: PageContext) -> None:
             key="ykgeo_export_format",
         )
     selection = data.selection_frame(
-        ctx.store_path, ctx.mtime_ns, key, ctx.as_of_or_now, township, tuple(statuses) or None
+        ctx.store_path,
+        ctx.mtime_ns,
+        key,
+        ctx.as_of_or_now,
+        ctx.knowledge,
+        township,
+        tuple(statuses) or None,
     )
     st.caption(t("export.selection", as_of=f"{ctx.as_of:%Y-%m-%d}", n=f"{len(selection):,}"))
     if not len(selection):
@@ -98,6 +105,7 @@ def render(ctx: PageContext) -> None:
                     ctx.mtime_ns,
                     key,
                     ctx.as_of_or_now,
+                    ctx.knowledge,
                     township,
                     tuple(statuses) or None,
                     base,
@@ -124,7 +132,9 @@ def render(ctx: PageContext) -> None:
     if st.button(t("export.make_xlsx"), key="ykgeo_export_xlsx_make"):
         try:
             with st.spinner(t("export.making_xlsx")):
-                content = data.progress_xlsx(ctx.store_path, ctx.mtime_ns, ctx.as_of, year)
+                content = data.progress_xlsx(
+                    ctx.store_path, ctx.mtime_ns, ctx.as_of, year, ctx.knowledge
+                )
             st.session_state["ykgeo_export_xlsx"] = (ctx.as_of, content)
         except YkgeoError as err:
             st.error(t.error(err))

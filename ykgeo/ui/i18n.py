@@ -57,6 +57,26 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "{problem}：所有访问者只读。",
             "{problem}: every visitor is read-only.",
         ),
+        "shell.knowledge": ("统计口径", "Records counted"),
+        "shell.knowledge_help": (
+            "按当时所知：只计截至日当天结束前已录入的记录（与当时的汇报一致）；"
+            "按现在所知：也计之后补录、更正的记录。所有页面、地图、表格和导出都按同一口径。",
+            "As known then: only what had been recorded by the end of the date (as reported then); "
+            "as known now: also what was entered or corrected later. Every page, map, table and "
+            "export counts the same records.",
+        ),
+        "knowledge.then": ("按当时所知", "As known then"),
+        "knowledge.now": ("按现在所知", "As known now"),
+        "knowledge.banner_then": (
+            "有 {n} 条在 {as_of} 之后补录的修改未计入（按当时所知）。",
+            "{n} change(s) recorded after {as_of} are not counted (as known then).",
+        ),
+        "knowledge.banner_now": (
+            "按现在所知：已计入 {n} 条在 {as_of} 之后补录的修改。",
+            "As known now: {n} change(s) recorded after {as_of} are counted.",
+        ),
+        "knowledge.switch_now": ("改为按现在所知", "Show as known now"),
+        "knowledge.switch_then": ("改为按当时所知", "Show as known then"),
         "shell.current_user": ("**当前用户：** {user}", "**Signed in:** {user}"),
         "shell.sign_out": ("退出登录", "Sign out"),
         "shell.sign_in_title": ("**登录**（未登录为只读）", "**Sign in** (read-only until you do)"),

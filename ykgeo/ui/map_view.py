@@ -11,7 +11,7 @@ from ykgeo.errors import RasterError
 from ykgeo.store import Store
 from ykgeo.ui import data
 from ykgeo.ui.assets import ASSET_URL
-from ykgeo.ui.shell import PageContext
+from ykgeo.ui.shell import PageContext, knowledge_banner
 
 __all__ = ["render"]
 
@@ -46,7 +46,7 @@ def _filters(
     ctx: PageContext, store: Store
 ) -> tuple[tuple[str, ...], str, tuple[str, ...] | None, str]:
     t = ctx.t
-    counts = data.layer_counts(ctx.store_path, ctx.mtime_ns)
+    counts = data.layer_counts(ctx.store_path, ctx.mtime_ns, ctx.as_of_or_now, ctx.knowledge)
     thematic = [k for k, n in counts.items() if n and not store.spec(k).reference]
     towns = data.township_names(ctx.store_path, ctx.mtime_ns)
     cols = st.columns([3, 1.3, 2, 1.6])
@@ -130,7 +130,7 @@ def _details(ctx: PageContext, store: Store) -> None:
         st.caption(t("map.layer_missing"))
         return
     spec = store.spec(key)
-    frame = data.layer_frame(ctx.store_path, ctx.mtime_ns, key, ctx.as_of_or_now)
+    frame = data.layer_frame(ctx.store_path, ctx.mtime_ns, key, ctx.as_of_or_now, ctx.knowledge)
     st.caption(f"{spec.theme} · {t.layer(spec)}")
     if feature_id not in frame.index:
         st.warning(t("map.feature_missing", as_of=f"{ctx.as_of:%Y-%m-%d}", fid=feature_id))
@@ -164,12 +164,20 @@ def render(ctx: PageContext) -> None:
     t = ctx.t
     store = Store(ctx.store_path)
     st.title(t("map.title"))
+    knowledge_banner(ctx)
     keys, township, statuses, basemap = _filters(ctx, store)
     rasters = _rasters(ctx)
     settings = ctx.settings.map_settings(basemap=basemap, asset_url=ASSET_URL, language=t.language)
     with st.spinner(t("map.preparing")):
         layers, focus = data.map_layers(
-            ctx.store_path, ctx.mtime_ns, ctx.as_of_or_now, keys, township, statuses, settings
+            ctx.store_path,
+            ctx.mtime_ns,
+            ctx.as_of_or_now,
+            ctx.knowledge,
+            keys,
+            township,
+            statuses,
+            settings,
         )
     notes = [f"{lay.name_zh}：{lay.note_zh}" for lay in layers if lay.note_zh]
     for note in notes:

@@ -11,7 +11,7 @@ import streamlit as st
 from ykgeo.errors import YkgeoError
 from ykgeo.ui import data
 from ykgeo.ui.i18n import Texts
-from ykgeo.ui.shell import PageContext, md_escape
+from ykgeo.ui.shell import PageContext, knowledge_banner, md_escape
 
 __all__ = ["RATING_ZH", "format_amount", "render"]
 
@@ -155,7 +155,7 @@ def _monthly_chart(ctx: PageContext, report: Any) -> None:
     key = st.selectbox(
         t("overview.target"), list(names), format_func=names.__getitem__, key="ykgeo_overview_chart"
     )
-    frame = data.monthly(ctx.store_path, ctx.mtime_ns, key, report.year)
+    frame = data.monthly(ctx.store_path, ctx.mtime_ns, key, report.year, ctx.knowledge)
     if frame.empty:
         st.caption(t("overview.no_monthly"))
         return
@@ -169,13 +169,14 @@ def render(ctx: PageContext) -> None:
     """The overview page."""
     t = ctx.t
     st.title(t("overview.title"))
+    knowledge_banner(ctx)
     year = _plan_year(ctx)
     if year is None:
         st.warning(t("overview.no_plan"))
         return
     try:
         with st.spinner(t("overview.computing")):
-            report = data.progress(ctx.store_path, ctx.mtime_ns, ctx.as_of, year)
+            report = data.progress(ctx.store_path, ctx.mtime_ns, ctx.as_of, year, ctx.knowledge)
     except YkgeoError as err:
         st.error(t.error(err))
         return

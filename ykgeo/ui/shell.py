@@ -12,12 +12,13 @@ import streamlit as st
 
 from ykgeo.auth import AuthError, User, UserDirectory
 from ykgeo.errors import StoreError
+from ykgeo.progress.knowledge import KNOWLEDGE, Knowledge, default_knowledge
 from ykgeo.store import now
 from ykgeo.ui import data
 from ykgeo.ui.i18n import Texts, language_switch
 from ykgeo.ui.settings import AppSettings
 
-__all__ = ["PageContext", "current_context", "sidebar"]
+__all__ = ["PageContext", "current_context", "knowledge_banner", "sidebar"]
 
 _USER_KEY = "ykgeo_user"
 _CONTEXT_KEY = "ykgeo_context"
@@ -37,6 +38,7 @@ class PageContext:
     user: User | None
     pages: Mapping[str, Any] = field(default_factory=dict)
     t: Texts = field(default_factory=Texts)
+    knowledge: Knowledge = "then"
 
     @property
     def can_edit(self) -> bool:
@@ -97,6 +99,54 @@ def _sign_in(settings: AppSettings, t: Texts) -> User | None:
     return None
 
 
+def _knowledge_key(as_of: dt.date) -> str:
+    # one switch per year, so each year starts on its own default (a closed year: 按当时所知)
+    return f"ykgeo_knowledge_{as_of.year}"
+
+
+def _knowledge_switch(as_of: dt.date, t: Texts) -> Knowledge:
+    key = _knowledge_key(as_of)
+    if st.session_state.get(key) not in KNOWLEDGE:
+        st.session_state[key] = default_knowledge(as_of)
+    choice: Knowledge = st.sidebar.radio(
+        t("shell.knowledge"),
+        KNOWLEDGE,
+        format_func=lambda k: t(f"knowledge.{k}"),
+        key=key,
+        horizontal=True,
+        help=t("shell.knowledge_help"),
+    )
+    return choice
+
+
+def _switch_knowledge(key: str, knowledge: Knowledge) -> None:
+    st.session_state[key] = knowledge
+
+
+def knowledge_banner(ctx: PageContext) -> None:
+    """Say when records made after the date would change what the page shows, with a switch."""
+    if ctx.as_of >= now().date():
+        return
+    late = data.late_records(ctx.store_path, ctx.mtime_ns, ctx.as_of)
+    if not late.count:
+        return
+    t = ctx.t
+    day = f"{ctx.as_of:%Y-%m-%d}"
+    other: Knowledge = "now" if ctx.knowledge == "then" else "then"
+    with st.container(key="ykgeo_knowledge_banner"):
+        text, button = st.columns([5, 1.4], vertical_alignment="center")
+        if ctx.knowledge == "then":
+            text.warning(t("knowledge.banner_then", n=f"{late.count:,}", as_of=day))
+        else:
+            text.info(t("knowledge.banner_now", n=f"{late.count:,}", as_of=day))
+        button.button(
+            t(f"knowledge.switch_{other}"),
+            key="ykgeo_knowledge_switch",
+            on_click=_switch_knowledge,
+            args=(_knowledge_key(ctx.as_of), other),
+        )
+
+
 def _md_escape(text: str) -> str:
     """Text shown through Markdown without being read as Markdown or HTML."""
     out = []
@@ -137,6 +187,7 @@ def sidebar(settings: AppSettings, pages: Mapping[str, Any] | None = None) -> Pa
     )
     if not isinstance(as_of, dt.date):
         as_of = _default_as_of(years)
+    knowledge = _knowledge_switch(as_of, t)
     user = _sign_in(settings, t)
     context = PageContext(
         settings=settings,
@@ -146,6 +197,7 @@ def sidebar(settings: AppSettings, pages: Mapping[str, Any] | None = None) -> Pa
         user=user,
         pages=dict(pages or {}),
         t=t,
+        knowledge=knowledge,
     )
     st.session_state[_CONTEXT_KEY] = context
     return context
