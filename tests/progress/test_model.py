@@ -144,6 +144,10 @@ def test_milestones_and_rating_colours() -> None:
     assert rate(500, 1100, 1200, 600, settings=s) == "amber"  # ≥ 90 %
     assert rate(500, 1000, 1200, 600, settings=s) == "red"
     assert rate(0, 0, 0, 0, settings=s) == "none"
+    # nothing due yet, nothing done, nothing forecast: the forecast decides, not the empty curve
+    assert rate(0, 0, 4, 0, settings=s) == "red"
+    assert rate(0, 4, 4, 0, settings=s) == "green"
+    assert rate(0, 0, 4, 0, settings=s, started=False) == "none"  # before the plan year
     assert rate(10, 90, 100, 50, settings=s, at_least=False) == "green"
     assert rate(10, 105, 100, 50, settings=s, at_least=False) == "amber"
     assert rate(500, 1000, 1200, 600, settings=ProgressSettings(amber_ratio=0.8)) == "amber"

@@ -280,12 +280,13 @@ def _summarise(
         settings=settings,
     )
     fraction = milestone_fraction(target.milestones, year, as_of)
+    started = as_of >= dt.date(year, 1, 1)
     stock = done + outstanding
     share = stock / stock.sum() if stock.sum() > 0 else np.zeros_like(stock)
     implied = target.value * share
     city_done = done.sum()
     ratings = [
-        rate(d, f, t, t * fraction, settings=settings, at_least=target.at_least)
+        rate(d, f, t, t * fraction, settings=settings, at_least=target.at_least, started=started)
         for d, f, t in zip(done, forecast, implied, strict=True)
     ]
     by_town = pd.DataFrame(
@@ -336,6 +337,7 @@ def _summarise(
             target.value * fraction,
             settings=settings,
             at_least=target.at_least,
+            started=started,
         )
     value = target.value
     return TargetProgress(

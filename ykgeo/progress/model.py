@@ -290,18 +290,24 @@ def rate(
     *,
     settings: ProgressSettings,
     at_least: bool = True,
+    started: bool = True,
 ) -> Rating:
-    """Green: on the milestone curve (done ≥ expected) or forecast to reach the target; amber: forecast ≥ amber_ratio × target; else red.
+    """Green: on the milestone curve (done ≥ expected > 0) or forecast to reach the target; amber: forecast ≥ amber_ratio × target; else red.
 
-    For a ceiling (``at_least=False``) the comparison turns round: green when
-    the forecast stays within the target, amber within target / amber_ratio.
-    A target of 0 is counted but not rated (``"none"``).
+    Being on the milestone curve counts only once the curve expects something: with
+    nothing due yet (expected 0) the forecast decides, so a target with nothing done,
+    nothing in progress and time passing is never green. For a ceiling
+    (``at_least=False``) the comparison turns round: green when the forecast stays within
+    the target, amber within target / amber_ratio. A target of 0, or a date before the
+    plan year (``started=False``), is counted but not rated (``"none"``). The rule in
+    words: :data:`ykgeo.progress.frames.RATING_RULE`.
     """
-    if target <= 0:
+    if target <= 0 or not started:
         return "none"
     eps = 1e-9 * max(abs(target), 1.0)
     if at_least:
-        if done >= expected - eps or forecast >= target - eps:
+        on_curve = expected > eps and done >= expected - eps
+        if on_curve or forecast >= target - eps:
             return "green"
         if forecast >= settings.amber_ratio * target - eps:
             return "amber"

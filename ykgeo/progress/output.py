@@ -42,6 +42,7 @@ __all__ = [
     "report_to_table",
     "report_to_xlsx",
     "summary_cells",
+    "township_rows",
 ]
 
 RATING_ZH = {"green": "绿", "amber": "黄", "red": "红", "none": "不考核"}
@@ -71,8 +72,8 @@ def _balanced(values: Sequence[float], decimals: int) -> list[float]:
     return [float(v) for v in balanced_round(np.maximum(arr, 0.0), decimals)]
 
 
-def _township_rows(row: TargetProgress) -> list[dict[str, Any]]:
-    """The township rows of a target, rounded and balanced column by column."""
+def township_rows(row: TargetProgress) -> list[dict[str, Any]]:
+    """The township rows of a target, rounded and balanced column by column (every output's township figures)."""
     bt = row.by_township
     d = row.decimals
     cols = {
@@ -120,7 +121,7 @@ def _target_json(row: TargetProgress) -> dict[str, Any]:
         "milestone_expected": _round(row.milestone_expected, d),
         "rule_zh": row.rule_zh,
         "warnings": list(row.warnings),
-        "townships": _township_rows(row),
+        "townships": township_rows(row),
     }
 
 
@@ -327,7 +328,7 @@ def report_to_table(report: ProgressReport, *, by: str | None = None) -> str:
         header = ["镇街", "已完成", "占全市", "推进中", "未启动", "分解目标", "年底预测", "评级"]
         for r in report.rows:
             parts.append(_block_title(r))
-            trs = _township_rows(r)
+            trs = township_rows(r)
             total = {
                 "township": "合计",
                 "pct": 100.0 if r.done > 0 else 0.0,
@@ -451,7 +452,7 @@ def _summary_frame(report: ProgressReport) -> pd.DataFrame:
 def _township_frame(report: ProgressReport) -> pd.DataFrame:
     rows = []
     for r in report.rows:
-        for t in _township_rows(r):
+        for t in township_rows(r):
             rows.append(
                 {
                     "目标键": r.key,
