@@ -38,6 +38,7 @@ __all__ = [
     "raster_title",
     "selection_frame",
     "store_name",
+    "target_names_en",
     "township_names",
 ]
 
@@ -86,6 +87,12 @@ def current_counts(path: str, mtime_ns: int) -> dict[str, int]:
     """Feature count of every layer the store has now, in display order (what can be edited)."""
     store = Store(path)
     return {key: store.count(key) for key in store.layer_keys()}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def target_names_en(path: str, mtime_ns: int, year: int) -> dict[str, str]:
+    """The English names of a year's targets (``name_en`` of the plan), by key."""
+    return {t.key: t.name_en for t in Store(path).plan(year).targets if t.name_en}
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -18,6 +18,7 @@ import streamlit as st
 
 from ykgeo.errors import YkgeoError
 from ykgeo.layers import LayerSpec
+from ykgeo.store import DataVersion
 
 __all__ = ["LANGUAGES", "LANGUAGE_KEY", "MESSAGES", "Texts", "language_switch", "session_texts"]
 
@@ -132,10 +133,28 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "in progress {in_progress} · not started {not_started} · due by {as_of} in the plan {expected}",
         ),
         "overview.drill_button": ("查看构成（{n} 个要素）", "Show the features ({n})"),
-        "overview.drill_title": (
-            "**{name}：构成明细**（截至 {as_of}）",
-            "**{name}: the features behind it** (as of {as_of})",
+        "overview.drill_title": ("构成明细：{name}", "The features behind: {name}"),
+        "overview.drill_as_of": ("截至 {as_of} · {n} 个要素", "As of {as_of} · {n} features"),
+        "overview.gain": ("较 {since} {gain} {unit}", "{gain} {unit} since {since}"),
+        "overview.summary": (
+            "**绿 {green} · 黄 {amber} · 红 {red}** · 不评级 {none}",
+            "**green {green} · amber {amber} · red {red}** · not rated {none}",
         ),
+        "overview.summary_red": (" — 红：{names}", " — red: {names}"),
+        "overview.since": ("对比日期", "Compare with"),
+        "overview.since_help": (
+            "选一个较早的日期（如上次汇报日）：每张卡片显示自该日以来的增加量，下方列出变化。",
+            "An earlier date (the last briefing): each card shows the gain since then and the "
+            "changes are listed below.",
+        ),
+        "overview.red_only": ("只看红色", "Red only"),
+        "overview.no_red": ("没有评为红色的目标。", "No target is rated red."),
+        "overview.plan_en": ("{year} annual plan", "{year} annual plan"),
+        "overview.changes": ("变化（{since} → {as_of}）", "Changes ({since} → {as_of})"),
+        "overview.no_changes": ("两个日期之间没有变化。", "Nothing changed between the two dates."),
+        "overview.changes_file": ("变化_{since}_{as_of}", "changes_{since}_{as_of}"),
+        "overview.township_file": ("各镇街进度_{as_of}", "townships_{as_of}"),
+        "common.download_xlsx": ("下载 XLSX", "Download XLSX"),
         "overview.close": ("关闭", "Close"),
         "overview.townships": ("各镇街进度", "Progress by township"),
         "overview.no_township_targets": (
@@ -143,9 +162,11 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "No target is counted by township.",
         ),
         "overview.township_legend": (
-            "单元格：完成量（占该镇街分解目标的百分比）；底色为评级：绿可完成、黄需关注、红难完成。",
-            "Cells: done (share of the township's part of the target); colour is the rating: "
-            "green on track, amber watch, red at risk.",
+            "每个目标三列：完成量、完成率%（占该镇街分解目标）、预计%（预计年末完成量占分解目标）；"
+            "底色为该镇街的评级（规则见上）：绿可完成、黄需关注、红难完成。点击列名可排序。",
+            "Three columns per target: done, done % (of the township's share of the target) and "
+            "forecast % (year-end forecast / share); the colour is the township's rating (rule "
+            "above): green on track, amber watch, red at risk. Click a heading to sort.",
         ),
         "overview.monthly": ("逐月累计进度", "Cumulative progress by month"),
         "overview.target": ("目标", "Target"),
@@ -389,6 +410,20 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
 )
 
 _FIELDS = string.Formatter()
+#: Units of the targets in English (a count needs no word: "3 / 5").
+_UNITS_EN: Mapping[str, str] = MappingProxyType(
+    {
+        "亩": "mu",
+        "个": "",
+        "座": "",
+        "条": "",
+        "处": "",
+        "项": "",
+        "所": "",
+        "套": "homes",
+        "公顷": "ha",
+    }
+)
 
 
 def _fields(template: str) -> set[str]:
@@ -411,6 +446,16 @@ class Texts:
         zh, en = MESSAGES[message_id]
         template = en if self.english and en else zh
         return template.format(**values) if values else template
+
+    def unit(self, unit: str) -> str:
+        """A unit of a target in this language (亩 → mu in English; counts need no word)."""
+        return _UNITS_EN.get(unit, unit) if self.english else unit
+
+    def data_version(self, version: DataVersion) -> str:
+        """A data version as reports show it: 数据版本 v123（…） or data version v123 (…)."""
+        if not self.english:
+            return version.label_zh()
+        return f"data version v{version.log_id} ({version.recorded_at or 'empty store'})"
 
     def layer(self, spec: LayerSpec) -> str:
         """A layer's name: ``name_en`` in English when the definition has one, else ``name_zh``."""
