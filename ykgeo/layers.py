@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import lru_cache
@@ -15,6 +15,7 @@ from ykgeo.errors import LayerError
 
 __all__ = [
     "DEFAULT_LAYER_DIR",
+    "STATUS_GROUPS",
     "FieldSpec",
     "LayerRegistry",
     "LayerSpec",
@@ -39,6 +40,14 @@ _FIELD_TYPES = {"str", "int", "float", "date"}
 _GEOMETRY_TYPES = {"Polygon", "LineString", "Point"}
 _MEASURES = {"area", "count", "chainage_km", "length_km", "field_sum"}
 _CLASSIFICATIONS = {"", "GB/T 21010", "用地用海"}
+
+
+#: The shared status groups every layer's statuses fall in, with their names (中文, English).
+STATUS_GROUPS: Mapping[str, tuple[str, str]] = {
+    "not_started": ("未启动", "Not started"),
+    "in_progress": ("推进中", "In progress"),
+    "done": ("已完成", "Done"),
+}
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,19 @@ class StatusSpec:
     def not_started(self) -> tuple[str, ...]:
         """Statuses that are neither done nor in progress."""
         return tuple(v for v in self.values if v not in self.done and v not in self.in_progress)
+
+    def group(self, value: str) -> str:
+        """The shared group of a status: ``done``, ``in_progress`` or ``not_started`` (see :data:`STATUS_GROUPS`)."""
+        if value in self.done:
+            return "done"
+        if value in self.in_progress:
+            return "in_progress"
+        return "not_started"
+
+    def values_in(self, groups: Iterable[str]) -> tuple[str, ...]:
+        """This layer's statuses that fall in ``groups`` (e.g. ``["done"]`` → 已完成, or 已供, 建成 …)."""
+        wanted = set(groups)
+        return tuple(v for v in self.values if self.group(v) in wanted)
 
     def rank(self, value: str) -> int:
         """Position of a status in the vocabulary (0 = earliest); -1 when unknown."""

@@ -72,6 +72,13 @@ from ykgeo.maps.payload import (
     safe_json,
     status_styles,
 )
+from ykgeo.maps.tools import (
+    Measurement,
+    PrintRequest,
+    measure,
+    parse_drawing,
+    search_features,
+)
 
 __all__ = [
     "ASSET_DIR",
@@ -82,6 +89,8 @@ __all__ = [
     "BasemapKey",
     "MapLayer",
     "MapSettings",
+    "Measurement",
+    "PrintRequest",
     "RasterMapLayer",
     "Selection",
     "aggregate_layer",
@@ -91,7 +100,9 @@ __all__ = [
     "feature_measures",
     "filter_features",
     "map_html",
+    "measure",
     "measure_label",
+    "parse_drawing",
     "parse_selection",
     "plan_map_layers",
     "prepare_layer",
@@ -100,5 +111,6 @@ __all__ = [
     "raster_sources",
     "raster_title",
     "safe_json",
+    "search_features",
     "status_styles",
 ]

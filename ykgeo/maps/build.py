@@ -54,8 +54,34 @@ _RUNTIME_TEXT: Mapping[str, Mapping[str, str]] = {
         "basemap": "底图",
         "legend": "图例",
         "hint": "详细信息与变更记录见地图右侧",
+        "fullscreen": "全屏",
+        "exitFullscreen": "退出全屏",
+        "print": "打印当前视图（PNG/PDF，见地图右侧）",
+        "measureLine": "测距离（椭球，km，结果见地图右侧）",
+        "measureArea": "测面积（椭球，亩，结果见地图右侧）",
+        "measureClear": "清除测量",
+        "measureStart": "单击开始",
+        "measureCont": "单击继续，点击最后一点结束",
+        "measureClose": "单击第一个点闭合",
+        "cancel": "取消",
+        "finish": "完成",
+        "undo": "撤销上一点",
+        "tilesFailed": "底图“{name}”的瓦片无法加载（可能没有网络），已改用离线底图。",
     },
     "en": {
+        "fullscreen": "Full screen",
+        "exitFullscreen": "Exit full screen",
+        "print": "Print this view (PNG/PDF, beside the map)",
+        "measureLine": "Measure a distance (ellipsoidal, km; result beside the map)",
+        "measureArea": "Measure an area (ellipsoidal, mu; result beside the map)",
+        "measureClear": "Clear measurements",
+        "measureStart": "Click to start",
+        "measureCont": "Click to continue; click the last point to finish",
+        "measureClose": "Click the first point to close",
+        "cancel": "Cancel",
+        "finish": "Finish",
+        "undo": "Delete last point",
+        "tilesFailed": "The tiles of “{name}” cannot load (no network?): back to the offline basemap.",
         "layers": "Layers",
         "basemap": "Basemap",
         "legend": "Legend",
@@ -104,6 +130,7 @@ class MapSettings:
     storage_key: str = "ykgeo-map"
     height: int = 640
     language: str = "zh"
+    tools: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,12 +202,41 @@ def plan_map_layers(
 # --- the folium map -----------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _inline_css() -> str:
+#: The vendored plugin behind each map tool: its script and stylesheet under :data:`ASSET_DIR`.
+TOOL_ASSETS: Mapping[str, tuple[str, str]] = {
+    "fullscreen": (
+        "leaflet-fullscreen/Control.FullScreen.min.js",
+        "leaflet-fullscreen/Control.FullScreen.css",
+    ),
+    "measure": ("leaflet-draw/leaflet.draw.js", "leaflet-draw/leaflet.draw.css"),
+}
+#: The tools a map may carry (:attr:`MapSettings.tools`).
+TOOLS = ("fullscreen", "measure", "print")
+
+
+def _localise_urls(css: str, folder: str, asset_url: str) -> str:
+    """Relative ``url(...)`` of a plugin's stylesheet, pointed at the app's own copy of the plugin."""
+
+    def absolute(match: re.Match[str]) -> str:
+        target = match.group(2)
+        if target.startswith(("data:", "http:", "https:", "/")):
+            return match.group(0)
+        return f"url('{asset_url}{folder}/{target}')"
+
+    return re.sub(r"url\((['\"]?)([^'\")]+)\1\)", absolute, css)
+
+
+@lru_cache(maxsize=8)
+def _inline_css(tools: tuple[str, ...] = (), asset_url: str = "") -> str:
     css = [
         (ASSET_DIR / "leaflet" / "leaflet.css").read_text(encoding="utf-8"),
         (ASSET_DIR / "ykmap.css").read_text(encoding="utf-8"),
     ]
+    for tool in tools:
+        if tool in TOOL_ASSETS:
+            sheet = TOOL_ASSETS[tool][1]
+            text = (ASSET_DIR / sheet).read_text(encoding="utf-8")
+            css.append(_localise_urls(text, sheet.rsplit("/", 1)[0], asset_url))
     text = re.sub(r"/\*.*?\*/", "", "\n".join(css), flags=re.DOTALL)  # comments carry URLs
     return "<style>" + text.replace("</", "<\\/") + "</style>"
 
@@ -238,20 +294,25 @@ def build_map(
         location=centre,
         zoom_start=11,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # the runtime adds a metric-only scale bar
         prefer_canvas=True,
         max_zoom=20,
         zoom_snap=0.25,
         zoom_delta=0.5,
     )
     base = settings.asset_url
-    m.default_js = [("leaflet", f"{base}leaflet/leaflet.js"), ("ykmap", f"{base}ykmap.js")]
+    tools = tuple(t for t in TOOLS if t in settings.tools)
+    m.default_js = [
+        ("leaflet", f"{base}leaflet/leaflet.js"),
+        *[(tool, f"{base}{TOOL_ASSETS[tool][0]}") for tool in tools if tool in TOOL_ASSETS],
+        ("ykmap", f"{base}ykmap.js"),
+    ]
     # Stylesheets inline (≈ 17 kB): streamlit-folium loads linked CSS only after the map
     # script has run, and Leaflet measures tooltips and labels before the CSS applies.
     m.default_css = []
     root = m.get_root()
     assert isinstance(root, Figure)
-    root.header.add_child(Element(_inline_css()), name="ykgeo_css")
+    root.header.add_child(Element(_inline_css(tools, base)), name="ykgeo_css")
     basemaps = basemap_configs(
         basemap=settings.basemap,
         online_basemaps=settings.online_basemaps,
@@ -282,6 +343,8 @@ def build_map(
         ),
         ',"text":',
         safe_json(_RUNTIME_TEXT.get(settings.language, _RUNTIME_TEXT["zh"])),
+        ',"tools":',
+        safe_json({tool: True for tool in tools}),
         ',"rasters":',
         safe_json([raster_config(r) for r in rasters]),
         ',"layers":[',

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from ykgeo.progress.output import RATING_ZH, format_figure, format_pct, format_target
 from ykgeo.report.brief import BriefResult, ReportError, brief_pdf_bytes, build_brief
+from ykgeo.report.view import print_view, view_spec
 
 __all__ = [
     "RATING_ZH",
@@ -34,4 +35,6 @@ __all__ = [
     "format_figure",
     "format_pct",
     "format_target",
+    "print_view",
+    "view_spec",
 ]

@@ -31,11 +31,13 @@ __all__ = [
     "map_layers",
     "monthly",
     "plan_years",
+    "print_view",
     "progress",
     "progress_xlsx",
     "raster_files",
     "raster_layer",
     "raster_title",
+    "search",
     "selection_frame",
     "store_name",
     "target_names_en",
@@ -167,7 +169,7 @@ def map_layers(
     knowledge: Knowledge,
     keys: tuple[str, ...],
     township: str,
-    statuses: tuple[str, ...] | None,
+    groups: tuple[str, ...],
     settings: maps.MapSettings,
 ) -> tuple[list[maps.MapLayer], tuple[float, float, float, float] | None]:
     """The layers of the map page within the map's budgets, and the bounds of the township chosen."""
@@ -179,7 +181,9 @@ def map_layers(
             frames[key] = store.read_layer(key)
     for key in keys:
         if key in have and key not in frames:
-            frames[key] = selection_frame(path, mtime_ns, key, as_of, knowledge, township, statuses)
+            frames[key] = selection_frame(
+                path, mtime_ns, key, as_of, knowledge, township, _statuses(store, key, groups)
+            )
     towns = frames.get("townships")
     name_field = store.spec("townships").name_field if towns is not None else ""
     layers = maps.plan_map_layers(
@@ -188,6 +192,76 @@ def map_layers(
     area = _township_area(store, township)
     focus = tuple(float(v) for v in area.bounds) if area is not None else None
     return layers, focus  # type: ignore[return-value]
+
+
+def _statuses(store: Store, key: str, groups: tuple[str, ...]) -> tuple[str, ...] | None:
+    """A layer's own statuses in the shared groups chosen (None: no filter)."""
+    spec = store.spec(key)
+    if not groups or spec.status is None:
+        return None
+    return spec.status.values_in(groups)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def search(
+    path: str, mtime_ns: int, as_of: dt.date | None, knowledge: Knowledge, query: str
+) -> pd.DataFrame:
+    """Features of every thematic layer matching ``query`` (:func:`ykgeo.maps.search_features`)."""
+    store = Store(path)
+    frames = {
+        key: layer_frame(path, mtime_ns, key, as_of, knowledge)
+        for key in store.layer_keys()
+        if not store.spec(key).reference
+    }
+    return maps.search_features(frames, store.layers, query)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def print_view(
+    path: str,
+    mtime_ns: int,
+    as_of: dt.date,
+    knowledge: Knowledge,
+    keys: tuple[str, ...],
+    township: str,
+    groups: tuple[str, ...],
+    bounds: tuple[float, float, float, float],
+    language: str,
+) -> tuple[bytes, bytes]:
+    """The map's current view printed (:mod:`ykgeo.report.view`): PNG and PDF."""
+    from ykgeo.report.view import print_view as draw
+    from ykgeo.report.view import view_spec
+
+    store = Store(path)
+    read_as_of = None if as_of >= now().date() else as_of
+    have = set(store.layer_keys())
+    frames = {
+        key: selection_frame(
+            path, mtime_ns, key, read_as_of, knowledge, township, _statuses(store, key, groups)
+        )
+        for key in keys
+        if key in have
+    }
+    towns = store.read_layer("townships") if "townships" in have else None
+    boundary = store.read_layer("city_boundary") if "city_boundary" in have else None
+    t = Texts(language)
+    spec = view_spec(
+        frames,
+        store.layers,
+        bounds=bounds,
+        title=t("map.print_title", store=store.name_zh),
+        subtitle=t(
+            "map.print_subtitle",
+            as_of=f"{as_of:%Y-%m-%d}",
+            knowledge=t(f"knowledge.{knowledge}"),
+            version=t.data_version(store.data_version()),
+            printed=f"{now():%Y-%m-%d %H:%M}",
+        ),
+        townships=towns,
+        township_field=store.spec("townships").name_field if towns is not None else "",
+        boundary=boundary,
+    )
+    return draw(spec, fmt="png"), draw(spec, fmt="pdf")
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

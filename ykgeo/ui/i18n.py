@@ -215,6 +215,42 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "As of {as_of} · {shown} features shown · basemap: {basemap} · township lines are illustrative",
         ),
         "map.caption_rasters": (" · 栅格 {n} 幅（{kb} KB）", " · {n} raster(s) ({kb} KB)"),
+        "map.status_help": (
+            "按各图层共同的三类状态筛选：未启动、推进中、已完成（含已供、建成、完工等各图层自己的完成状态）。",
+            "Filter by the groups every layer's statuses fall in: not started, in progress, done "
+            "(done includes each layer's own words: 已供, 建成, 完工 …).",
+        ),
+        "map.search": ("搜索", "Search"),
+        "map.search_placeholder": (
+            "地块编号、企业名称或项目名称",
+            "Parcel ID, firm or project name",
+        ),
+        "map.search_none": ("没有找到。", "Nothing found."),
+        "map.search_results": (
+            "找到 {n} 个（选一个在地图上查看）",
+            "{n} found (pick one to show it)",
+        ),
+        "map.search_pick": ("选择要素", "Choose a feature"),
+        "map.measure_area": (
+            "**测量结果：** 面积 {area} 亩 · 周长 {length} km",
+            "**Measured:** area {area} mu · perimeter {length} km",
+        ),
+        "map.measure_line": ("**测量结果：** 长度 {length} km", "**Measured:** length {length} km"),
+        "map.measure_note": (
+            "按 CGCS2000 椭球计算（与台账、统计同一算法）。",
+            "On the CGCS2000 ellipsoid (the same computation as the figures).",
+        ),
+        "map.printing": ("正在生成打印图……", "Printing the view…"),
+        "map.print_ready": (
+            "**打印当前视图**（含图例、比例尺、指北针、日期）",
+            "**This view, printed** (legend, scale bar, north arrow, date)",
+        ),
+        "map.print_stem": ("地图", "map"),
+        "map.print_title": ("{store} · 项目地图", "{store} · project map"),
+        "map.print_subtitle": (
+            "截至 {as_of}（{knowledge}）· {version} · 打印于 {printed}",
+            "As of {as_of} ({knowledge}) · {version} · printed {printed}",
+        ),
         "map.details": ("要素详情", "Feature details"),
         "map.click_hint": (
             "点击地图上的要素，在此查看其属性和变更记录。",
@@ -410,6 +446,17 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
 )
 
 _FIELDS = string.Formatter()
+#: Themes of the layers in English.
+_THEMES_EN: Mapping[str, str] = MappingProxyType(
+    {
+        "土地": "Land",
+        "水利": "Water",
+        "交通": "Transport",
+        "城市更新": "Urban renewal",
+        "生态与民生": "Ecology and public services",
+        "参考": "Reference",
+    }
+)
 #: Units of the targets in English (a count needs no word: "3 / 5").
 _UNITS_EN: Mapping[str, str] = MappingProxyType(
     {
@@ -456,6 +503,10 @@ class Texts:
         if not self.english:
             return version.label_zh()
         return f"data version v{version.log_id} ({version.recorded_at or 'empty store'})"
+
+    def theme(self, theme: str) -> str:
+        """A layer theme (土地, 水利 …) in this language."""
+        return _THEMES_EN.get(theme, theme) if self.english else theme
 
     def layer(self, spec: LayerSpec) -> str:
         """A layer's name: ``name_en`` in English when the definition has one, else ``name_zh``."""

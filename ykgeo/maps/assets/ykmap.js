@@ -177,7 +177,14 @@
   }
 
   /* The words of the runtime itself, in the map's language (cfg.text from ykgeo.maps). */
-  var TEXT = { layers: "图层", basemap: "底图", legend: "图例", hint: "详细信息与变更记录见地图右侧" };
+  var TEXT = {
+    layers: "图层", basemap: "底图", legend: "图例", hint: "详细信息与变更记录见地图右侧",
+    fullscreen: "全屏", exitFullscreen: "退出全屏", print: "打印当前视图",
+    measureLine: "测距离（椭球，km）", measureArea: "测面积（椭球，亩）", measureClear: "清除测量",
+    measureStart: "单击开始", measureCont: "单击继续，双击结束", measureClose: "单击第一个点闭合",
+    cancel: "取消", finish: "完成", undo: "撤销上一点",
+    tilesFailed: "底图“{name}”的瓦片无法加载（可能没有网络），已改用离线底图。"
+  };
 
   function popupNode(layerCfg, props) {
     var box = el("div", "yk-popup");
@@ -253,7 +260,7 @@
         var f = e.layer && e.layer.feature;
         if (!f) return;
         map.closeTooltip(shared.tip);
-        L.popup({ maxWidth: 360, autoPanPadding: [20, 20] })
+        L.popup({ maxWidth: 360, autoPanPadding: [20, 20], autoPanPaddingBottomRight: shared.popupPadding() })
           .setLatLng(e.latlng).setContent(popupNode(layerCfg, f.properties)).openOn(map);
         if (layerCfg.selectable) {
           highlight(shared, e.layer, gj);
@@ -416,6 +423,89 @@
     }
   });
 
+  /* ---- tools: fullscreen, measuring, print this view ---- */
+  /* Results go back to Python the way streamlit-folium returns drawings: a "draw:created"
+   * event whose layer carries a GeoJSON feature (streamlit-folium puts it in
+   * `last_active_drawing`). Python measures it on the ellipsoid (ykgeo.area) or prints the
+   * view (ykgeo.maps); nothing is computed here. */
+  var nonce = 0;
+
+  function report(map, layer, props) {
+    nonce += 1;
+    props.n = nonce;
+    props.t = Date.now();
+    layer.feature = { type: "Feature", properties: props };
+    map.fire("draw:created", { layer: layer, layerType: props.yk });
+  }
+
+  function addTools(map, cfg, switchable, layerObjs, basemapNow) {
+    var tools = cfg.tools || {};
+    if (tools.fullscreen && L.Control.FullScreen) {
+      L.control.fullscreen({
+        position: "topleft", title: TEXT.fullscreen, titleCancel: TEXT.exitFullscreen,
+        forceSeparateButton: true
+      }).addTo(map);
+    }
+    if (tools.measure && L.Control.Draw) {
+      var local = L.drawLocal.draw;
+      local.toolbar.actions = { title: TEXT.cancel, text: TEXT.cancel };
+      local.toolbar.finish = { title: TEXT.finish, text: TEXT.finish };
+      local.toolbar.undo = { title: TEXT.undo, text: TEXT.undo };
+      local.toolbar.buttons.polyline = TEXT.measureLine;
+      local.toolbar.buttons.polygon = TEXT.measureArea;
+      local.handlers.polyline.tooltip = { start: TEXT.measureStart, cont: TEXT.measureCont, end: TEXT.measureCont };
+      local.handlers.polygon.tooltip = { start: TEXT.measureStart, cont: TEXT.measureCont, end: TEXT.measureClose };
+      L.drawLocal.edit.toolbar.buttons.remove = TEXT.measureClear;
+      L.drawLocal.edit.toolbar.buttons.removeDisabled = TEXT.measureClear;
+      L.drawLocal.edit.toolbar.actions.save = { title: TEXT.finish, text: TEXT.finish };
+      L.drawLocal.edit.toolbar.actions.cancel = { title: TEXT.cancel, text: TEXT.cancel };
+      L.drawLocal.edit.toolbar.actions.clearAll = { title: TEXT.measureClear, text: TEXT.measureClear };
+      var measured = L.featureGroup().addTo(map);
+      var shape = { color: "#d81b60", weight: 3, opacity: 0.9, fillOpacity: 0.15, dashArray: "6 4" };
+      new L.Control.Draw({
+        position: "topleft",
+        draw: {
+          polyline: { shapeOptions: shape, showLength: false, metric: true },
+          polygon: { shapeOptions: shape, showArea: false, showLength: false, allowIntersection: false },
+          rectangle: false, circle: false, marker: false, circlemarker: false
+        },
+        edit: { featureGroup: measured, edit: false, remove: true }
+      }).addTo(map);
+      map.on("draw:created", function (e) {
+        if (e.layerType !== "polyline" && e.layerType !== "polygon") return;
+        e.layer.feature = { type: "Feature", properties: { yk: "measure", n: (nonce += 1) } };
+        measured.addLayer(e.layer);
+      });
+    }
+    if (tools.print) {
+      var Print = L.Control.extend({
+        options: { position: "topleft" },
+        onAdd: function () {
+          var bar = el("div", "leaflet-bar yk-print");
+          var button = el("a", "yk-print-button");
+          button.href = "#";
+          button.title = TEXT.print;
+          button.setAttribute("role", "button");
+          button.setAttribute("aria-label", TEXT.print);
+          L.DomEvent.disableClickPropagation(bar);
+          L.DomEvent.on(button, "click", function (e) {
+            L.DomEvent.preventDefault(e);
+            var hidden = switchable.filter(function (lc) { return !map.hasLayer(layerObjs[lc.key]); })
+              .map(function (lc) { return lc.key; });
+            var size = map.getSize();
+            report(map, L.rectangle(map.getBounds()), {
+              yk: "print", hidden: hidden, basemap: basemapNow(), zoom: map.getZoom(),
+              width: size.x, height: size.y
+            });
+          });
+          bar.appendChild(button);
+          return bar;
+        }
+      });
+      new Print().addTo(map);
+    }
+  }
+
   /* ---- entry point ---- */
   var YK = {
     version: 1,
@@ -452,6 +542,29 @@
         basemapLayers[b.id] = L.layerGroup(layers);
         return { id: b.id, name: b.name, layer: basemapLayers[b.id], gcj02: !!b.gcj02 };
       });
+      /* An online basemap whose tiles cannot load (no network, blocked, bad key) must not
+       * leave a blank map under a caption that claims it: after a few failed tiles and none
+       * loaded, say so on the map and go back to the offline basemap. */
+      var notice = null;
+      function watchTiles(b) {
+        var failed = 0, loaded = 0;
+        b.layer.eachLayer(function (tiles) {
+          tiles.on("tileload", function () { loaded += 1; });
+          tiles.on("tileerror", function () {
+            failed += 1;
+            if (loaded || failed < 3 || currentBasemap !== b.id) return;
+            switchBasemap("offline");
+            map.getContainer().setAttribute("data-yk-basemap-failed", b.id);
+            if (!notice) {
+              notice = L.control({ position: "topright" });
+              notice.onAdd = function () { return el("div", "yk-notice"); };
+              notice.addTo(map);
+            }
+            notice.getContainer().textContent = TEXT.tilesFailed.replace("{name}", b.name);
+          });
+        });
+      }
+      basemaps.forEach(function (b) { if (b.id !== "offline") watchTiles(b); });
       var currentBasemap = basemapLayers[state.basemap] && cfg.keepBasemap ? state.basemap : cfg.basemap;
       if (!basemapLayers[currentBasemap] && basemaps.length) currentBasemap = basemaps[0].id;
       if (basemapLayers[currentBasemap]) basemapLayers[currentBasemap].addTo(map);
@@ -507,6 +620,14 @@
         legend.update(switchable.filter(function (lc) { return map.hasLayer(layerObjs[lc.key]); }));
       }
       refreshLegend();
+      /* a popup opens clear of the legend (the map pans it out from under it) */
+      shared.popupPadding = function () {
+        var box = legend.getContainer();
+        if (!box || box.style.display === "none") return [20, 20];
+        return [box.offsetWidth + 24, box.offsetHeight + 24];
+      };
+      L.control.scale({ metric: true, imperial: false, position: "bottomleft", maxWidth: 150 }).addTo(map);
+      addTools(map, cfg, switchable, layerObjs, function () { return currentBasemap; });
 
       function save() {
         /* a map being taken down (its container detached or hidden when the page reruns) must
@@ -522,6 +643,16 @@
         });
       }
 
+      function switchBasemap(id) {
+        if (basemapLayers[currentBasemap]) map.removeLayer(basemapLayers[currentBasemap]);
+        currentBasemap = id;
+        if (basemapLayers[id]) basemapLayers[id].addTo(map);
+        map.getContainer().setAttribute("data-yk-basemap", id);
+        var radio = map.getContainer().querySelector("input[data-basemap='" + id + "']");
+        if (radio) radio.checked = true;
+        save();
+      }
+
       var groups = [];
       var themeIndex = {};
       switchable.forEach(function (lc) {
@@ -534,13 +665,7 @@
       new GroupedLayers({ basemaps: basemaps, groups: groups }, {
         collapsed: true,
         basemap: currentBasemap,
-        onBasemap: function (id) {
-          if (basemapLayers[currentBasemap]) map.removeLayer(basemapLayers[currentBasemap]);
-          currentBasemap = id;
-          if (basemapLayers[id]) basemapLayers[id].addTo(map);
-          map.getContainer().setAttribute("data-yk-basemap", id);
-          save();
-        },
+        onBasemap: function (id) { switchBasemap(id); },
         onOverlay: function (key, on) {
           if (on) layerObjs[key].addTo(map); else map.removeLayer(layerObjs[key]);
           refreshLegend();
