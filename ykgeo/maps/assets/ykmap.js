@@ -179,7 +179,7 @@
   /* The words of the runtime itself, in the map's language (cfg.text from ykgeo.maps). */
   var TEXT = {
     layers: "图层", basemap: "底图", legend: "图例", hint: "详细信息与变更记录见地图右侧",
-    fullscreen: "全屏", exitFullscreen: "退出全屏", print: "打印当前视图",
+    fullscreen: "全屏", exitFullscreen: "退出全屏", print: "打印当前视图", printShort: "打印",
     measureLine: "测距离（椭球，km）", measureArea: "测面积（椭球，亩）", measureClear: "清除测量",
     measureStart: "单击开始", measureCont: "单击继续，双击结束", measureClose: "单击第一个点闭合",
     cancel: "取消", finish: "完成", undo: "撤销上一点",
@@ -482,7 +482,7 @@
         options: { position: "topleft" },
         onAdd: function () {
           var bar = el("div", "leaflet-bar yk-print");
-          var button = el("a", "yk-print-button");
+          var button = el("a", "yk-print-button", TEXT.printShort);
           button.href = "#";
           button.title = TEXT.print;
           button.setAttribute("role", "button");
