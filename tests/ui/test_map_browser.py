@@ -101,11 +101,15 @@ def test_map_fits_the_window_with_search_measure_print_and_fullscreen(app_page: 
         printed.get_by_role("button", name="PDF").click()
     pdf = Path(info.value.path()).read_bytes()
     assert pdf.startswith(b"%PDF")
-    printed.scroll_into_view_if_needed()
+    page.locator("h1").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
     shot(page, "map_print_1366x768")
     page.set_viewport_size({"width": 1600, "height": 1000})
     page.wait_for_timeout(800)
+    page.locator("h1").first.scroll_into_view_if_needed()
     shot(page, "map_print_1600x1000")
+    # the search, at the larger size too
+    shot(page, "map_search_1600x1000")
     # full screen
     frame = map_frame(page)
     frame.locator(".leaflet-control-zoom-fullscreen").click()

@@ -319,7 +319,8 @@ def render(ctx: PageContext) -> None:
     settings = ctx.settings.map_settings(basemap=basemap, asset_url=ASSET_URL, language=t.language)
     settings = maps.MapSettings(**{**settings.__dict__, "tools": _TOOLS, "height": _MAP_HEIGHT})
     left, right = st.columns([3, 1.3])
-    with right:
+    with right:  # what the map's tools gave first, beside the map; then search and rasters
+        _tool_results(ctx, keys, township, groups)
         _search(ctx, st)
         rasters = _rasters(ctx, st)
     with st.spinner(t("map.preparing")):
@@ -368,6 +369,5 @@ def render(ctx: PageContext) -> None:
         for note in (f"{lay.name_zh}：{lay.note_zh}" for lay in layers if lay.note_zh):
             st.caption(note)
     with right:
-        _tool_results(ctx, keys, township, groups)
         _details(ctx, store)
     _history(ctx)
