@@ -543,7 +543,10 @@ def qgis() -> Callable[..., dict[str, Any]]:
         problem = f"{QGIS_PYTHON} not found"
     else:
         check = subprocess.run(
-            [str(QGIS_PYTHON), "-c", "import qgis.core"], capture_output=True, text=True, check=False
+            [str(QGIS_PYTHON), "-c", "import qgis.core"],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if check.returncode != 0:
             problem = "python3-qgis is not installed (apt-get install qgis python3-qgis)"

@@ -50,11 +50,27 @@ def _symbol_info(symbol):  # type: ignore[no-untyped-def]
         sl = symbol.symbolLayer(i)
         info = {"class": sl.layerType()}
         props = sl.properties()
-        for key in ("color", "outline_color", "line_color", "style", "outline_style", "use_custom_dash", "customdash", "line_width", "outline_width", "size"):
+        for key in (
+            "color",
+            "outline_color",
+            "line_color",
+            "style",
+            "outline_style",
+            "use_custom_dash",
+            "customdash",
+            "line_width",
+            "outline_width",
+            "size",
+        ):
             if key in props:
                 info[key] = props[key]
         layers.append(info)
-    return {"type": symbol.type(), "colour": symbol.color().name(), "alpha": round(symbol.color().alphaF(), 3), "layers": layers}
+    return {
+        "type": symbol.type(),
+        "colour": symbol.color().name(),
+        "alpha": round(symbol.color().alphaF(), 3),
+        "layers": layers,
+    }
 
 
 def _layer_info(layer):  # type: ignore[no-untyped-def]
@@ -70,7 +86,8 @@ def _layer_info(layer):  # type: ignore[no-untyped-def]
     if renderer.type() == "categorizedSymbol":
         out["attribute"] = renderer.classAttribute()
         out["categories"] = [
-            {"value": c.value(), "label": c.label(), **_symbol_info(c.symbol())} for c in renderer.categories()
+            {"value": c.value(), "label": c.label(), **_symbol_info(c.symbol())}
+            for c in renderer.categories()
         ]
     elif renderer.type() == "singleSymbol":
         out["symbol"] = _symbol_info(renderer.symbol())
@@ -102,9 +119,15 @@ def do_project(request):  # type: ignore[no-untyped-def]
         "checked": sorted(n.name() for n in root.findLayers() if n.isVisible()),
         "custom_order": root.hasCustomLayerOrder(),
         "drawing_order": [layer.name() for layer in root.layerOrder()],
-        "invalid": sorted(layer.name() for layer in project.mapLayers().values() if not layer.isValid()),
+        "invalid": sorted(
+            layer.name() for layer in project.mapLayers().values() if not layer.isValid()
+        ),
         "layers": {
-            layer.name(): {**_layer_info(layer), "read_only": layer.readOnly(), "source": layer.source()}
+            layer.name(): {
+                **_layer_info(layer),
+                "read_only": layer.readOnly(),
+                "source": layer.source(),
+            }
             for layer in project.mapLayers().values()
         },
         "layouts": [],
@@ -115,31 +138,65 @@ def do_project(request):  # type: ignore[no-untyped-def]
             if isinstance(item, QgsLayoutItemMap):
                 items.append({"kind": "map", "id": item.id(), "layers": len(item.layersToRender())})
             elif isinstance(item, QgsLayoutItemLegend):
-                items.append({"kind": "legend", "id": item.id(), "linked": item.linkedMap() is not None, "title": item.title()})
+                items.append(
+                    {
+                        "kind": "legend",
+                        "id": item.id(),
+                        "linked": item.linkedMap() is not None,
+                        "title": item.title(),
+                    }
+                )
             elif isinstance(item, QgsLayoutItemScaleBar):
-                items.append({"kind": "scalebar", "id": item.id(), "linked": item.linkedMap() is not None, "units": item.unitLabel(), "segment": item.unitsPerSegment()})
+                items.append(
+                    {
+                        "kind": "scalebar",
+                        "id": item.id(),
+                        "linked": item.linkedMap() is not None,
+                        "units": item.unitLabel(),
+                        "segment": item.unitsPerSegment(),
+                    }
+                )
             elif isinstance(item, QgsLayoutItemPicture):
-                items.append({"kind": "picture", "id": item.id(), "linked": item.linkedMap() is not None, "path": item.picturePath(), "exists": Path(item.picturePath()).exists()})
+                items.append(
+                    {
+                        "kind": "picture",
+                        "id": item.id(),
+                        "linked": item.linkedMap() is not None,
+                        "path": item.picturePath(),
+                        "exists": Path(item.picturePath()).exists(),
+                    }
+                )
             elif isinstance(item, QgsLayoutItemLabel):
                 items.append({"kind": "label", "id": item.id(), "text": item.currentText()})
-        entry = {"name": layout.name(), "items": items, "pages": layout.pageCollection().pageCount()}
+        entry = {
+            "name": layout.name(),
+            "items": items,
+            "pages": layout.pageCollection().pageCount(),
+        }
         exporter = QgsLayoutExporter(layout)
         if request.get("png"):
             settings = QgsLayoutExporter.ImageExportSettings()
             settings.dpi = request.get("dpi", 100)
             entry["png_result"] = exporter.exportToImage(request["png"], settings)
         if request.get("pdf"):
-            entry["pdf_result"] = exporter.exportToPdf(request["pdf"], QgsLayoutExporter.PdfExportSettings())
+            entry["pdf_result"] = exporter.exportToPdf(
+                request["pdf"], QgsLayoutExporter.PdfExportSettings()
+            )
         answer["layouts"].append(entry)
     return answer
 
 
 def do_render(request):  # type: ignore[no-untyped-def]
-    layers = [QgsVectorLayer(f"{request['path']}|layername={key}", key, "ogr") for key in request["layers"]]
+    layers = [
+        QgsVectorLayer(f"{request['path']}|layername={key}", key, "ogr")
+        for key in request["layers"]
+    ]
     settings = QgsMapSettings()
     settings.setLayers(layers)
     settings.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:4549"))
-    transform = QgsCoordinateTransform(layers[0].crs(), settings.destinationCrs(), QgsProject.instance())
+    transform = QgsCoordinateTransform(
+        layers[0].crs(), settings.destinationCrs(), QgsProject.instance()
+    )
     extent = transform.transformBoundingBox(layers[0].extent())
     extent.scale(1.05)
     if request.get("extent"):
@@ -168,7 +225,13 @@ def do_oapif(request):  # type: ignore[no-untyped-def]
         ids.append(str(feature["id"]) if "id" in feature.fields().names() else str(feature.id()))
         area += measure.measureArea(feature.geometry())
     answer.update(
-        {"crs": layer.crs().authid(), "count": len(ids), "area_m2": area, "fields": layer.fields().names(), "title": layer.name()}
+        {
+            "crs": layer.crs().authid(),
+            "count": len(ids),
+            "area_m2": area,
+            "fields": layer.fields().names(),
+            "title": layer.name(),
+        }
     )
     return answer
 
@@ -179,9 +242,12 @@ def main() -> int:
     app = QgsApplication([], False)
     app.initQgis()
     try:
-        answer = {"do_layers": do_layers, "do_project": do_project, "do_render": do_render, "do_oapif": do_oapif}[
-            "do_" + request["do"]
-        ](request)
+        answer = {
+            "do_layers": do_layers,
+            "do_project": do_project,
+            "do_render": do_render,
+            "do_oapif": do_oapif,
+        }["do_" + request["do"]](request)
         sys.stdout.write(json.dumps(answer, ensure_ascii=False, default=str))
         sys.stdout.flush()
     finally:

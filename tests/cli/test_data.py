@@ -200,4 +200,7 @@ def test_a_geopackage_export_opens_styled_in_qgis(
         ("", "#9e9e9e"),
     ]
     assert seen["label_field"] == "企业名称"
-    assert seen["aliases"]["用地面积（亩）"] == "用地面积（亩）" and "ykgeo_version" not in seen["aliases"]
+    assert (
+        seen["aliases"]["用地面积（亩）"] == "用地面积（亩）"
+        and "ykgeo_version" not in seen["aliases"]
+    )

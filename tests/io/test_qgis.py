@@ -104,7 +104,9 @@ def test_qgis_opens_the_project_grouped_styled_and_prints_its_layout(
         "map:map", "legend:legend", "scalebar:scalebar", "picture:north_arrow", "label:title", "label:note",
     }  # fmt: skip
     assert items["legend:legend"]["linked"] and items["scalebar:scalebar"]["linked"]
-    assert items["scalebar:scalebar"]["units"] == "km" and items["scalebar:scalebar"]["segment"] == 2
+    assert (
+        items["scalebar:scalebar"]["units"] == "km" and items["scalebar:scalebar"]["segment"] == 2
+    )
     assert items["picture:north_arrow"]["linked"] and items["picture:north_arrow"]["exists"]
     assert items["label:title"]["text"] == store.name_zh
     assert "示意" in items["label:note"]["text"]

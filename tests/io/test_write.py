@@ -230,7 +230,10 @@ def test_a_geopackage_export_carries_its_layers_style(
     assert renderer is not None and renderer.get("attr") == "状态"
     assert [c.get("value") for c in renderer.iter("category")] == ["未启动", "推进中", "已完成", ""]
     # the aliases name the exported columns (no ykgeo_version), in the file's order
-    assert [a.get("field") for a in root.iter("alias")] == ["fid", *io_parcels.columns.drop("geometry")]
+    assert [a.get("field") for a in root.iter("alias")] == [
+        "fid",
+        *io_parcels.columns.drop("geometry"),
+    ]
     # the table reads back unchanged: the style table is beside it, not in it
     back = read_vector(path).gdf
     assert list(back["地块编号"]) == ["YK-001", "YK-002", "YK-003"]
@@ -243,3 +246,75 @@ def test_other_formats_and_specless_exports_have_no_style_table(
     path = tmp_path / "p.gpkg"
     write_vector(io_parcels, path)
     assert pyogrio.list_layers(path)[:, 0].tolist() == ["p"]
+
+
+def test_store_dates_are_written_as_dates_in_every_format(tmp_path: Path) -> None:
+    import pyogrio
+
+    frame = gpd.GeoDataFrame(
+        {
+            "编号": ["A", "B"],
+            "完成日期": pd.to_datetime(["2022-04-22", None]),
+            "记录时间": pd.to_datetime(["2022-04-22 10:30", "2022-05-01 09:00"]),
+        },
+        geometry=[
+            shapely.box(120.0, 28.9, 120.001, 28.901),
+            shapely.box(120.01, 28.9, 120.011, 28.901),
+        ],
+        crs=4490,
+    )
+    for name in ("d.geojson", "d.gpkg", "d.zip"):
+        write_vector(frame, tmp_path / name)
+        source = f"/vsizip/{tmp_path / name}" if name.endswith(".zip") else str(tmp_path / name)
+        info = pyogrio.read_info(source)
+        types = dict(zip(info["fields"], info["dtypes"], strict=True))
+        assert types[next(f for f in types if f.startswith("完成"))] == "datetime64[D]", (
+            name,
+            types,
+        )
+    data = json.loads((tmp_path / "d.geojson").read_text(encoding="utf-8"))
+    assert data["features"][0]["properties"]["完成日期"] == "2022-04-22"
+    assert "T10:30" in data["features"][0]["properties"]["记录时间"]  # a real time stays a time
+
+
+def test_kml_placemarks_have_names_and_status_colours(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame(
+        {
+            "编号": ["A", "B"],
+            "名称": ["甲厂", "乙厂"],
+            "完成日期": pd.to_datetime(["2022-04-22", None]),
+        },
+        geometry=[
+            shapely.box(120.0, 28.9, 120.001, 28.901),
+            shapely.box(120.01, 28.9, 120.011, 28.901),
+        ],
+        crs=4490,
+    )
+    result = write_vector(
+        frame, tmp_path / "k.kml", name_field="名称", colours=["#2e7d32", "#f9a825"]
+    )
+    text = (tmp_path / "k.kml").read_text(encoding="utf-8")
+    assert "<name>甲厂</name>" in text and "<name>乙厂</name>" in text
+    assert (
+        "<color>ff327d2e</color>" in text and "<color>ff25a8f9</color>" in text
+    )  # KML is aabbggrr
+    assert ">2022-04-22<" in text and "T00:00:00" not in text
+    assert any("着色" in n for n in result.notes_zh)
+
+
+def test_gk_crs_and_ellipsoidal_area_column(tmp_path: Path) -> None:
+    import pyogrio
+
+    from ykgeo.crs import GK_CM120
+
+    square = gpd.GeoSeries([shapely.box(499_950, 3_200_000, 500_050, 3_200_100)], crs=GK_CM120)
+    frame = gpd.GeoDataFrame({"编号": ["A"]}, geometry=square.to_crs(4490), crs=4490)
+    write_vector(frame, tmp_path / "g.gpkg", crs=4549, area_mu=True)
+    back = pyogrio.read_dataframe(tmp_path / "g.gpkg")
+    assert back.crs.to_epsg() == 4549
+    assert back["面积（亩）"].iloc[0] == pytest.approx(15.0, abs=0.005)
+    assert back.geometry.iloc[0].bounds[0] == pytest.approx(499_950, abs=0.01)
+    with pytest.raises(DataError, match="只能用经纬度"):
+        write_vector(frame, tmp_path / "g.geojson", crs=4549)
+    with pytest.raises(DataError, match="EPSG:3857"):
+        write_vector(frame, tmp_path / "g2.gpkg", crs=3857)

@@ -42,7 +42,17 @@ def _serve(folder: Path, *extra: str, prepare: Callable[[Path], None] | None = N
     port = _free_port()
     log = (folder / "serve.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ykgeo.cli", "serve", "--port", str(port), "--store", str(store), *extra],
+        [
+            sys.executable,
+            "-m",
+            "ykgeo.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--store",
+            str(store),
+            *extra,
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -57,7 +67,9 @@ def _serve(folder: Path, *extra: str, prepare: Callable[[Path], None] | None = N
             except (urllib.error.URLError, ConnectionError):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     log.close()
-                    pytest.fail(f"ykgeo serve did not start: {(folder / 'serve.log').read_text()[-2000:]}")
+                    pytest.fail(
+                        f"ykgeo serve did not start: {(folder / 'serve.log').read_text()[-2000:]}"
+                    )
                 time.sleep(0.3)
         yield Server(url, store)
     finally:

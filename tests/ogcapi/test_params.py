@@ -12,7 +12,9 @@ from ykgeo.store import TZ, end_of_day
 
 
 def test_a_date_is_the_layer_at_the_end_of_that_day_as_known_then() -> None:
-    assert parse_as_of("2022-09-30", None) == Snapshot(dt.date(2022, 9, 30), end_of_day(dt.date(2022, 9, 30)))
+    assert parse_as_of("2022-09-30", None) == Snapshot(
+        dt.date(2022, 9, 30), end_of_day(dt.date(2022, 9, 30))
+    )
 
 
 def test_known_at_now_or_at_a_moment() -> None:
@@ -31,7 +33,9 @@ def test_no_datetime_takes_the_servers_default() -> None:
     assert parse_as_of(None, None) == Snapshot()
     default = Snapshot(dt.date(2022, 6, 30), end_of_day(dt.date(2022, 6, 30)))
     assert parse_as_of("", None, default=default) == default
-    assert parse_as_of(None, "now", default=default) == Snapshot(dt.date(2022, 6, 30), known_now=True)
+    assert parse_as_of(None, "now", default=default) == Snapshot(
+        dt.date(2022, 6, 30), known_now=True
+    )
 
 
 @pytest.mark.parametrize(
@@ -47,7 +51,9 @@ def test_no_datetime_takes_the_servers_default() -> None:
         (None, "2022-10-01", "须与 datetime 一起使用"),
     ],
 )
-def test_bad_dates_are_refused_with_a_message(datetime_: str | None, known_at: str | None, message: str) -> None:
+def test_bad_dates_are_refused_with_a_message(
+    datetime_: str | None, known_at: str | None, message: str
+) -> None:
     with pytest.raises(DataError, match=message):
         parse_as_of(datetime_, known_at)
 

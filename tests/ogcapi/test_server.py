@@ -37,13 +37,19 @@ def _get(server: Server, path: str, **params: Any) -> tuple[int, dict[str, Any],
             return response.status, json.loads(response.read()), dict(response.headers)
     except urllib.error.HTTPError as err:
         body = err.read()
-        return err.code, json.loads(body) if body.startswith(b"{") else {"raw": body.decode()}, dict(err.headers)
+        return (
+            err.code,
+            json.loads(body) if body.startswith(b"{") else {"raw": body.decode()},
+            dict(err.headers),
+        )
 
 
 def _all_items(server: Server, collection: str, **params: Any) -> list[dict[str, Any]]:
     features: list[dict[str, Any]] = []
     while True:
-        status, page, _ = _get(server, f"/collections/{collection}/items", limit=1000, offset=len(features), **params)
+        status, page, _ = _get(
+            server, f"/collections/{collection}/items", limit=1000, offset=len(features), **params
+        )
         assert status == 200, page
         features += page["features"]
         if len(features) >= page["numberMatched"]:
@@ -62,7 +68,9 @@ def _require_gdal() -> str:
 # --- what is served ------------------------------------------------------------------------------
 
 
-def test_one_collection_per_layer_named_by_key_titled_in_chinese_and_progress(server: Server) -> None:
+def test_one_collection_per_layer_named_by_key_titled_in_chinese_and_progress(
+    server: Server,
+) -> None:
     store = Store(server.store)
     status, body, _ = _get(server, "/collections")
     assert status == 200
@@ -81,13 +89,19 @@ def test_datetime_gives_the_rows_of_export_as_of_and_known_at_now_the_correction
     out = tmp_path / "asof.geojson"
     args = ["export", KEY, "--format", "geojson", "--as-of", DAY.isoformat(), "-o", str(out)]
     assert main([*args, "--store", str(server.store)]) == 0
-    exported = {f["properties"]["地块编号"]: f["properties"] for f in json.loads(out.read_text())["features"]}
+    exported = {
+        f["properties"]["地块编号"]: f["properties"]
+        for f in json.loads(out.read_text())["features"]
+    }
     assert served.keys() == exported.keys()
     assert {k: v["状态"] for k, v in served.items()} == {k: v["状态"] for k, v in exported.items()}
     assert {k: v["完成日期"] for k, v in served.items()} == {
         k: (v["完成日期"] or None) and v["完成日期"][:10] for k, v in exported.items()
     }
-    known_now = {f["id"]: f["properties"]["状态"] for f in _all_items(server, KEY, datetime=DAY, **{"known-at": "now"})}
+    known_now = {
+        f["id"]: f["properties"]["状态"]
+        for f in _all_items(server, KEY, datetime=DAY, **{"known-at": "now"})
+    }
     expected = store.read_layer(KEY, as_of=DAY, known_at=now())["状态"].to_dict()
     assert known_now == expected
     done_then = sum(v["状态"] == "已完成" for v in served.values())
@@ -103,13 +117,22 @@ def test_bbox_property_filters_and_paging(server: Server) -> None:
     served = _all_items(server, KEY, bbox=",".join(map(str, box)))
     expected = now_frame[shapely.intersects(now_frame.geometry.to_numpy(), shapely.box(*box))]
     assert sorted(f["id"] for f in served) == sorted(expected.index)
-    _, hits, _ = _get(server, f"/collections/{KEY}/items", 所属镇街="东城街道", 状态="已完成", resulttype="hits")
-    assert hits["numberMatched"] == int(((now_frame["所属镇街"] == "东城街道") & (now_frame["状态"] == "已完成")).sum())
-    pages = [_get(server, f"/collections/{KEY}/items", limit=50, offset=o)[1]["features"] for o in (0, 50)]
+    _, hits, _ = _get(
+        server, f"/collections/{KEY}/items", 所属镇街="东城街道", 状态="已完成", resulttype="hits"
+    )
+    assert hits["numberMatched"] == int(
+        ((now_frame["所属镇街"] == "东城街道") & (now_frame["状态"] == "已完成")).sum()
+    )
+    pages = [
+        _get(server, f"/collections/{KEY}/items", limit=50, offset=o)[1]["features"]
+        for o in (0, 50)
+    ]
     assert [f["id"] for f in pages[0] + pages[1]] == list(now_frame.index[:100])
     roads = store.read_layer("road_projects")
     listed = roads["所属镇街"].str.contains("东城街道").sum()
-    _, road_hits, _ = _get(server, "/collections/road_projects/items", 所属镇街="东城街道", resulttype="hits")
+    _, road_hits, _ = _get(
+        server, "/collections/road_projects/items", 所属镇街="东城街道", resulttype="hits"
+    )
     assert road_hits["numberMatched"] == listed  # a road on several townships matches each of them
 
 
@@ -169,7 +192,9 @@ HOSTILE = [
 ]
 
 
-@pytest.mark.parametrize("params", HOSTILE, ids=[json.dumps(p, ensure_ascii=False) for p in HOSTILE])
+@pytest.mark.parametrize(
+    "params", HOSTILE, ids=[json.dumps(p, ensure_ascii=False) for p in HOSTILE]
+)
 def test_hostile_requests_get_400_with_a_message(server: Server, params: dict[str, str]) -> None:
     status, body, _ = _get(server, f"/collections/{KEY}/items", **params)
     assert status == 400, body
@@ -179,7 +204,9 @@ def test_hostile_requests_get_400_with_a_message(server: Server, params: dict[st
 
 def test_odd_languages_and_methods_never_give_a_500(server: Server) -> None:
     for language in ("zh-CN", "zh-TW", "fr", "xx-YY", "*", "!!!"):
-        request = urllib.request.Request(f"{server.url}/collections?f=json", headers={"Accept-Language": language})
+        request = urllib.request.Request(
+            f"{server.url}/collections?f=json", headers={"Accept-Language": language}
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             assert response.status == 200, language
     for method in ("POST", "PUT", "DELETE"):
@@ -203,9 +230,18 @@ def test_no_user_names_hashes_or_paths_are_served(server: Server) -> None:
         texts.append(json.dumps(body, ensure_ascii=False))
     for key in [*store.layer_keys(), "progress"]:
         texts.append(json.dumps(_all_items(server, key), ensure_ascii=False))
-        texts.append(json.dumps(_get(server, f"/collections/{key}/queryables")[1], ensure_ascii=False))
+        texts.append(
+            json.dumps(_get(server, f"/collections/{key}/queryables")[1], ensure_ascii=False)
+        )
     served = "\n".join(texts)
-    for secret in (*users, "ykgeo_edit_log", "scrypt", "users.toml", str(server.store), server.store.name):
+    for secret in (
+        *users,
+        "ykgeo_edit_log",
+        "scrypt",
+        "users.toml",
+        str(server.store),
+        server.store.name,
+    ):
         assert secret not in served, secret
 
 

@@ -116,7 +116,9 @@ def test_road_lines_built_solid_under_construction_dashed_in_qml_and_sld() -> No
     by_symbol = {s.get("name"): s for s in root.iter("symbol")}
     dashes = {}
     for category in root.iter("category"):
-        options = {o.get("name"): o.get("value") for o in by_symbol[category.get("symbol")].iter("Option")}
+        options = {
+            o.get("name"): o.get("value") for o in by_symbol[category.get("symbol")].iter("Option")
+        }
         dashes[category.get("value")] = options["use_custom_dash"]
     assert dashes["建成"] == "0" and dashes["在建"] == "1" and dashes["前期"] == "1"
     sld = ET.fromstring(layer_sld(spec).split("\n", 1)[1])
@@ -136,11 +138,16 @@ def test_townships_and_boundary_are_outlines() -> None:
         root = ET.fromstring(layer_qml(LAYERS[key]).split("\n", 1)[1])
         renderer = root.find("renderer-v2")
         assert renderer is not None and renderer.get("type") == "singleSymbol"
-        fill = {o.get("name"): o.get("value") for o in root.find(".//layer[@class='SimpleFill']").iter("Option")}
+        fill = {
+            o.get("name"): o.get("value")
+            for o in root.find(".//layer[@class='SimpleFill']").iter("Option")
+        }
         assert fill["style"] == "no"
         line = root.find(".//layer[@class='SimpleLine']")
         assert (line is not None) == dashed, key
-    assert ET.fromstring(layer_qml(LAYERS["city_boundary"]).split("\n", 1)[1]).find("labeling") is None
+    assert (
+        ET.fromstring(layer_qml(LAYERS["city_boundary"]).split("\n", 1)[1]).find("labeling") is None
+    )
 
 
 # --- old stores, users' own styles ----------------------------------------------------------------
@@ -176,7 +183,10 @@ def test_write_styles_keeps_a_gis_users_own_default_style(store: Store) -> None:
             "VALUES ('', '', ?, 'geom', '我的样式', '<qgis/>', '', 1, '', '')",
             (PARCELS,),
         )
-        conn.execute("UPDATE layer_styles SET useAsDefault = 0 WHERE owner = 'ykgeo' AND f_table_name = ?", (PARCELS,))
+        conn.execute(
+            "UPDATE layer_styles SET useAsDefault = 0 WHERE owner = 'ykgeo' AND f_table_name = ?",
+            (PARCELS,),
+        )
     store.write_styles()
     with sqlite3.connect(store.path) as conn:
         rows = conn.execute(
@@ -206,7 +216,9 @@ def test_qgis_opens_every_demo_layer_styled_as_the_definitions_say(
         if spec.status is None:
             assert layer["renderer"] == "singleSymbol", key
             continue
-        assert layer["renderer"] == "categorizedSymbol" and layer["attribute"] == spec.status.field, key
+        assert (
+            layer["renderer"] == "categorizedSymbol" and layer["attribute"] == spec.status.field
+        ), key
         got = [(c["value"], c["colour"]) for c in layer["categories"]]
         assert got == _expected_colours(spec), key
         assert [c["label"] for c in layer["categories"]][:-1] == list(spec.status.values)
@@ -237,4 +249,6 @@ def test_qgis_renders_the_low_efficiency_layer_in_status_colours(
     for value, colour in spec.style.status_colors.items():
         rgb = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
         blended = tuple(round(255 + (c - 255) * spec.style.fill_opacity) for c in rgb)
-        assert any(all(abs(a - b) <= 3 for a, b in zip(blended, px, strict=True)) for px in colours), value
+        assert any(
+            all(abs(a - b) <= 3 for a, b in zip(blended, px, strict=True)) for px in colours
+        ), value

@@ -302,9 +302,13 @@ def _download_parcels(page: Any, out: Path, *, fmt: str | None = None) -> Store:
     choose(page, "图层", f"土地 · 低效工业用地（{store.count(PARCELS):,}）")
     if fmt is not None:
         choose(page, "格式", fmt)
-    button = page.get_by_role("button", name=re.compile("^下载 low_efficiency_industrial"))
+    button = page.get_by_role("button", name=re.compile("^下载 低效工业用地_"))
     with page.expect_download() as info:
         button.click()
+    # a Chinese file name with the date
+    assert re.fullmatch(
+        r"低效工业用地_\d{4}-\d{2}-\d{2}\.(geojson|gpkg)", info.value.suggested_filename
+    ), info.value.suggested_filename
     info.value.save_as(out)
     return store
 
@@ -328,6 +332,9 @@ def test_exported_geojson_has_every_selected_feature(app_page: Any, tmp_path: Pa
     assert len(data["features"]) == len(expected)
     assert {f["properties"]["地块编号"] for f in data["features"]} == set(expected.index)
     assert "crs" not in data
+    props = [f["properties"] for f in data["features"] if f["properties"].get("完成日期")]
+    assert props and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", p["完成日期"]) for p in props)
+    assert all(isinstance(f["properties"]["面积（亩）"], float) for f in data["features"])
 
 
 def test_exported_geopackage_carries_the_layers_style(app_page: Any, tmp_path: Path) -> None:

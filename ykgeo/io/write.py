@@ -32,6 +32,8 @@ from ykgeo.layers import LayerSpec
 from ykgeo.store.styles import StyleRow, layer_qml, layer_sld, write_layer_styles
 
 __all__ = [
+    "AREA_MU_COLUMN",
+    "EXPORT_CRS",
     "FIELD_MAP_NAME",
     "FORMATS",
     "ExportFormat",
@@ -104,6 +106,7 @@ class _WriteOptions:
     encoding: str
     name_field: str | None
     spec: LayerSpec | None = None
+    colours: tuple[str | None, ...] = ()
 
 
 _Writer = Callable[[gpd.GeoDataFrame, Path, _WriteOptions], tuple[list[str], dict[str, str]]]
@@ -172,6 +175,23 @@ def _column_for_write(series: pd.Series) -> pd.Series:
     )
 
 
+def _days(series: pd.Series) -> pd.Series:
+    """A datetime column whose values are all midnight (a date field of the store) as dates."""
+    if (
+        not pd.api.types.is_datetime64_any_dtype(series)
+        or getattr(series.dt, "tz", None) is not None
+    ):
+        return series
+    known = series.dropna()
+    if len(known) and not (known == known.dt.normalize()).all():
+        return series
+    return pd.Series(
+        [None if pd.isna(v) else v.date() for v in series.tolist()],
+        index=series.index,
+        dtype=object,
+    )
+
+
 def _prepare_for_write(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
     if not isinstance(gdf, gpd.GeoDataFrame):
         msg = "需要 GeoDataFrame"
@@ -183,7 +203,7 @@ def _prepare_for_write(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
     geoms, _ = _geometries_to_cgcs2000(gdf.geometry.to_numpy(), gdf.crs, source=name)
     attrs = gdf.drop(columns=[gdf.geometry.name]).reset_index(drop=True)
     data = pd.DataFrame(
-        {str(c): _column_for_write(attrs[c]) for c in attrs.columns}, index=attrs.index
+        {str(c): _column_for_write(_days(attrs[c])) for c in attrs.columns}, index=attrs.index
     )
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, index=attrs.index, crs=CGCS2000))
 
@@ -309,6 +329,10 @@ def _write_kml(
         if any(_kind(v) in ("date", "datetime") for v in out[col].tolist()):
             out[col] = [_iso(v) for v in out[col].tolist()]
     notes = [f"KML {_WGS84_NOTE}"]
+    if opts.colours and len(opts.colours) == len(out):
+        # LIBKML turns OGR feature styles into KML <Style>: the status colours of the map
+        out["OGR_STYLE"] = [_kml_style(c) for c in opts.colours]
+        notes.append("KML 要素按状态着色（与地图一致）")
     if opts.name_field and opts.name_field in out.columns and "Name" not in out.columns:
         out.insert(
             0, "Name", ["" if is_missing(v) else str(v) for v in out[opts.name_field].tolist()]
@@ -317,6 +341,23 @@ def _write_kml(
         notes.append(f"没有名称字段 {opts.name_field}，KML 要素不带名称")
     notes += _write(out.set_crs(4326, allow_override=True), path, driver="LIBKML", layer=opts.layer)
     return notes, {}
+
+
+def _kml_style(colour: str | None) -> str | None:
+    """An OGR style string (fill with some transparency, a solid outline) for a ``#rrggbb`` colour."""
+    if not colour or not colour.startswith("#") or len(colour) != 7:
+        return None
+    # no SYMBOL(): GDAL's LIBKML driver crashes on a symbol without an icon id
+    return f"BRUSH(fc:{colour}99);PEN(c:{colour}FF,w:2px)"
+
+
+#: Projected CRSs a GeoPackage or Shapefile may be written in besides CGCS2000 (EPSG:4490).
+EXPORT_CRS: Mapping[int, str] = {
+    CGCS2000: "CGCS2000 经纬度（EPSG:4490）",
+    4549: "CGCS2000 / 3° 高斯-克吕格 CM 120°E（EPSG:4549）",
+}
+#: The column of ellipsoidal areas that an export may carry.
+AREA_MU_COLUMN = "面积（亩）"
 
 
 #: Every export format by key; :func:`write_vector` and :func:`export_layer_formats` use this table.
@@ -354,6 +395,9 @@ def write_vector(
     encoding: str = "UTF-8",
     name_field: str | None = None,
     spec: LayerSpec | None = None,
+    crs: int = CGCS2000,
+    area_mu: bool = False,
+    colours: Iterable[str | None] | None = None,
 ) -> WriteResult:
     """Write features to a file that :func:`read_vector` (and ArcGIS, QGIS, ogrinfo) read back unchanged.
 
@@ -376,6 +420,13 @@ def write_vector(
     spec
         The layer's definition: a GeoPackage then carries its QGIS/SLD style (status
         colours as in the app, labels, Chinese aliases) as the table's default.
+    crs
+        GeoPackage and Shapefile: EPSG:4490 (default) or 4549 (CGCS2000 GK CM 120°E,
+        metres); GeoJSON and KML are always longitude/latitude.
+    area_mu
+        Add a column 面积（亩） with each polygon's ellipsoidal area (CGCS2000, 2 decimals).
+    colours
+        KML only: each feature's ``#rrggbb`` colour (its status colour on the map).
 
     Raises
     ------
@@ -398,13 +449,29 @@ def write_vector(
         key == "geojson" and path.suffix.lower() == ".json"
     ):
         raise DataError(f"{path.name}：{fmt.label_zh} 的文件名应以 {fmt.extension} 结尾")
+    if crs not in EXPORT_CRS:
+        known = "、".join(f"EPSG:{c}" for c in EXPORT_CRS)
+        raise DataError(f"{path.name}：不支持导出坐标系 EPSG:{crs}（可用：{known}）")
+    if crs != CGCS2000 and key in ("geojson", "kml"):
+        raise DataError(f"{path.name}：{fmt.label_zh} 只能用经纬度，不能用 EPSG:{crs}")
     frame = _prepare_for_write(gdf, path.name)
+    extra: list[str] = []
+    if area_mu:
+        from ykgeo.area import area_mu as ellipsoidal_mu
+
+        frame[AREA_MU_COLUMN] = ellipsoidal_mu(frame).round(2).to_numpy()
+        extra.append(f"{AREA_MU_COLUMN}：按 CGCS2000 椭球面积计算，保留 2 位小数")
+    if crs != CGCS2000:
+        frame = frame.to_crs(crs)
+        extra.append(f"坐标系：{EXPORT_CRS[crs]}")
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".ykgeo-write-", dir=path.parent) as tmp:
         staged = Path(tmp) / path.name
-        notes, names = fmt.writer(
-            frame, staged, _WriteOptions(layer or path.stem, encoding, name_field, spec)
+        options = _WriteOptions(
+            layer or path.stem, encoding, name_field, spec, tuple(colours) if colours else ()
         )
+        notes, names = fmt.writer(frame, staged, options)
+        notes = [*notes, *extra]
         staged.replace(path)
     logger.debug("wrote %s (%s, %d features)", path.name, fmt.driver, len(frame))
     return WriteResult(path=path, driver=fmt.driver, notes_zh=tuple(notes), field_names=names)

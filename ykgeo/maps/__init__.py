@@ -75,6 +75,7 @@ from ykgeo.maps.payload import (
 from ykgeo.maps.tools import (
     Measurement,
     PrintRequest,
+    feature_colours,
     measure,
     parse_drawing,
     search_features,
@@ -97,6 +98,7 @@ __all__ = [
     "basemap_names",
     "build_map",
     "display_value",
+    "feature_colours",
     "feature_measures",
     "filter_features",
     "map_html",

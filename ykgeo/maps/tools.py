@@ -20,10 +20,12 @@ from shapely.geometry import shape
 from ykgeo.area import area_mu, length_km
 from ykgeo.crs import CGCS2000
 from ykgeo.layers import LayerSpec
+from ykgeo.maps.payload import status_styles
 
 __all__ = [
     "Measurement",
     "PrintRequest",
+    "feature_colours",
     "measure",
     "parse_drawing",
     "search_features",
@@ -176,4 +178,19 @@ def _search_fields(spec: LayerSpec, present: Sequence[str]) -> list[str]:
     for f in spec.fields:
         if f.name in present and f.name not in out and f.name.endswith(("名称", "单位", "企业")):
             out.append(f.name)
+    return out
+
+
+def feature_colours(frame: gpd.GeoDataFrame, spec: LayerSpec) -> list[str | None]:
+    """Each feature's colour on the map (its status colour), as ``#rrggbb``, for exports that carry styles."""
+    styles, _, index = status_styles(spec)
+    field = spec.status.field if spec.status is not None else ""
+    values = frame[field].tolist() if field in frame.columns else [None] * len(frame)
+    out: list[str | None] = []
+    for value in values:
+        style = styles[index.get(str(value), 0)] if value is not None else styles[0]
+        colour = style.get("fillColor") or style.get("color")
+        if spec.status is None:
+            colour = spec.style.color
+        out.append(str(colour) if colour else None)
     return out

@@ -335,18 +335,40 @@ def export_file(
     statuses: tuple[str, ...] | None,
     fmt: str,
     encoding: str,
+    crs: int = 4490,
+    area_mu: bool = False,
+    day: dt.date | None = None,
 ) -> tuple[str, bytes, int, tuple[str, ...]]:
-    """The selection written in a format: file name, bytes, feature count and notes."""
+    """The selection written in a format: file name (低效工业用地_2022-12-31.geojson), bytes, count, notes."""
     from ykgeo.io import write_vector
 
+    store = Store(path)
+    spec = store.spec(key)
     frame = selection_frame(path, mtime_ns, key, as_of, knowledge, township, statuses)
+    colours = maps.feature_colours(frame, spec) if fmt == "kml" else None
     frame = frame.drop(columns=["ykgeo_version"], errors="ignore").reset_index(drop=True)
     extension = {"geojson": ".geojson", "gpkg": ".gpkg", "shp": ".zip", "kml": ".kml"}[fmt]
-    suffix = f"_{encoding.lower().replace('-', '')}" if fmt == "shp" else ""
-    name = f"{key}{suffix}{extension}"
+    parts = [spec.name_zh, f"{day or as_of or now().date():%Y-%m-%d}"]
+    if township:
+        parts.insert(1, township)
+    if fmt == "shp":
+        parts.append(encoding.lower().replace("-", ""))
+    if crs != 4490:
+        parts.append(f"EPSG{crs}")
+    name = "_".join(parts) + extension
     with tempfile.TemporaryDirectory(prefix="ykgeo-export-") as tmp:
         out = Path(tmp) / name
-        result = write_vector(frame, out, encoding=encoding, layer=key, spec=Store(path).spec(key))
+        result = write_vector(
+            frame,
+            out,
+            encoding=encoding,
+            layer=key,
+            name_field=spec.name_field or spec.id_field,
+            spec=spec,
+            crs=crs,
+            area_mu=area_mu and spec.geometry_type == "Polygon",
+            colours=colours,
+        )
         return name, out.read_bytes(), len(frame), tuple(result.notes_zh)
 
 

@@ -20,6 +20,8 @@ _FORMATS = {
     "kml": ("export.format_kml", "application/vnd.google-earth.kml+xml"),
 }
 _MAX_EXPORT = 200_000
+#: Coordinate systems offered for GeoPackage and Shapefile (message id of their names).
+_CRS = {4490: "export.crs_4490", 4549: "export.crs_4549"}
 
 
 def _year(ctx: PageContext) -> int | None:
@@ -54,7 +56,7 @@ def render(ctx: PageContext) -> None:
             t("common.layer"),
             keys,
             format_func=lambda k: (
-                f"{store.spec(k).theme} · {t.layer(store.spec(k))}（{counts[k]:,}）"
+                f"{t.theme(store.spec(k).theme)} · {t.layer(store.spec(k))}（{counts[k]:,}）"
             ),
             key="ykgeo_export_layer",
         )
@@ -73,6 +75,7 @@ def render(ctx: PageContext) -> None:
             key=f"ykgeo_export_status_{key}",
             placeholder=t("common.all_statuses"),
             disabled=spec.status is None,
+            select_all=False,
         )
     with cols[3]:
         fmt = st.selectbox(
@@ -81,6 +84,22 @@ def render(ctx: PageContext) -> None:
             format_func=lambda f: t(_FORMATS[f][0]),
             key="ykgeo_export_format",
         )
+    base, _, enc = fmt.partition("-")
+    crs_column, area_column, _ = st.columns([2.5, 2.5, 3])
+    crs = crs_column.selectbox(
+        t("export.crs"),
+        list(_CRS) if base in ("gpkg", "shp") else [4490],
+        format_func=lambda c: t(_CRS[c]),
+        key="ykgeo_export_crs",
+        help=t("export.crs_help"),
+    )
+    area_mu = area_column.checkbox(
+        t("export.area_mu"),
+        value=True,
+        key="ykgeo_export_area",
+        disabled=spec.geometry_type != "Polygon",
+        help=t("export.area_mu_help"),
+    )
     selection = data.selection_frame(
         ctx.store_path,
         ctx.mtime_ns,
@@ -96,7 +115,6 @@ def render(ctx: PageContext) -> None:
     elif len(selection) > _MAX_EXPORT:
         st.warning(t("export.too_many", n=f"{_MAX_EXPORT:,}"))
     else:
-        base, _, enc = fmt.partition("-")
         encoding = "GBK" if enc == "gbk" else "UTF-8"
         try:
             with st.spinner(t("export.making")):
@@ -110,6 +128,9 @@ def render(ctx: PageContext) -> None:
                     tuple(statuses) or None,
                     base,
                     encoding,
+                    int(crs),
+                    bool(area_mu),
+                    ctx.as_of,
                 )
         except YkgeoError as err:
             st.error(t.error(err))

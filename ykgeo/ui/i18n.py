@@ -385,7 +385,27 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "Shapefile（zip，GBK，旧版 ArcGIS）",
             "Shapefile (zip, GBK, older ArcGIS)",
         ),
-        "export.format_kml": ("KML", "KML"),
+        "export.format_kml": (
+            "KML（奥维互动地图 / Google Earth，按状态着色）",
+            "KML (Ovital / Google Earth, coloured by status)",
+        ),
+        "export.crs": ("坐标系", "Coordinate system"),
+        "export.crs_help": (
+            "GeoPackage 和 Shapefile 可选 CGCS2000 经纬度（EPSG:4490）或 3° 高斯-克吕格 CM 120°E（EPSG:4549，米）；"
+            "GeoJSON 和 KML 按规范只能用经纬度。",
+            "GeoPackage and Shapefile: CGCS2000 longitude/latitude (EPSG:4490) or 3° Gauss–Krüger "
+            "CM 120°E (EPSG:4549, metres); GeoJSON and KML are longitude/latitude by definition.",
+        ),
+        "export.crs_4490": ("CGCS2000 经纬度（EPSG:4490）", "CGCS2000 lon/lat (EPSG:4490)"),
+        "export.crs_4549": (
+            "CGCS2000 高斯-克吕格 CM 120°E（EPSG:4549）",
+            "CGCS2000 GK CM 120°E (EPSG:4549)",
+        ),
+        "export.area_mu": ("加面积（亩）列", "Add an area (mu) column"),
+        "export.area_mu_help": (
+            "每个面要素按 CGCS2000 椭球计算的面积（亩，2 位小数），与统计一致。",
+            "Each polygon's ellipsoidal area on CGCS2000 (mu, 2 decimals), as the figures count it.",
+        ),
         "export.selection": (
             "截至 {as_of}，当前选择 {n} 个要素。",
             "As of {as_of}: {n} features selected.",
