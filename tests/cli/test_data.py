@@ -71,11 +71,39 @@ def test_validate_reports_problems_with_file_feature_field(
 ) -> None:
     path = _ledger(tmp_path, status="差不多完成了")
     code = main(["validate", str(path), "--layer", KEY, "--store", str(store_path)])
-    err = capsys.readouterr().err
+    out = capsys.readouterr().out
     assert code == 1
-    assert "ledger.shp" in err
-    assert "CLI-001" in err
-    assert "状态" in err
+    assert "ledger.shp" in out
+    assert "CLI-001" in out
+    assert "状态" in out
+    # one stream, in order: every problem on its own line, then the summary on its own line
+    lines = out.rstrip("\n").split("\n")
+    assert lines[0].startswith("[错误]")
+    assert lines[-1].startswith("ledger.shp：2 个要素，") and "[" not in lines[-1]
+    assert lines[-2] == ""
+
+
+def test_layers_into_a_closed_pipe_ends_quietly(store_path: Path) -> None:
+    """``ykgeo layers | head``: the reader has gone; no BrokenPipeError traceback."""
+    import os
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line
+    try:
+        run = subprocess.run(
+            [sys.executable, "-m", "ykgeo.cli", "layers", "--store", str(store_path)],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+    finally:
+        os.close(write)
+    assert "Traceback" not in run.stderr and "BrokenPipeError" not in run.stderr, run.stderr
+    assert run.returncode in (0, 141)
 
 
 def test_refused_import_leaves_the_store_byte_for_byte(

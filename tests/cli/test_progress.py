@@ -168,3 +168,26 @@ def test_cli_bad_input(make_store: Callable[..., Store]) -> None:
     assert code == 2 and "找不到项目库" in err
     with pytest.raises(LayerError):
         progress_report(store, as_of=D("2022-02-28"), targets=["nope"])
+
+
+def test_changes_since_today_lists_todays_edit(make_store: Callable[..., Store]) -> None:
+    """``--since`` is inclusive: ``--since <today>`` shows what was changed today."""
+    from ykgeo.store import now
+
+    store, _ = sample_report(make_store)
+    today = now().date()
+    store.update_feature(
+        "parcels",
+        "Z",
+        {"状态": "已完成"},
+        user="测试员",
+        expected_version=None,
+        effective_date=today,
+    )
+    code, out, err = _cli(
+        ["changes", "--since", today.isoformat(), "--store", str(store.path), "--format", "json"]
+    )
+    assert code == 0, err
+    assert ("Z", "newly_done") in {(c["id"], c["change"]) for c in json.loads(out)["changes"]}
+    code, out, _ = _cli(["changes", "--since", today.isoformat(), "--store", str(store.path)])
+    assert f"{today.isoformat()}（含当天）起" in out.splitlines()[0]

@@ -9,6 +9,7 @@ and :mod:`~ykgeo.cli.user` (user add, user list).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -43,12 +44,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.simplefilter("always")
         try:
             code = int(args.func(args) or 0)
+            sys.stdout.flush()  # a closed pipe shows here, inside the handler below
         except YkgeoError as err:
             print(f"错误：{err}", file=sys.stderr)
             code = 2
         except KeyboardInterrupt:
             print("已中断", file=sys.stderr)
             code = 130
+        except BrokenPipeError:
+            # the reader went away (``ykgeo layers | head``): stop quietly, as Unix tools do
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            code = 141
         except Exception as err:  # noqa: BLE001 — the last resort: no file may end in a traceback
             print(f"错误：{unexpected_error(err, args)}", file=sys.stderr)
             code = 3

@@ -72,7 +72,11 @@ def add_cli(subparsers: Any) -> None:
         help="两个日期之间的变化：新完成、退回、重新测量、新增、删除",
     )
     q.add_argument(
-        "--since", type=_date_arg, required=True, metavar="DATE", help="起始日（当天结束时的状态）"
+        "--since",
+        type=_date_arg,
+        required=True,
+        metavar="DATE",
+        help="起始日（含当天：列出该日及以后发生的变化；--since 今天 即今天的修改）",
     )
     q.add_argument("--until", type=_date_arg, metavar="DATE", help="截止日（默认：今天）")
     q.add_argument("--layer", action="append", metavar="KEY", help="只看该图层（可重复）")
@@ -136,7 +140,8 @@ def _cmd_progress(args: argparse.Namespace) -> int:
 
 def _cmd_changes(args: argparse.Namespace) -> int:
     store = open_store(args)
-    frame = changes_between(store, args.since, args.until, layers=args.layer)
+    # --since is inclusive: compare with the state at the end of the day before
+    frame = changes_between(store, args.since - dt.timedelta(days=1), args.until, layers=args.layer)
     if args.format == "json":
         records = [
             {k: _json_scalar(v) for k, v in row.items()} for row in frame.to_dict(orient="records")
@@ -151,7 +156,10 @@ def _cmd_changes(args: argparse.Namespace) -> int:
         _write_text(frame.to_csv(index=False), args.output, bom=bool(args.output))
     else:
         _write_text(
-            changes_to_table(frame, since=args.since, until=args.until or now().date()), args.output
+            changes_to_table(
+                frame, since=args.since, until=args.until or now().date(), inclusive=True
+            ),
+            args.output,
         )
     return 0
 

@@ -379,9 +379,16 @@ def _block_title(r: TargetProgress) -> str:
     )
 
 
-def changes_to_table(frame: pd.DataFrame, *, since: dt.date, until: dt.date) -> str:
-    """The output of :func:`ykgeo.progress.changes_between` as an aligned Chinese table."""
-    head = f"{since.isoformat()} 至 {until.isoformat()} 的变化：{len(frame)} 条"
+def changes_to_table(
+    frame: pd.DataFrame, *, since: dt.date, until: dt.date, inclusive: bool = False
+) -> str:
+    """The output of :func:`ykgeo.progress.changes_between` as an aligned Chinese table.
+
+    ``inclusive``: ``since`` is the first day counted (the state before it is compared),
+    and the heading says so.
+    """
+    start = f"{since.isoformat()}（含当天）起" if inclusive else since.isoformat()
+    head = f"{start} 至 {until.isoformat()} 的变化：{len(frame)} 条"
     if frame.empty:
         return head + "\n"
     header = [
