@@ -15,7 +15,7 @@ from pyproj import CRS
 
 from ykgeo.errors import ValidationError
 from ykgeo.io import ValidationReport, match_fields, validate_features, validate_file, write_vector
-from ykgeo.layers import LayerSpec
+from ykgeo.layers import LayerSpec, load_layers
 
 SOURCE = "地块.gpkg"
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -372,3 +372,55 @@ def test_problems_table_keeps_order_and_counts(
     assert list(report) == list(report.problems)
     assert report.to_frame()["要素"].tolist() == ["YK-002", "YK-001"]
     assert isinstance(report.to_frame(), pd.DataFrame)
+
+
+def _windows_zip(folder: Path, *, township: str = "东城") -> Path:
+    """A zipped GBK shapefile whose member names are GBK without the UTF-8 flag, as Windows writes them."""
+    import zipfile
+
+    frame = gpd.GeoDataFrame(
+        {"地块编号": ["Z-1"], "企业名称": ["甲厂"], "所属镇街": [township], "状态": ["未启动"]},
+        geometry=[shapely.box(120.05, 28.89, 120.051, 28.891)],
+        crs=4490,
+    )
+    frame.to_file(folder / "低效用地.shp", encoding="GBK")
+
+    class GbkName(zipfile.ZipInfo):
+        def _encodeFilenameFlags(self) -> tuple[bytes, int]:  # noqa: N802 - zipfile's name
+            return self.filename.encode("gbk"), self.flag_bits & ~0x800
+
+    path = folder / "windows.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for part in sorted(folder.glob("低效用地.*")):
+            archive.writestr(GbkName(part.name), part.read_bytes())
+    return path
+
+
+def test_windows_zip_member_names_are_read_as_gbk(tmp_path: Path) -> None:
+    import zipfile
+
+    from ykgeo.io import member_name
+
+    path = _windows_zip(tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        names = sorted(member_name(info) for info in archive.infolist())
+        assert not any(info.flag_bits & 0x800 for info in archive.infolist())
+    assert "低效用地.shp" in names
+    report = validate_file(path, load_layers()["low_efficiency_industrial"])
+    assert any("低效用地.shp" in note for note in report.notes_zh)
+
+
+def test_township_names_are_matched_against_the_store(tmp_path: Path) -> None:
+    from ykgeo.io import suggest_township
+
+    towns = ["东城街道", "西城街道", "江南街道", "芝英镇", "古山镇"]
+    assert suggest_township("东城", towns) == "东城街道"
+    assert suggest_township("芝英", towns) == "芝英镇"
+    assert suggest_township("芝 英镇", towns) == "芝英镇"
+    assert suggest_township("火星镇", towns) is None
+    spec = load_layers()["low_efficiency_industrial"]
+    report = validate_file(_windows_zip(tmp_path), spec, townships=towns)
+    (problem,) = [p for p in report.problems if p.code == "unknown_township"]
+    assert problem.severity == "warning" and problem.field == "所属镇街"
+    assert "是否应为“东城街道”" in problem.message_zh and problem.feature == "Z-1"
+    assert report.ok  # a warning: the planner decides

@@ -14,8 +14,13 @@ from __future__ import annotations
 
 from ykgeo.io.encoding import coerce_field_value
 from ykgeo.io.qgis import QgisProject, write_qgis_project
-from ykgeo.io.read import ReadResult, list_layers, match_fields, read_vector
-from ykgeo.io.validate import ValidationReport, validate_features, validate_file
+from ykgeo.io.read import ReadResult, list_layers, match_fields, member_name, read_vector
+from ykgeo.io.validate import (
+    ValidationReport,
+    suggest_township,
+    validate_features,
+    validate_file,
+)
 from ykgeo.io.write import (
     FIELD_MAP_NAME,
     FORMATS,
@@ -37,7 +42,9 @@ __all__ = [
     "export_layer_formats",
     "list_layers",
     "match_fields",
+    "member_name",
     "read_vector",
+    "suggest_township",
     "validate_features",
     "validate_file",
     "write_qgis_project",

@@ -52,7 +52,7 @@ from ykgeo.io.write import (
 )
 from ykgeo.layers import FieldSpec, LayerSpec
 
-__all__ = ["ReadResult", "list_layers", "match_fields", "read_vector"]
+__all__ = ["ReadResult", "list_layers", "match_fields", "member_name", "read_vector"]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -320,13 +320,22 @@ def _read_gdal(
     return _Layer(gdf, used, notes + restored, declared, "根据 .prj 文件", linearised)
 
 
-def _safe_parts(info: zipfile.ZipInfo, source: str) -> tuple[str, ...]:
-    """The path parts of a zip member; absolute paths and ``..`` are refused."""
+def member_name(info: zipfile.ZipInfo) -> str:
+    """A zip member's name as its author wrote it: Chinese Windows zips store names in GBK (CP936) without the UTF-8 flag."""
     name = info.filename
     if not (info.flag_bits & 0x800 or name.isascii()):
-        # Chinese Windows zips store names in GBK without the UTF-8 flag.
-        with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
-            name = name.encode("cp437").decode("gbk")
+        raw = b""
+        with contextlib.suppress(UnicodeEncodeError):
+            raw = name.encode("cp437")
+        for codec in ("utf-8", "gbk"):
+            with contextlib.suppress(UnicodeDecodeError):
+                return raw.decode(codec) if raw else name
+    return name
+
+
+def _safe_parts(info: zipfile.ZipInfo, source: str) -> tuple[str, ...]:
+    """The path parts of a zip member; absolute paths and ``..`` are refused."""
+    name = member_name(info)
     unixy = name.replace("\\", "/")
     parts = PurePosixPath(unixy).parts
     if unixy.startswith("/") or re.match(r"^[A-Za-z]:", unixy) or ".." in parts:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import re
@@ -26,7 +27,12 @@ from ykgeo.io.write import _geometries_to_cgcs2000
 from ykgeo.layers import LayerSpec
 from ykgeo.units import m2_to_mu
 
-__all__ = ["ValidationReport", "validate_features", "validate_file"]
+__all__ = [
+    "ValidationReport",
+    "suggest_township",
+    "validate_features",
+    "validate_file",
+]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -315,6 +321,45 @@ def _check_text(ctx: _Context) -> Iterator[Problem]:
                 yield ctx.problem("text_too_long", message, row, str(column))
 
 
+def suggest_township(value: str, names: Sequence[str]) -> str | None:
+    """The store's township a written name most likely means: 东城 → 东城街道, 芝英 → 芝英镇.
+
+    A name the store has is returned as it is; otherwise the one name that starts with
+    (or is contained in) the written one, else the closest by spelling; None when nothing fits.
+    """
+    text = "".join(value.split())
+    if not text:
+        return None
+    if text in names:
+        return text
+    starts = [n for n in names if n.startswith(text) or text.startswith(n)]
+    if len(starts) == 1:
+        return starts[0]
+    close = difflib.get_close_matches(text, list(names), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _check_townships(ctx: _Context, names: Sequence[str]) -> Iterator[Problem]:
+    """Township names not in the store's township list, with the name probably meant."""
+    column = ctx.spec.township_field
+    if not column or column not in ctx.frame.columns or not names:
+        return
+    known = set(names)
+    for row, value in enumerate(ctx.frame[column].tolist()):
+        if is_missing(value) or str(value) in known:
+            continue
+        shown = printable(str(value))
+        guess = suggest_township(str(value), names)
+        hint = f"，是否应为“{guess}”？" if guess else f"（项目库中的镇街：{'、'.join(names)}）"
+        yield ctx.problem(
+            "unknown_township",
+            f"镇街“{shown}”不是项目库中的镇街名称{hint}",
+            row,
+            column,
+            severity="warning",
+        )
+
+
 def _check_boundary(
     ctx: _Context,
     geoms: npt.NDArray[np.object_],
@@ -398,6 +443,7 @@ def validate_features(
     boundary: BaseGeometry | None = None,
     repair: bool = False,
     id_field: str | None = None,
+    townships: Sequence[str] = (),
 ) -> ValidationReport:
     """Check features against a layer definition and report every problem found.
 
@@ -425,6 +471,9 @@ def validate_features(
         layer's dimension) and report a warning instead of an error.
     id_field
         The id field (default: ``spec.id_field``).
+    townships
+        The store's township names: a township field naming another (东城 for 东城街道)
+        is a warning with the name probably meant.
     """
     frame = gdf.reset_index(drop=True)
     geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
@@ -439,6 +488,7 @@ def validate_features(
         *_check_ids(ctx, key),
         *_check_values(ctx),
         *_check_text(ctx),
+        *_check_townships(ctx, townships),
     ]
     if boundary is not None:
         problems += _check_boundary(ctx, geoms, usable, boundary)
@@ -461,6 +511,7 @@ def validate_file(
     layer: str | None = None,
     crs: Any = None,
     source_name: str | None = None,
+    townships: Sequence[str] = (),
 ) -> ValidationReport:
     """Read, match and check a file for a layer; a file that cannot be read gives a one-problem report.
 
@@ -480,7 +531,7 @@ def validate_file(
         )
     matched, match_notes = match_fields(result.gdf, spec)
     report = validate_features(
-        matched, spec, source=result.source, boundary=boundary, repair=repair
+        matched, spec, source=result.source, boundary=boundary, repair=repair, townships=townships
     )
     problems = report.problems
     if result.maybe_gcj02:

@@ -91,6 +91,7 @@ def render(ctx: PageContext) -> None:
                     repair=repair,
                     source_name=upload.name,
                     **options.as_kwargs(),
+                    townships=data.township_names(ctx.store_path, ctx.mtime_ns),
                 )
         except DataError as err:
             st.session_state.pop(_REPORT, None)

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from ykgeo.errors import DataError
+from ykgeo.io import member_name
 
 __all__ = ["ACCEPTED_TYPES", "check_zip", "saved_upload"]
 
@@ -34,16 +35,17 @@ def check_zip(path: Path) -> None:
         msg = f"{path.name} 不是有效的 zip 压缩包"
         raise DataError(msg, message_en=f"{path.name} is not a valid zip file") from err
     for info in infos:
-        name = info.filename.replace("\\", "/")
+        shown = member_name(info)  # GBK names of Windows zips, not ╡═╨º…
+        name = shown.replace("\\", "/")
         parts = PurePosixPath(name).parts
         if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts:
-            msg = f"压缩包成员 {info.filename!r} 的路径不安全（绝对路径或含 ..），已拒绝整个文件"
-            en = f"zip member {info.filename!r} has an unsafe path (absolute or with ..): file refused"
+            msg = f"压缩包成员 {shown!r} 的路径不安全（绝对路径或含 ..），已拒绝整个文件"
+            en = f"zip member {shown!r} has an unsafe path (absolute or with ..): file refused"
             raise DataError(msg, message_en=en)
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
-            msg = f"压缩包成员 {info.filename!r} 是符号链接，已拒绝整个文件"
-            en = f"zip member {info.filename!r} is a symbolic link: file refused"
+            msg = f"压缩包成员 {shown!r} 是符号链接，已拒绝整个文件"
+            en = f"zip member {shown!r} is a symbolic link: file refused"
             raise DataError(msg, message_en=en)
 
 
