@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import numpy as np
 import pypdfium2 as pdfium
 import pytest
+import shapely
 
 from tests._builders import (
     build_store,
@@ -351,3 +353,57 @@ def test_demo_pack_pages_render_and_maps_show_status_colours(
             colour = spec.style.status_colors.get(status)
             if colour:
                 assert has_colour(map_area, colour), (row.key, status, colour, page)
+
+
+@pytest.mark.slow
+def test_demo_pack_tables_keep_dates_and_names_whole_and_share_the_left_edge(
+    demo_packs: dict[dt.date, tuple[BriefResult, dict[str, Any], Any]], demo_store: Store
+) -> None:
+    from ykgeo.progress import changes_between
+
+    result, _, _ = demo_packs[dt.date(2022, 12, 31)]
+    pages = page_texts(result.path)  # type: ignore[arg-type]
+    changed = [i for i, text in enumerate(pages) if "录入人" in text and "发生日期" in text]
+    assert changed, "no changes table"
+    lines = [line for i in changed for line in pages[i].splitlines()]
+    text = "\n".join(lines)
+    changes = changes_between(demo_store, dt.date(2022, 9, 30), dt.date(2022, 12, 31))
+    # every recorder's name complete, every date on one line (never split mid-date)
+    for who in set(changes["recorded_by"].dropna().astype(str)):
+        assert who in text, who
+    assert not any(re.search(r"\d{4}-\d{0,2}-?$", line.strip()) for line in lines)
+    dates = {
+        d
+        for v in changes["effective_dates"].dropna()
+        for d in re.findall(r"\d{4}-\d{2}-\d{2}", str(v))
+    }
+    assert dates and all(d in text for d in dates)
+    # the summary table starts at the left margin, like the detail tables
+    pdf = pdfium.PdfDocument(str(result.path))
+    try:
+        lefts = []
+        summary_page = next(i for i, t in enumerate(pages) if "序号" in t and "年底预测" in t)
+        for first, word, page_no in (("序号", "目标", summary_page), ("图层", "图层", changed[0])):
+            textpage = pdf[page_no].get_textpage()
+            whole = textpage.get_text_range()
+            start = whole.index(word, whole.index(first))
+            lefts.append(textpage.get_charbox(start)[0])
+    finally:
+        pdf.close()
+    # 目标 is the summary's second column, after the 24 pt 序号 column
+    assert abs((lefts[0] - 24) - lefts[1]) < 1.0, lefts
+
+
+def test_township_labels_move_clear_of_the_features() -> None:
+    from ykgeo.report.maps import township_labels
+
+    town = shapely.box(0, 0, 10_000, 10_000)
+    dots = shapely.points(np.random.default_rng(1).uniform(3_500, 6_500, (200, 2)))
+    (plain,) = township_labels(["东城街道"], np.array([town], dtype=object))
+    assert (
+        shapely.distance(shapely.Point(plain[:2]), shapely.MultiPoint(dots)) < 300
+    )  # under the dots
+    (clear,) = township_labels(["东城街道"], np.array([town], dtype=object), obstacles=dots)
+    label = shapely.Point(clear[:2])
+    assert town.contains(label)
+    assert shapely.distance(label, shapely.MultiPoint(dots)) >= 900

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
+from shapely.ops import polylabel
 
 from ykgeo.crs import CGCS2000, GK_CM120, transform_geometries
 from ykgeo.layers import LayerSpec
@@ -274,16 +275,50 @@ def feature_layers(
 
 
 def township_labels(
-    names: Sequence[str], geoms_gk: npt.NDArray[np.object_]
+    names: Sequence[str],
+    geoms_gk: npt.NDArray[np.object_],
+    *,
+    obstacles: npt.NDArray[np.object_] | None = None,
+    clearance_m: float = 900.0,
 ) -> tuple[tuple[float, float, str], ...]:
-    """A label for each township at a point inside it."""
+    """A label for each township at a point inside it, clear of the features drawn over it.
+
+    Without ``obstacles`` the label sits at the township's pole of inaccessibility. With
+    them (the features of the map, EPSG:4549), it moves to the point of a grid over the
+    township farthest from any feature, up to ``clearance_m``, keeping as close to the
+    middle as that allows: in the crowded city centre a name is no longer hidden under dots.
+    """
+    tree = None
+    if obstacles is not None:
+        shapes = np.asarray(obstacles, dtype=object)
+        shapes = shapes[~shapely.is_missing(shapes)] if shapes.size else shapes
+        tree = shapely.STRtree(shapes) if shapes.size else None
     out = []
     for name, geom in zip(names, geoms_gk, strict=True):
         if geom is None or shapely.is_empty(geom):
             continue
-        point = shapely.point_on_surface(geom)
+        centre = polylabel(geom, tolerance=10.0) if geom.geom_type == "Polygon" else None
+        if centre is None or not shapely.contains(geom, centre):
+            centre = shapely.point_on_surface(geom)
+        point = centre if tree is None else _clear_point(geom, centre, tree, clearance_m)
         out.append((float(point.x), float(point.y), str(name)))
     return tuple(out)
+
+
+def _clear_point(
+    geom: Any, centre: Any, tree: shapely.STRtree, clearance_m: float, steps: int = 15
+) -> Any:
+    """The point of a grid over ``geom`` (inside it) with the most room from the features, then the most central."""
+    x0, y0, x1, y1 = shapely.bounds(geom)
+    xs, ys = np.meshgrid(np.linspace(x0, x1, steps), np.linspace(y0, y1, steps))
+    grid = shapely.points(xs.ravel(), ys.ravel())
+    inner = shapely.buffer(geom, -min(x1 - x0, y1 - y0) * 0.08)
+    grid = grid[shapely.contains(inner if not inner.is_empty else geom, grid)]
+    candidates = np.concatenate([[centre], grid])
+    _, distance = tree.query_nearest(candidates, return_distance=True, all_matches=False)
+    room = np.minimum(distance, clearance_m)
+    score = room - 0.05 * shapely.distance(candidates, centre)
+    return candidates[int(np.argmax(score))]
 
 
 def base_layers(

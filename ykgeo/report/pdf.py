@@ -197,6 +197,7 @@ def table(
     align: Sequence[str] | None = None,
     size: float = 7.8,
     wrap: Sequence[int] = (),
+    wrap_words: Sequence[int] = (),
     cell_colours: Sequence[tuple[int, int, str, str]] = (),
     bold_rows: Sequence[int] = (),
     repeat_header: bool = True,
@@ -205,7 +206,9 @@ def table(
     """A paginating table: header repeated on every page, zebra rows, numbers right-aligned.
 
     Cells are plain strings drawn as they are (never markup). Columns in ``wrap`` wrap
-    long text onto several lines; the others are cut with … to their width.
+    long text onto several lines (between any two Chinese characters); columns in
+    ``wrap_words`` only at spaces, so a date such as 2022-04-22 is never split; the others
+    are cut with … to their width.
     ``cell_colours`` are (row, column, ink, background) with row 0 the first data row;
     ``compact`` tightens the row padding so that more rows fit on a page.
     """
@@ -216,12 +219,18 @@ def table(
     cell_style = ParagraphStyle(
         "cellwrap", fontName=fonts.regular, fontSize=size, leading=size * 1.22, wordWrap="CJK"
     )
+    word_style = ParagraphStyle(
+        "cellwords", fontName=fonts.regular, fontSize=size, leading=size * 1.22
+    )
     for row in rows:
         out: list[Any] = []
         for j, value in enumerate(row):
             text = "" if value is None else clean(str(value))
             room = widths[j] - 2 * pad
-            if j in wrap and pdfmetrics.stringWidth(text, fonts.regular, size) > room:
+            too_wide = pdfmetrics.stringWidth(text, fonts.regular, size) > room
+            if j in wrap_words and too_wide:
+                out.append(Paragraph(escape(text), word_style))
+            elif j in wrap and too_wide:
                 out.append(Paragraph(escape(text), cell_style))
             else:
                 out.append(_fit(text, fonts.regular, size, room))
@@ -259,6 +268,7 @@ def table(
         commands.append(("FONT", (c, r + 1), (c, r + 1), fonts.bold, size))
     out_table = Table(data, colWidths=list(widths), repeatRows=1 if repeat_header else 0)
     out_table.setStyle(TableStyle(commands))
+    out_table.hAlign = "LEFT"  # aligned with the text above it, like every other table
     return out_table
 
 

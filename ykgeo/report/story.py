@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 from xml.sax.saxutils import escape
@@ -154,7 +155,7 @@ def _summary(pack: Pack, number: int) -> list[Flowable]:
         rows.append([str(i + 1), *summary_cells(row, pack.items[row.key])])
         ink, background = RATING_STYLE.get(row.rating, RATING_STYLE["none"])
         colours.append((i, 12, ink, background))
-    widths = [24, 168, 26, 58, 60, 44, 58, 58, 58, 58, 60, 50, 36]
+    widths = [24, 180, 26, 58, 60, 44, 58, 58, 58, 58, 60, 50, 36]  # the body's full width
     scope = f"（{report.township}）" if report.township else ""
     amber = f"{report.settings.amber_ratio * 100:g}%"
     out: list[Flowable] = [
@@ -172,7 +173,7 @@ def _summary(pack: Pack, number: int) -> list[Flowable]:
         ),
         Spacer(1, 6),
         para(
-            f"评级：绿 = 已达到序时进度或预计年底完成目标；黄 = 预计年底完成目标的 {amber} 以上；红 = 预计不足 {amber}；"
+            f"评级：绿 = 已达到序时进度（序时应完成量大于 0 时）或预计年底完成目标；黄 = 预计年底完成目标的 {amber} 以上；红 = 预计不足 {amber}；"
             "不考核 = 目标值为 0，只统计不评级。序时进度为按计划节点（未给节点时按全年线性）截至统计日应完成的量。"
             "年底预测 = 已完成 + max（按年内完成速度外推，推进中且计划年内完成的量 × 完成概率）。",
             st.small,
@@ -218,13 +219,19 @@ def _target_map_spec(pack: Pack, row: TargetProgress, title: str) -> maps.MapSpe
         layers=(*below, *feature_layers, *above),
         legend=tuple(legend),
         legend_title=f"{pack.store.spec(row.layer).name_zh}（按状态）",
-        labels=maps.township_labels(geo.town_names, geo.towns_gk),
+        labels=maps.township_labels(geo.town_names, geo.towns_gk, obstacles=_drawn(feature_layers)),
         labels_after=len(below),
         note=_map_note(pack),
         title=title,
         subtitle=subtitle,
         panel="right",
     )
+
+
+def _drawn(layers: Sequence[maps.MapLayer]) -> Any:
+    """Every geometry of the feature layers of a map: what a place name must not hide."""
+    parts = [lay.geoms for lay in layers if len(lay.geoms)]
+    return np.concatenate(parts) if parts else None
 
 
 def _reference_legend(pack: Pack) -> list[maps.LegendEntry]:
@@ -411,7 +418,7 @@ def _township_page(pack: Pack, number: int, index: int, township: str, code: str
         layers=(*below, *features, *above),
         legend=(*legend, *_reference_legend(pack)),
         legend_title=f"各目标图层要素（共 {count} 个）",
-        labels=maps.township_labels(geo.town_names, geo.towns_gk),
+        labels=maps.township_labels(geo.town_names, geo.towns_gk, obstacles=_drawn(features)),
         labels_after=len(below),
         note=_map_note(pack),
         title=title,

@@ -91,7 +91,9 @@ def changes_section(pack: Pack, number: int) -> list[Flowable]:
                 _measure_text(r["old_measure"], r["measure_unit"]),
                 _measure_text(r["new_measure"], r["measure_unit"]),
                 str(r["measure_unit"] or ""),
-                str(r["effective_dates"] or ""),
+                " ".join(
+                    str(r["effective_dates"] or "").replace("、", " ").replace(",", " ").split()
+                ),
                 str(r["recorded_by"] or ""),
             ]
         )
@@ -111,11 +113,12 @@ def changes_section(pack: Pack, number: int) -> list[Flowable]:
                 "录入人",
             ],
             detail,
-            [92, 72, 150, 54, 50, 50, 60, 60, 26, 82, 74],
+            [86, 70, 136, 52, 48, 48, 58, 58, 26, 62, 126],
             pack.fonts,
             align=["LEFT"] * 6 + ["RIGHT", "RIGHT", "LEFT", "LEFT", "LEFT"],
             size=7.2,
-            wrap=(2, 9),
+            wrap=(2, 10),
+            wrap_words=(9,),
         )
     )
     return out
