@@ -25,6 +25,14 @@ def _cli_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cli_figures(args: argparse.Namespace) -> int:
+    from ykgeo.demo.figures import figures_table
+    from ykgeo.store import Store
+
+    print(figures_table(Store(args.store or find_demo_store() or DEMO_STORE)), end="")
+    return 0
+
+
 def add_cli(subparsers: Any) -> None:
     """Register ``demo build --seed 2022 -o PATH`` on an argparse sub-parser collection."""
     demo = subparsers.add_parser("demo", help="永康市演示数据（示意）")
@@ -36,6 +44,12 @@ def add_cli(subparsers: Any) -> None:
         "-o", "--output", type=Path, default=output, help=f"输出文件（默认 {output}）"
     )
     build.set_defaults(func=_cli_build)
+    figures = sub.add_parser(
+        "figures",
+        help="演示库各目标在 2022-06-30 和 2022-12-31 的数字（Markdown 表，data/gis/README.md 引用）",
+    )
+    add_store_option(figures)
+    figures.set_defaults(func=_cli_figures)
 
 
 def _cmd_raster_demo(args: argparse.Namespace) -> int:
