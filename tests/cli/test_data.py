@@ -71,14 +71,15 @@ def test_validate_reports_problems_with_file_feature_field(
 ) -> None:
     path = _ledger(tmp_path, status="差不多完成了")
     code = main(["validate", str(path), "--layer", KEY, "--store", str(store_path)])
-    out = capsys.readouterr().out
+    err = capsys.readouterr().err
     assert code == 1
-    assert "ledger.shp" in out
-    assert "CLI-001" in out
-    assert "状态" in out
+    assert "ledger.shp" in err
+    assert "CLI-001" in err
+    assert "状态" in err
     # one stream, in order: every problem on its own line, then the summary on its own line
-    lines = out.rstrip("\n").split("\n")
-    assert lines[0].startswith("[错误]")
+    lines = err.rstrip("\n").split("\n")
+    assert all(line.startswith(("说明：", "[错误]", "[警告]")) for line in lines[:-2])
+    assert any(line.startswith("[错误]") for line in lines)
     assert lines[-1].startswith("ledger.shp：2 个要素，") and "[" not in lines[-1]
     assert lines[-2] == ""
 

@@ -117,11 +117,11 @@ def add_read_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _report_problems(report: Any, *, file: Any = None) -> None:
+def _report_problems(report: Any) -> None:
     for note in report.notes_zh:
-        print(f"说明：{note}", file=file or sys.stderr)
+        print(f"说明：{note}", file=sys.stderr)
     for problem in report.problems:
-        print(str(problem), file=file or sys.stderr)
+        print(str(problem), file=sys.stderr)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -129,14 +129,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     report = validate_file(
         Path(args.file), spec, boundary=_boundary(args), repair=args.repair, **_read_options(args)
     )
-    # the report is the output: every note and problem on its own line, then the summary on
-    # its own line, all on stdout in this order (never interleaved with another stream)
-    _report_problems(report, file=sys.stdout)
+    # every note and problem on its own line, then the summary on its own line, all on one
+    # stream (stderr, with the problems) in this order: never glued to a line of another stream
+    _report_problems(report)
     n_err, n_warn = len(report.errors), len(report.warnings)
     if report.problems:
-        print()
+        print(file=sys.stderr)
     print(
         f"{Path(args.file).name}：{len(report.gdf) if report.gdf is not None else 0} 个要素，{n_err} 个错误，{n_warn} 个警告",
+        file=sys.stderr,
         flush=True,
     )
     return 0 if report.ok else 1
