@@ -8,6 +8,7 @@ Screenshots go to ``test-output/screenshots/``.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import re
@@ -164,8 +165,8 @@ def test_as_of_date_drives_the_overview(app_page: Any) -> None:
     # a figure can be drilled into: the features behind it
     first = reports[1].rows[0]
     page.locator(f".st-key-ykgeo_card_{first.key}").get_by_role("button").click()
-    drill = page.locator(".st-key-ykgeo_overview_drill")
-    expect(drill).to_contain_text(f"{first.name_zh}：构成明细", timeout=30_000)
+    drill = page.get_by_role("dialog")
+    expect(drill).to_contain_text(f"构成明细：{first.name_zh}", timeout=30_000)
     no_exceptions(page)
 
 
@@ -372,9 +373,15 @@ def test_gcj02_basemap_lands_within_metres(app_browser: Any, tmp_path: Path) -> 
     page = app_browser.new_page(viewport={"width": 1000, "height": 800})
     tiles: list[str] = []
 
+    # a blank but valid tile: an empty answer is a failed tile, and the map would (rightly)
+    # fall back to the offline basemap
+    png = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
+    )
+
     def blank(route: Any) -> None:
         tiles.append(route.request.url)
-        route.fulfill(status=204, body=b"")
+        route.fulfill(status=200, body=png, content_type="image/png")
 
     page.route(re.compile(r"https?://.*"), blank)  # never leave the machine
     page.goto(page_path.as_uri())

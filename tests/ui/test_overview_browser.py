@@ -80,9 +80,12 @@ def test_summary_ratings_aligned_cards_and_compare_date(app_page: Any) -> None:
     changes = page.locator(".st-key-ykgeo_overview_changes")
     expect(changes).to_be_visible()
     assert page.get_by_text(f"变化（{SINCE} → {DAY}）").count() == 1
-    page.wait_for_timeout(500)
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    page.locator("h1").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
     shot(page, "overview_summary_compare_1600x1000")
     page.set_viewport_size({"width": 1366, "height": 768})
+    page.locator("h1").first.scroll_into_view_if_needed()
     page.wait_for_timeout(800)
     shot(page, "overview_summary_compare_1366x768")
     no_exceptions(page)
@@ -113,7 +116,8 @@ def test_drill_down_opens_in_a_dialog_in_chinese(app_page: Any) -> None:
     assert "00:00:00" not in cells and "done" not in cells
     first = report.rows[0].features.iloc[0]
     assert f"{first['area_mu']:.2f}" in cells  # 亩 to two decimals
-    page.wait_for_timeout(500)
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    page.wait_for_timeout(800)
     shot(page, "overview_drill_dialog_1600x1000")
     page.set_viewport_size({"width": 1366, "height": 768})
     page.wait_for_timeout(800)
