@@ -100,7 +100,8 @@ def render(ctx: PageContext) -> None:
         disabled=spec.geometry_type != "Polygon",
         help=t("export.area_mu_help"),
     )
-    selection = data.selection_frame(
+    # the selection: the same records, on the same date, as the map and the figures
+    chosen = (
         ctx.store_path,
         ctx.mtime_ns,
         key,
@@ -109,6 +110,7 @@ def render(ctx: PageContext) -> None:
         township,
         tuple(statuses) or None,
     )
+    selection = data.selection_frame(*chosen)
     st.caption(t("export.selection", as_of=f"{ctx.as_of:%Y-%m-%d}", n=f"{len(selection):,}"))
     if not len(selection):
         st.info(t("export.nothing"))
@@ -119,13 +121,7 @@ def render(ctx: PageContext) -> None:
         try:
             with st.spinner(t("export.making")):
                 name, content, n, notes = data.export_file(
-                    ctx.store_path,
-                    ctx.mtime_ns,
-                    key,
-                    ctx.as_of_or_now,
-                    ctx.knowledge,
-                    township,
-                    tuple(statuses) or None,
+                    *chosen,
                     base,
                     encoding,
                     int(crs),
