@@ -28,6 +28,8 @@ def render(ctx: PageContext) -> None:
         st.warning(t("common.no_plan"))
         return
     st.markdown(t("brief.as_of", as_of=f"{ctx.as_of:%Y-%m-%d}"))
+    if ctx.knowledge == "now":
+        st.caption(t("brief.known_then"))  # the pack is what was recorded by the end of the date
     towns = ["", *data.township_names(ctx.store_path, ctx.mtime_ns)]  # "": the whole city
     if st.session_state.get(_TOWNSHIP) not in towns:
         st.session_state[_TOWNSHIP] = ""

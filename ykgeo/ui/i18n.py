@@ -441,6 +441,11 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "统计日：{as_of}（左侧“数据截至日期”）",
             "Date of the figures: {as_of} (“Data as of” on the left)",
         ),
+        "brief.known_then": (
+            "简报按当时所知统计（截至日当天结束前已录入的记录），与左侧“按现在所知”的页面可能不同。",
+            "The pack counts what had been recorded by the end of the date (as known then); pages "
+            "set to “as known now” may differ.",
+        ),
         "brief.scope": ("范围", "Scope"),
         "brief.whole_city": ("全市", "Whole city"),
         "brief.since": (
