@@ -597,3 +597,62 @@ def test_non_utf8_plan_is_a_layer_error(tmp_path: Path) -> None:
     (tmp_path / "targets-2022.toml").write_bytes(VALID_PLAN.encode("gbk"))
     with pytest.raises(LayerError, match=r"targets-2022\.toml"):
         load_plan(2022, tmp_path)
+
+
+# --- issue 11: township targets, drafts and carried-over features in the plan ---------------------
+
+
+def test_plan_keeps_township_targets_status_and_carried_over(tmp_path: Path) -> None:
+    _write(tmp_path, "demo.toml", VALID_LAYER)
+    text = (
+        VALID_PLAN.replace("year = 2022", 'year = 2022\nstatus = "草案"')
+        + '[targets.townships]\n"东城街道" = 3.5\n"西城街道" = 6.5\n'
+        + '\n[[carried_over]]\ntarget = "demo_target"\nid = "A-1"\nname = "某厂"\ntownship = "东城街道"\n'
+        + 'status = "推进中"\namount = 2.25\n'
+    )
+    _write(tmp_path, "targets-2022.toml", text)
+    plan = load_plan(2022, tmp_path)
+    target = plan.targets[0]
+    assert plan.is_draft and plan.status == "草案"
+    assert dict(target.township_values) == {"东城街道": 3.5, "西城街道": 6.5}
+    assert target.has_township_values and target.value_set
+    assert [(c.id, c.amount, c.township) for c in plan.carried_over] == [("A-1", 2.25, "东城街道")]
+
+
+def test_plan_value_may_be_left_to_fill(tmp_path: Path) -> None:
+    _write(tmp_path, "demo.toml", VALID_LAYER)
+    draft = VALID_PLAN.replace("year = 2022", 'year = 2022\nstatus = "草案"')
+    _write(tmp_path, "targets-2022.toml", re.sub(r"(?m)^value = .*\n", "", draft))
+    target = load_plan(2022, tmp_path).targets[0]
+    assert not target.value_set and target.value == 0.0
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("year = 2022", 'year = 2022\nstatus = "待定"'), "status"),
+        (("value = 3", "value = -1"), "非负"),
+        (
+            ('name_zh = "演示目标"', 'name_zh = "演示目标"\ntownships = { "东城街道" = -2 }'),
+            "不能为负",
+        ),
+        (
+            ('name_zh = "演示目标"', 'name_zh = "演示目标"\ntownships = { "东城街道" = "两" }'),
+            "数字",
+        ),
+    ],
+)
+def test_plan_refuses_bad_status_and_values(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
+    _write(tmp_path, "demo.toml", VALID_LAYER)
+    assert change[0] in VALID_PLAN
+    _write(tmp_path, "targets-2022.toml", VALID_PLAN.replace(*change))
+    with pytest.raises(LayerError, match=message):
+        load_plan(2022, tmp_path)
+
+
+def test_rules_files_in_the_layer_folder_are_not_layers(tmp_path: Path) -> None:
+    _write(tmp_path, "demo.toml", VALID_LAYER)
+    _write(tmp_path, "mujun-rules.toml", 'name_zh = "规则"\n[default]\nmethod = "rank"\n')
+    assert list(load_layers(tmp_path)) == ["demo"]

@@ -92,6 +92,9 @@ class Problem:
         Field name concerned, if any.
     severity
         ``"error"`` blocks an import; ``"warning"`` is reported only.
+    sheet, row, column
+        Where in a spreadsheet (or table) the problem is: the worksheet, the row as
+        Excel numbers it, and the column (``"E 列（目标值）"``).
     """
 
     code: str
@@ -100,12 +103,21 @@ class Problem:
     feature: str = ""
     field: str = ""
     severity: str = "error"
+    sheet: str = ""
+    row: int | None = None
+    column: str = ""
 
     def where_zh(self) -> str:
-        """The location as Chinese text: 文件、要素、字段."""
+        """The location as Chinese text: 文件、工作表、行、列、要素、字段."""
         parts = []
         if self.file:
             parts.append(f"文件 {self.file}")
+        if self.sheet:
+            parts.append(f"工作表“{self.sheet}”")
+        if self.row is not None:
+            parts.append(f"第 {self.row} 行")
+        if self.column:
+            parts.append(self.column)
         if self.feature:
             parts.append(f"要素 {self.feature}")
         if self.field:

@@ -15,7 +15,11 @@ from ykgeo.errors import LayerError
 
 __all__ = [
     "DEFAULT_LAYER_DIR",
+    "PLAN_ADOPTED",
+    "PLAN_DRAFT",
+    "PLAN_STATUSES",
     "STATUS_GROUPS",
+    "CarriedOver",
     "FieldSpec",
     "LayerRegistry",
     "LayerSpec",
@@ -40,6 +44,12 @@ _FIELD_TYPES = {"str", "int", "float", "date"}
 _GEOMETRY_TYPES = {"Polygon", "LineString", "Point"}
 _MEASURES = {"area", "count", "chainage_km", "length_km", "field_sum"}
 _CLASSIFICATIONS = {"", "GB/T 21010", "用地用海"}
+#: Plan statuses: adopted and draft.
+PLAN_ADOPTED = "正式"
+PLAN_DRAFT = "草案"
+PLAN_STATUSES = (PLAN_ADOPTED, PLAN_DRAFT)
+#: Files in ``layers/`` that are not layer definitions: year plans and the 亩均 rules.
+_NOT_LAYERS = ("targets-", "mujun-")
 
 
 #: The shared status groups every layer's statuses fall in, with their names (中文, English).
@@ -185,17 +195,47 @@ class TargetSpec:
     milestones: tuple[tuple[dt.date, float], ...] = ()
     source_zh: str = ""
     note_zh: str = ""
+    township_values: Mapping[str, float] = dc_field(default_factory=dict)
+    value_set: bool = True
+
+    @property
+    def has_township_values(self) -> bool:
+        """Whether the plan gives townships their own figures (任务分解下达) for this target."""
+        return bool(self.township_values)
+
+
+@dataclass(frozen=True)
+class CarriedOver:
+    """A feature a rollover carried into the new year's draft (结转): unfinished at the old year's end."""
+
+    target: str
+    id: str
+    name: str = ""
+    township: str = ""
+    status: str = ""
+    amount: float = 0.0
 
 
 @dataclass(frozen=True)
 class TargetPlan:
-    """A year's targets, as written in ``layers/targets-YYYY.toml``."""
+    """A year's targets, as written in ``layers/targets-YYYY.toml`` or kept in a store.
+
+    ``status`` is 正式 (adopted) or 草案 (a draft, e.g. made by a rollover with its values to
+    be filled); ``carried_over`` lists the features a rollover carried into the year.
+    """
 
     year: int
     name_zh: str
     targets: tuple[TargetSpec, ...]
     source_zh: str = ""
     toml_text: str = ""
+    status: str = "正式"
+    carried_over: tuple[CarriedOver, ...] = ()
+
+    @property
+    def is_draft(self) -> bool:
+        """Whether the plan is a draft (草案)."""
+        return self.status == PLAN_DRAFT
 
     def target(self, key: str) -> TargetSpec:
         """The target with this key; LayerError when unknown."""
@@ -359,7 +399,7 @@ def _load_layers_cached(directory: str, stamp: tuple[tuple[str, int], ...]) -> L
     root = Path(directory)
     specs: dict[str, LayerSpec] = {}
     for path in sorted(root.glob("*.toml")):
-        if path.name.startswith("targets-"):
+        if path.name.startswith(_NOT_LAYERS):
             continue
         spec = _parse_layer(path)
         if spec.key in specs:
@@ -391,7 +431,11 @@ def load_layers(directory: Path | str | None = None) -> LayerRegistry:
     Cached per directory and the files' modification times, so an edited TOML is read again.
     """
     root = Path(directory or DEFAULT_LAYER_DIR).resolve()
-    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(root.glob("*.toml")))
+    stamp = tuple(
+        (p.name, p.stat().st_mtime_ns)
+        for p in sorted(root.glob("*.toml"))
+        if not p.name.startswith(_NOT_LAYERS)
+    )
     return _load_layers_cached(str(root), stamp)
 
 
@@ -433,7 +477,7 @@ def parse_plan(
     year = int(raw.get("year", year or 0))
     targets = []
     for t in raw.get("targets", []):
-        for key in ("key", "name_zh", "layer", "unit", "value", "measure"):
+        for key in ("key", "name_zh", "layer", "unit", "measure"):
             if key not in t:
                 raise _err(path, f"目标 {t.get('key', '?')} 缺少 {key}")
         if t["measure"] not in _MEASURES:
@@ -474,6 +518,17 @@ def parse_plan(
         milestones = tuple(
             sorted((_parse_date(path, d), float(v)) for d, v in t.get("milestones", {}).items())
         )
+        try:
+            towns = {str(k): float(v) for k, v in t.get("townships", {}).items()}
+        except (TypeError, ValueError) as err:
+            raise _err(path, f"目标 {t['key']} 的镇街目标必须是数字") from err
+        if any(v < 0 for v in towns.values()):
+            raise _err(path, f"目标 {t['key']} 的镇街目标不能为负")
+        value = t.get("value")
+        if value is None and raw.get("status", PLAN_ADOPTED) != PLAN_DRAFT:
+            raise _err(path, f"目标 {t['key']} 缺少 value（只有草案的目标值可以暂空）")
+        if value is not None and (not isinstance(value, int | float) or value < 0):
+            raise _err(path, f"目标 {t['key']} 的目标值 {value!r} 必须是非负数")
         targets.append(
             TargetSpec(
                 key=t["key"],
@@ -481,7 +536,9 @@ def parse_plan(
                 name_en=t.get("name_en", ""),
                 layer=t["layer"],
                 unit=t["unit"],
-                value=float(t["value"]),
+                value=float(value) if value is not None else 0.0,
+                value_set=value is not None,
+                township_values=towns,
                 measure=t["measure"],
                 field=t.get("field", ""),
                 statuses=statuses,
@@ -497,10 +554,31 @@ def parse_plan(
     keys = [t.key for t in targets]
     if len(set(keys)) != len(keys):
         raise _err(path, "目标键重复")
+    status = raw.get("status", PLAN_ADOPTED)
+    if status not in PLAN_STATUSES:
+        raise _err(path, f"status 必须是 {'、'.join(PLAN_STATUSES)} 之一（现为 {status!r}）")
+    carried = []
+    for item in raw.get("carried_over", []):
+        if item.get("target") not in keys or "id" not in item:
+            raise _err(
+                path, f"结转条目 {item.get('id', '?')} 的目标 {item.get('target')!r} 不在计划中"
+            )
+        carried.append(
+            CarriedOver(
+                target=str(item["target"]),
+                id=str(item["id"]),
+                name=str(item.get("name", "")),
+                township=str(item.get("township", "")),
+                status=str(item.get("status", "")),
+                amount=float(item.get("amount", 0.0)),
+            )
+        )
     return TargetPlan(
         year=int(raw.get("year", year)),
         name_zh=raw.get("name_zh", f"{year}年度目标"),
         targets=tuple(targets),
         source_zh=raw.get("source_zh", ""),
         toml_text=text,
+        status=status,
+        carried_over=tuple(carried),
     )
