@@ -7,6 +7,7 @@ described in :mod:`ykgeo.store.store`; build on :meth:`Store.history` and
 Modules: :mod:`~ykgeo.store.store` (the :class:`Store`: schema, reads, as-of views),
 :mod:`~ykgeo.store.write` (edits and imports, one transaction each),
 :mod:`~ykgeo.store.history` (rebuilding a past state from the log),
+:mod:`~ykgeo.store.plans` (year plans, versioned through the log),
 :mod:`~ykgeo.store.gpkg` (GeoPackage tables and geometry blobs),
 :mod:`~ykgeo.store.styles` (the layers' QGIS and SLD styles in ``layer_styles``),
 :mod:`~ykgeo.store.rtree` (R-tree bulk loading), :mod:`~ykgeo.store.log` (reading the
@@ -24,6 +25,7 @@ from ykgeo.store.location import (
     default_store_path,
     find_demo_store,
 )
+from ykgeo.store.plans import PlanVersion
 from ykgeo.store.store import DataVersion, Store
 from ykgeo.store.styles import layer_qml, layer_sld, write_layer_styles
 from ykgeo.store.write import Edit, ImportSummary
@@ -35,6 +37,7 @@ __all__ = [
     "DataVersion",
     "Edit",
     "ImportSummary",
+    "PlanVersion",
     "Store",
     "default_store_path",
     "end_of_day",

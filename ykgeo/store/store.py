@@ -75,6 +75,7 @@ from ykgeo.store.log import (
     read_log_table,
     sql_text,
 )
+from ykgeo.store.plans import PlanVersion, pick_version, plan_versions, write_plan_version
 from ykgeo.store.write import (
     BACKDATED_TABLE,
     LOG_COLUMNS,
@@ -265,9 +266,13 @@ class Store(StoreWriter):
             }
             conn.executemany(f"INSERT INTO {META_TABLE} VALUES (?, ?)", sorted(rows.items()))
             for plan in plans:
-                conn.execute(
-                    f"INSERT INTO {PLAN_TABLE} VALUES (?, ?, ?, ?)",
-                    (plan.year, plan.name_zh, plan.toml_text, created),
+                write_plan_version(
+                    conn,
+                    year=plan.year,
+                    name_zh=plan.name_zh,
+                    text=plan.toml_text,
+                    user="项目库创建",
+                    recorded_at=created,
                 )
             conn.commit()
         finally:
@@ -400,30 +405,80 @@ class Store(StoreWriter):
         """Modification time of the file, for cache keys."""
         return self.path.stat().st_mtime_ns
 
-    def plan(self, year: int) -> TargetPlan:
-        """The target plan of ``year`` as kept in the store."""
-        with self._read() as conn:
-            row = conn.execute(
-                f"SELECT plan_toml FROM {PLAN_TABLE} WHERE year = ?", (year,)
-            ).fetchone()
-        if row is None:
-            msg = f"项目库中没有 {year} 年的目标计划"
-            raise StoreError(msg)
+    def plan(
+        self,
+        year: int,
+        *,
+        as_of: dt.date | None = None,
+        known_at: dt.datetime | None = None,
+    ) -> TargetPlan:
+        """The target plan of ``year``: the current version, or as it applied on ``as_of`` as known at ``known_at``.
+
+        Plans are bitemporal like features (see :mod:`ykgeo.store.plans`): with ``as_of``
+        the version is the last one applying by the end of that day and recorded before
+        ``known_at`` (default: the end of ``as_of``), so a figure for a past date uses the
+        plan as it was known then. Raises StoreError naming the years that have a plan
+        when ``year`` has none.
+        """
+        version, _ = self.plan_version(year, as_of=as_of, known_at=known_at)
         return parse_plan(
-            row[0], name=f"{self.path.name}:{PLAN_TABLE}", layers=self.layers, year=year
+            version.text, name=f"{self.path.name}:{PLAN_TABLE}", layers=self.layers, year=year
         )
+
+    def plan_version(
+        self,
+        year: int,
+        *,
+        as_of: dt.date | None = None,
+        known_at: dt.datetime | None = None,
+    ) -> tuple[PlanVersion, str]:
+        """The version of ``year``'s plan :meth:`plan` uses, and a note when it had to take the first one."""
+        versions = self.plan_versions(year)
+        if not versions:
+            have = "、".join(str(y) for y in self.plan_years()) or "无"
+            msg = f"项目库中没有 {year} 年的目标计划（有计划的年度：{have}）"
+            raise StoreError(msg, message_en=f"the store has no plan for {year}")
+        if as_of is None and known_at is None:
+            return max(versions, key=lambda v: (v.effective_date, v.log_id, v.version)), ""
+        horizon = known_at or (end_of_day(as_of) if as_of else None)
+        return pick_version(versions, as_of, stamp(horizon) if horizon else None)
+
+    def plan_versions(self, year: int) -> list[PlanVersion]:
+        """Every version of ``year``'s plan, in the order they were recorded."""
+        with self._read() as conn:
+            return plan_versions(conn, year)
 
     def plan_years(self) -> list[int]:
         """Years that have a target plan in the store."""
         with self._read() as conn:
             return [int(r[0]) for r in conn.execute(f"SELECT year FROM {PLAN_TABLE} ORDER BY year")]
 
-    def save_plan(self, plan: TargetPlan) -> None:
-        """Add or replace the plan of ``plan.year``."""
+    def save_plan(
+        self,
+        plan: TargetPlan,
+        *,
+        user: str = "系统",
+        effective_date: dt.date | None = None,
+        note: str = "",
+        source: str = "",
+        recorded_at: dt.datetime | None = None,
+    ) -> PlanVersion:
+        """Record a new version of ``plan.year``'s plan through the edit log (who, when, from when, why).
+
+        The first version of a year applies from 1 January; later ones (计划调整) from
+        ``effective_date``, by default the day they are recorded. Returns the version.
+        """
         with self._write() as conn:
-            conn.execute(
-                f"INSERT OR REPLACE INTO {PLAN_TABLE} VALUES (?, ?, ?, ?)",
-                (plan.year, plan.name_zh, plan.toml_text, _stamp(now())),
+            return write_plan_version(
+                conn,
+                year=plan.year,
+                name_zh=plan.name_zh,
+                text=plan.toml_text,
+                user=user,
+                effective_date=effective_date,
+                note=note,
+                source=source,
+                recorded_at=recorded_at,
             )
 
     # --- reading ------------------------------------------------------------------------------

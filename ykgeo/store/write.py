@@ -33,6 +33,7 @@ __all__ = [
     "Edit",
     "ImportSummary",
     "StoreWriter",
+    "insert_log_rows",
     "log_value_columns",
     "mark_backdated",
 ]
@@ -403,12 +404,7 @@ class StoreWriter:
             if any(i.spec.key not in fresh for i in batch.inserted)
             else conn.execute(f"SELECT COALESCE(MAX(log_id), 0) FROM {LOG_TABLE}").fetchone()[0]
         )
-        conn.executemany(
-            f"INSERT INTO {LOG_TABLE} (layer, feature_id, action, field, old_text, new_text, "
-            "old_number, new_number, old_geom, new_geom, effective_date, recorded_at, user, source, "
-            "note, version, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(*row, batch_id) for row in batch.rows],
-        )
+        insert_log_rows(conn, batch)
         for sql in restore:
             conn.execute(sql)
         if batch.rows or checked_from == start:
@@ -693,6 +689,17 @@ class StoreWriter:
             n = self._delete_rows(conn, spec, feature_ids, batch, day, note)
             self._flush(conn, batch, {key})
         return n
+
+
+def insert_log_rows(conn: sqlite3.Connection, batch: _Batch) -> None:
+    """Write the rows a batch collected (:meth:`_Batch.add`) to the edit log, under the batch's id."""
+    batch_id = batch.batch_id
+    conn.executemany(
+        f"INSERT INTO {LOG_TABLE} (layer, feature_id, action, field, old_text, new_text, "
+        "old_number, new_number, old_geom, new_geom, effective_date, recorded_at, user, source, "
+        "note, version, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [(*row, batch_id) for row in batch.rows],
+    )
 
 
 def mark_backdated(conn: sqlite3.Connection, *, after: int = 0) -> None:
