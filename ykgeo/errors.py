@@ -116,10 +116,10 @@ class Problem:
             parts.append(f"工作表“{self.sheet}”")
         if self.row is not None:
             parts.append(f"第 {self.row} 行")
+        if self.feature:
+            parts.append(self.feature if self.sheet or self.row else f"要素 {self.feature}")
         if self.column:
             parts.append(self.column)
-        if self.feature:
-            parts.append(f"要素 {self.feature}")
         if self.field:
             parts.append(f"字段 {self.field}")
         return "，".join(parts)

@@ -6,7 +6,8 @@ Modules: :mod:`~ykgeo.io.read` (any supported file into CGCS2000, field matching
 :mod:`~ykgeo.io.gdal` (GDAL's messages in Chinese; arcs, TINs and open rings; ``!`` in names),
 :mod:`~ykgeo.io.place` (the coordinate system decided, impossible coordinates refused, GCJ-02),
 :mod:`~ykgeo.io.write` (GeoJSON, GeoPackage, zipped Shapefile, KML),
-:mod:`~ykgeo.io.qgis` (a QGIS project over the store) and
+:mod:`~ykgeo.io.qgis` (a QGIS project over the store),
+:mod:`~ykgeo.io.sheets` (spreadsheets the bureau writes: rows with their numbers, cells written literally) and
 :mod:`~ykgeo.io.validate` (every problem of a file, collected and reported once).
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 from ykgeo.io.encoding import coerce_field_value
 from ykgeo.io.qgis import QgisProject, write_qgis_project
 from ykgeo.io.read import ReadResult, list_layers, match_fields, member_name, read_vector
+from ykgeo.io.sheets import Sheet, column_letter, find_column, read_sheets, write_workbook
 from ykgeo.io.validate import (
     ValidationReport,
     suggest_township,
@@ -36,17 +38,22 @@ __all__ = [
     "ExportFormat",
     "QgisProject",
     "ReadResult",
+    "Sheet",
     "ValidationReport",
     "WriteResult",
     "coerce_field_value",
+    "column_letter",
     "export_layer_formats",
+    "find_column",
     "list_layers",
     "match_fields",
     "member_name",
+    "read_sheets",
     "read_vector",
     "suggest_township",
     "validate_features",
     "validate_file",
     "write_qgis_project",
     "write_vector",
+    "write_workbook",
 ]
