@@ -40,6 +40,8 @@ from ykgeo.progress.knowledge import (
     late_records,
 )
 from ykgeo.progress.model import (
+    SHARE_GIVEN_ZH,
+    SHARE_PROPORTIONAL_ZH,
     ProgressReport,
     ProgressSettings,
     Rating,
@@ -51,6 +53,7 @@ from ykgeo.progress.model import (
 )
 from ykgeo.progress.output import (
     RATING_ZH,
+    VALUE_TO_FILL_ZH,
     format_figure,
     format_pct,
     format_target,
@@ -63,6 +66,9 @@ from ykgeo.progress.output import (
 __all__ = [
     "KNOWLEDGE",
     "RATING_ZH",
+    "SHARE_GIVEN_ZH",
+    "SHARE_PROPORTIONAL_ZH",
+    "VALUE_TO_FILL_ZH",
     "Knowledge",
     "LateRecords",
     "ProgressReport",

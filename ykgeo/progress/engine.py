@@ -17,13 +17,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from ykgeo.errors import DataError, StoreError
-from ykgeo.layers import LayerSpec, TargetPlan, TargetSpec
+from ykgeo.layers import LayerSpec, TargetPlan, TargetSpec, parse_plan
 from ykgeo.progress.chainage import EQUATION_FIELDS, find_field
 from ykgeo.progress.count import OUTSIDE_ZH, Evaluation, evaluate, rule_zh
 from ykgeo.progress.geometry import Townships, neighbours
 from ykgeo.progress.history import LayerHistory, data_version_at, end_of_day
 from ykgeo.progress.model import (
     QUARTER_DAYS,
+    SHARE_GIVEN_ZH,
+    SHARE_PROPORTIONAL_ZH,
     ProgressReport,
     ProgressSettings,
     Rating,
@@ -33,7 +35,8 @@ from ykgeo.progress.model import (
     rate,
     unit_decimals,
 )
-from ykgeo.store import TZ, Store, now
+from ykgeo.store import TZ, PlanVersion, Store, now, stamp
+from ykgeo.store.plans import pick_version
 
 __all__ = ["TOWNSHIP_LAYER", "monthly_progress", "progress_report"]
 
@@ -58,6 +61,28 @@ class _Loader:
         self._near: dict[
             tuple[dt.date, dt.datetime], dict[str, dict[str, npt.NDArray[np.bool_]]]
         ] = {}
+        self._versions: dict[int, list[PlanVersion]] = {}
+        self._plans: dict[tuple[int, int], TargetPlan] = {}
+
+    def plan(
+        self, year: int, day: dt.date, horizon: dt.datetime
+    ) -> tuple[TargetPlan, PlanVersion, str]:
+        """The plan of ``year`` as it applied on ``day`` as known at ``horizon`` (see Store.plan)."""
+        if year not in self._versions:
+            versions = self.store.plan_versions(year)
+            if not versions:
+                self.store.plan(year)  # raises the store's message naming the years with a plan
+            self._versions[year] = versions
+        version, note = pick_version(self._versions[year], day, stamp(horizon))
+        key = (year, version.version)
+        if key not in self._plans:
+            self._plans[key] = parse_plan(
+                version.text,
+                name=f"{self.store.path.name}:{year} 第 {version.version} 版",
+                layers=self.store.layers,
+                year=year,
+            )
+        return self._plans[key], version, note
 
     def has(self, key: str) -> bool:
         return key in self._keys
@@ -283,7 +308,12 @@ def _summarise(
     started = as_of >= dt.date(year, 1, 1)
     stock = done + outstanding
     share = stock / stock.sum() if stock.sum() > 0 else np.zeros_like(stock)
-    implied = target.value * share
+    if target.township_values:  # 任务分解下达: the plan's own figure for each township
+        implied = np.array([float(target.township_values.get(n, 0.0)) for n in order])
+        basis = SHARE_GIVEN_ZH
+    else:  # the city target split in proportion to what each township has on the map
+        implied = target.value * share
+        basis = SHARE_PROPORTIONAL_ZH
     city_done = done.sum()
     ratings = [
         rate(d, f, t, t * fraction, settings=settings, at_least=target.at_least, started=started)
@@ -303,6 +333,7 @@ def _summarise(
             "pipeline": pipeline,
             "forecast": forecast,
             "rating": ratings,
+            "share_basis": basis,
         }
     )
     features, overlaps = ev.features, ev.overlaps
@@ -368,6 +399,8 @@ def _summarise(
         run_rate_projection=float(t_proj),
         at_least=target.at_least,
         decimals=unit_decimals(target.unit, target.measure),
+        share_basis=basis,
+        value_set=target.value_set,
     )
 
 
@@ -435,13 +468,15 @@ def progress_report(
     """
     settings = settings or ProgressSettings()
     year = year or as_of.year
-    plan = store.plan(year)
-    chosen = _select(plan, targets)
     if known_at is not None and known_at.tzinfo is None:
         known_at = known_at.replace(tzinfo=TZ)  # as the store reads naive times
     horizon = known_at or end_of_day(as_of)
     loader = _Loader(store)
+    plan, version, plan_note = loader.plan(year, as_of, horizon)
+    chosen = _select(plan, targets)
     towns, notes = loader.townships(as_of, horizon)
+    if plan_note:
+        notes = [plan_note, *notes]
     if township is not None:
         _check_township(township, towns)
     rows = []
@@ -473,6 +508,8 @@ def progress_report(
         as_of=as_of,
         year=year,
         plan_name=plan.name_zh,
+        plan_version=version.label_zh(),
+        plan_status=plan.status,
         data_version=data_version_at(store, horizon),
         known_at=horizon,
         rows=tuple(rows),
@@ -514,6 +551,8 @@ def _monthly(
     rows: list[dict[str, Any]] = []
     for day in _month_ends(year, now().date()):
         horizon = known_at or end_of_day(day)
+        then, _, _ = loader.plan(year, day, horizon)
+        target = next((t for t in then.targets if t.key == target.key), target)
         counted = _count(loader, plan, target, day, horizon, settings, detail=False)
         alloc = counted.evaluation.allocation
         milestone = target.value * milestone_fraction(target.milestones, year, day)

@@ -16,6 +16,7 @@ from typing import Literal
 import pandas as pd
 
 from ykgeo.store import Store, end_of_day, now
+from ykgeo.store.plans import PLAN_LAYER
 
 __all__ = [
     "KNOWLEDGE",
@@ -73,7 +74,7 @@ class LateRecords:
     features
         Distinct features they touch.
     layers
-        The layers they touch, in log order.
+        The layers they touch, in log order (``ykgeo_plans`` for a plan amendment).
     """
 
     as_of: dt.date
@@ -85,12 +86,24 @@ class LateRecords:
 def late_records(
     store: Store, as_of: dt.date, *, known_at: dt.datetime | None = None
 ) -> LateRecords:
-    """The edits recorded after ``as_of`` (up to ``known_at``, default now) that take effect by it."""
+    """The edits recorded after ``as_of`` (up to ``known_at``, default now) that take effect by it.
+
+    Edits of features count, and amendments (计划调整) of the plan of ``as_of``'s year:
+    按当时所知 uses the plan version known then. A plan's first version does not count
+    (a figure uses it even when it was loaded later, see :meth:`Store.plan`), nor do the
+    store's other records (亩均 evaluations), which no figure depends on.
+    """
     log = store.edit_log(since=end_of_day(as_of), until=known_at)
     if log.empty:
         return LateRecords(as_of, 0, 0, ())
     effective = pd.to_datetime(log["effective_date"], errors="coerce")
-    late = log[(effective <= pd.Timestamp(as_of)).to_numpy(dtype=bool)]
+    layer = log["layer"].astype(str)
+    counted = layer.isin(list(store.layers)) | (
+        (layer == PLAN_LAYER)
+        & (log["action"] == "update")
+        & (log["feature_id"].astype(str) == str(as_of.year))
+    )
+    late = log[((effective <= pd.Timestamp(as_of)) & counted).to_numpy(dtype=bool)]
     return LateRecords(
         as_of=as_of,
         count=int(late[["layer", "feature_id", "recorded_at"]].drop_duplicates().shape[0]),

@@ -18,6 +18,8 @@ from ykgeo.progress.geometry import OverlapRules
 from ykgeo.store import DataVersion
 
 __all__ = [
+    "SHARE_GIVEN_ZH",
+    "SHARE_PROPORTIONAL_ZH",
     "ProgressReport",
     "ProgressSettings",
     "Rating",
@@ -29,6 +31,9 @@ __all__ = [
 ]
 
 Rating = Literal["green", "amber", "red", "none"]
+#: How a township's target was set: given by the plan (任务分解下达) or split in proportion.
+SHARE_GIVEN_ZH = "下达"
+SHARE_PROPORTIONAL_ZH = "按比例推算"
 QUARTER_DAYS = 91
 _COUNT_UNITS = {"个", "座", "条", "处", "套", "项", "宗", "栋", "所", "户", "片", "块"}
 
@@ -125,7 +130,10 @@ class TargetProgress:
     not_started, pct_of_city, target_share, pct_of_share, pipeline, forecast,
     rating); ``target_share`` is the city target split in proportion to what
     each township has on the map (its implied share), against which its
-    rating is given. ``features`` is the drill-down (id, name, township,
+    rating is given; when the plan gives townships their own figures (任务分解下达) those
+    are the ``target_share`` instead, and ``share_basis`` says which (下达 or 按比例推算).
+    ``value_set`` is False for a draft target whose value is still to fill (counted, not
+    rated). ``features`` is the drill-down (id, name, township,
     ledger_township, status, class, status_date, planned_date, area_mu,
     ledger_area_mu, raw_amount, overlap_deduction, amount). ``overlaps`` lists
     overlapping pairs (同图层 / 跨类别) with their overlap and whether it was
@@ -161,6 +169,8 @@ class TargetProgress:
     run_rate_projection: float = 0.0
     at_least: bool = True
     decimals: int = 2
+    share_basis: str = SHARE_PROPORTIONAL_ZH
+    value_set: bool = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -177,6 +187,8 @@ class ProgressReport:
     settings: ProgressSettings = field(default_factory=ProgressSettings)
     monthly: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    plan_version: str = ""
+    plan_status: str = "正式"
 
     def row(self, key: str) -> TargetProgress:
         """The row of target ``key``."""

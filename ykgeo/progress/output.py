@@ -30,6 +30,7 @@ __all__ = [
     "RATING_ZH",
     "SUMMARY_HEADER",
     "TOWNSHIP_KEYS",
+    "VALUE_TO_FILL_ZH",
     "changes_to_table",
     "display_width",
     "format_cells",
@@ -96,6 +97,7 @@ def township_rows(row: TargetProgress) -> list[dict[str, Any]]:
                 "target_share": cols["target_share"][i],
                 "pct_of_share": _round(float(share), 1),
                 "pipeline": cols["pipeline"][i],
+                "share_basis": row.share_basis,
             }
         )
     return out
@@ -109,7 +111,9 @@ def _target_json(row: TargetProgress) -> dict[str, Any]:
         "unit": row.unit,
         "layer": row.layer,
         "measure": row.measure,
-        "target": _round(row.target, max(d, 3)),
+        "target": _round(row.target, max(d, 3)) if row.value_set else None,
+        "value_set": row.value_set,
+        "share_basis": row.share_basis,
         "done": _round(row.done, d),
         "in_progress": _round(row.in_progress, d),
         "not_started": _round(row.not_started, d),
@@ -128,13 +132,15 @@ def _target_json(row: TargetProgress) -> dict[str, Any]:
 def report_to_json(report: ProgressReport, *, by: str | None = None) -> dict[str, Any]:
     """The report as a JSON-ready dict with stable keys.
 
-    Keys: ``as_of``, ``year``, ``plan_name``, ``known_at``, ``data_version``
+    Keys: ``as_of``, ``year``, ``plan_name``, ``plan_version`` (which version of the plan the
+    figures use, as known then), ``plan_status`` (正式/草案), ``known_at``, ``data_version``
     (log_id, recorded_at, store, label), ``township``, ``warnings`` and
-    ``targets``: [{key, name_zh, unit, layer, measure, target, done,
+    ``targets``: [{key, name_zh, unit, layer, measure, target (null while a draft's value
+    is to fill), value_set, share_basis (下达 or 按比例推算), done,
     in_progress, not_started, pct, remaining, forecast, forecast_pct, rating,
     milestone_expected, rule_zh, warnings, townships: [{township, done,
     in_progress, not_started, pct, forecast, rating, target_share,
-    pct_of_share, pipeline}]}]; with ``by="month"`` each target also has
+    pct_of_share, pipeline, share_basis}]}]; with ``by="month"`` each target also has
     ``months``: [{month, date, done, in_progress, not_started, milestone, pct}].
 
     Figures are rounded to the unit's decimals (``TargetProgress.decimals``), ``pct``
@@ -154,6 +160,8 @@ def report_to_json(report: ProgressReport, *, by: str | None = None) -> dict[str
         "as_of": report.as_of.isoformat(),
         "year": report.year,
         "plan_name": report.plan_name,
+        "plan_version": report.plan_version,
+        "plan_status": report.plan_status,
         "known_at": report.known_at.isoformat(timespec="seconds"),
         "data_version": {
             "log_id": dv.log_id,
@@ -239,6 +247,10 @@ def format_pct(value: float | None) -> str:
     return f"{float(value):.1f}%"
 
 
+#: How a draft target whose value is not decided yet is shown.
+VALUE_TO_FILL_ZH = "待填"
+
+
 def format_target(value: float, decimals: int) -> str:
     """A plan target: whole numbers without decimals (``5,000``), others at the unit's decimals."""
     return format_number(float(value), 0 if float(value).is_integer() else max(decimals, 1))
@@ -299,7 +311,7 @@ def summary_cells(row: TargetProgress, item: Mapping[str, Any]) -> list[str]:
     return [
         row.name_zh,
         row.unit,
-        format_target(row.target, row.decimals),
+        format_target(row.target, row.decimals) if row.value_set else VALUE_TO_FILL_ZH,
         *format_cells(item, _SUMMARY_KEYS, row.decimals),
     ]
 
@@ -307,9 +319,12 @@ def summary_cells(row: TargetProgress, item: Mapping[str, Any]) -> list[str]:
 def _head(report: ProgressReport) -> str:
     known = report.known_at.isoformat(timespec="seconds")
     where = f"　镇街：{report.township}" if report.township else ""
+    draft = f"（{report.plan_status}）" if report.plan_status != "正式" else ""
+    version = f"\n{report.plan_version}" if report.plan_version else ""
     return (
-        f"{report.plan_name}{where}\n"
+        f"{report.plan_name}{draft}{where}\n"
         f"统计日 {report.as_of.isoformat()}（按 {known} 前已录入的数据）　{report.data_version.label_zh()}"
+        f"{version}"
     )
 
 
@@ -373,9 +388,10 @@ _MONTH_KEYS = ("month", "done", "milestone", "pct", "in_progress", "not_started"
 
 
 def _block_title(r: TargetProgress) -> str:
+    target = format_target(r.target, r.decimals) if r.value_set else VALUE_TO_FILL_ZH
     return (
-        f"【{r.name_zh}】目标 {format_target(r.target, r.decimals)} {r.unit}，已完成 {format_number(r.done, r.decimals)}，"
-        f"评级 {RATING_ZH.get(r.rating, r.rating)}"
+        f"【{r.name_zh}】目标 {target} {r.unit}，已完成 {format_number(r.done, r.decimals)}，"
+        f"评级 {RATING_ZH.get(r.rating, r.rating)}；分解目标：{r.share_basis}"
     )
 
 
@@ -471,6 +487,7 @@ def _township_frame(report: ProgressReport) -> pd.DataFrame:
                     "推进中": t["in_progress"],
                     "未启动": t["not_started"],
                     "分解目标": t["target_share"],
+                    "分解依据": t["share_basis"],
                     "在途（加权）": t["pipeline"],
                     "年底预测": t["forecast"],
                     "评级": RATING_ZH.get(t["rating"], t["rating"]),
@@ -603,6 +620,7 @@ def report_to_xlsx(report: ProgressReport, path: Path | str | None = None) -> by
     ]
     notes = [
         ("计划", report.plan_name),
+        ("计划版本", report.plan_version),
         ("统计日", report.as_of.isoformat()),
         ("数据截至", report.known_at.isoformat(timespec="seconds")),
         ("数据版本", report.data_version.label_zh()),
