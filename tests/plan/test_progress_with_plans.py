@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from pathlib import Path
 
 import openpyxl
@@ -145,3 +146,18 @@ def test_a_draft_target_without_value_is_counted_not_rated(store: Store, tmp_pat
     text = report_to_table(report)
     assert "待填" in text and "（草案）" in text.splitlines()[0]
     assert json.dumps(report_to_json(report), ensure_ascii=False)
+
+
+def test_the_briefing_states_its_plan_version_and_how_township_targets_were_set(
+    store: Store,
+) -> None:
+    import pypdfium2 as pdfium
+
+    from ykgeo.report import brief_pdf_bytes
+
+    _amend(store, townships=_split(5000), day="2022-03-10", note="任务分解下达")
+    pdf = pdfium.PdfDocument(brief_pdf_bytes(store, as_of=dt.date(2022, 6, 30)))
+    text = re.sub(r"\s+", "", "".join(page.get_textpage().get_text_range() for page in pdf))
+    assert "计划版本" in text and "计划第2版" in text and "任务分解下达" in text
+    assert "分解目标：计划下达到各镇街的目标（任务分解）" in text
+    assert "分解目标：按比例推算，即全市目标按各镇街在图上所列要素的量分摊" in text

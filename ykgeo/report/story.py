@@ -17,7 +17,7 @@ from reportlab.platypus import (
     Spacer,
 )
 
-from ykgeo.progress import TargetProgress
+from ykgeo.progress import SHARE_GIVEN_ZH, VALUE_TO_FILL_ZH, TargetProgress
 from ykgeo.progress.output import (
     RATING_ZH,
     SUMMARY_HEADER,
@@ -63,7 +63,7 @@ def _figures_markup(row: TargetProgress, item: dict[str, Any]) -> str:
     """The key figures of one target as a line of markup (values formatted here only)."""
     d, unit = row.decimals, _esc(row.unit)
     parts = [
-        f"年度目标 <b>{format_target(row.target, d)}</b> {unit}",
+        f"年度目标 <b>{_target_text(row)}</b> {unit}",
         f"已完成 <b>{format_figure(item['done'], d)}</b> {unit}（<b>{format_pct(item['pct'])}</b>）",
         f"序时进度 {format_figure(item['milestone_expected'], d)}",
         f"推进中 {format_figure(item['in_progress'], d)}",
@@ -75,6 +75,11 @@ def _figures_markup(row: TargetProgress, item: dict[str, Any]) -> str:
     return "　".join(parts)
 
 
+def _target_text(row: TargetProgress) -> str:
+    """A target's figure, or 待填 for a draft's target whose value is not decided yet."""
+    return format_target(row.target, row.decimals) if row.value_set else VALUE_TO_FILL_ZH
+
+
 def _cover(pack: Pack) -> list[Flowable]:
     st, report = pack.styles, pack.report
     scope = report.township or "全市"
@@ -84,6 +89,12 @@ def _cover(pack: Pack) -> list[Flowable]:
         ("统计日", f"{report.as_of:%Y年%m月%d日}（按当日结束前已录入项目库的数据统计）"),
         ("范围", scope),
         ("数据版本", report.data_version.label_zh()),
+        (
+            "计划版本",
+            f"{report.plan_version}（{report.plan_status}）"
+            if report.plan_version
+            else report.plan_status,
+        ),
         ("项目库", f"{pack.store.name_zh}（{pack.store.path.name}）"),
         ("比较基准日", f"{pack.since:%Y年%m月%d日}" if pack.since else "未指定（不含变化情况）"),
         ("生成时间", f"{pack.generated_at:%Y-%m-%d %H:%M}（北京时间）"),
@@ -210,7 +221,7 @@ def _target_map_spec(pack: Pack, row: TargetProgress, title: str) -> maps.MapSpe
     legend += _reference_legend(pack)
     item = pack.items[row.key]
     subtitle = (
-        f"年度目标 {format_target(row.target, row.decimals)} {row.unit}　已完成 "
+        f"年度目标 {_target_text(row)} {row.unit}　已完成 "
         f"{format_figure(item['done'], row.decimals)}（{format_pct(item['pct'])}）　"
         f"评级 {RATING_ZH.get(row.rating, row.rating)}　统计日 {pack.report.as_of.isoformat()}"
     )
@@ -268,7 +279,7 @@ def _township_table(pack: Pack, row: TargetProgress) -> list[Flowable]:
         "占全市",
         "推进中",
         "未启动",
-        "分解目标",
+        f"分解目标（{row.share_basis}）",
         "完成分解目标",
         "年底预测",
         "评级",
@@ -284,7 +295,7 @@ def _township_table(pack: Pack, row: TargetProgress) -> list[Flowable]:
         format_pct(100.0 if row.done > 0 else 0.0) if pack.report.township is None else "",
         format_figure(item["in_progress"], d),
         format_figure(item["not_started"], d),
-        format_target(row.target, d) if pack.report.township is None else "",
+        _target_text(row) if pack.report.township is None else "",
         format_pct(item["pct"]),
         format_figure(item["forecast"], d),
         RATING_ZH.get(row.rating, row.rating),
@@ -306,7 +317,12 @@ def _township_table(pack: Pack, row: TargetProgress) -> list[Flowable]:
         ),
         Spacer(1, 6),
         para(
-            "分解目标：全市目标按各镇街在图上所列要素的量分摊；占全市：占全市已完成量的比例。镇街数字按“强制调平”取整，合计等于全市数。",
+            (
+                "分解目标：计划下达到各镇街的目标（任务分解）"
+                if row.share_basis == SHARE_GIVEN_ZH
+                else "分解目标：按比例推算，即全市目标按各镇街在图上所列要素的量分摊（计划未下达镇街目标）"
+            )
+            + "；占全市：占全市已完成量的比例。镇街数字按“强制调平”取整，合计等于全市数。",
             st.small,
         ),
         para(f"计数规则：{row.rule_zh}", st.body),
