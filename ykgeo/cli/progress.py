@@ -108,7 +108,8 @@ def _cmd_progress(args: argparse.Namespace) -> int:
     else:
         past = [y for y in years if y <= today.year]
         year = max(past) if past else min(years)
-    as_of = args.as_of or min(today, dt.date(year, 12, 31))
+    # today, clamped into the plan year
+    as_of = args.as_of or min(max(today, dt.date(year, 1, 1)), dt.date(year, 12, 31))
     if args.format == "xlsx" and not args.output:
         msg = "XLSX 格式须用 -o 指定输出文件"
         raise DataError(msg)
