@@ -1,18 +1,16 @@
 """Planning: year plans the bureau writes (XLSX/TOML), amendments, the turn of the year, 亩均 evaluations and candidates.
 
-Modules: :mod:`~ykgeo.plan.files` (the plan workbook and TOML: reading with every problem
-named by sheet, row and column, writing, templates), :mod:`~ykgeo.plan.plans` (plans in a
+Modules: :mod:`~ykgeo.plan.draft` (a plan as written, checked with every problem named by
+sheet, row and column), :mod:`~ykgeo.plan.files` (the plan workbook and TOML: reading,
+writing, templates), :mod:`~ykgeo.plan.plans` (plans in a
 store: import, edit, export, history), :mod:`~ykgeo.plan.history` (what changed between
 versions), :mod:`~ykgeo.plan.rollover` (next year's draft with the carried-over features).
 """
 
 from __future__ import annotations
 
+from ykgeo.plan.draft import MEASURE_ZH, TARGET_COLUMNS, PlanDraft, check_plan
 from ykgeo.plan.files import (
-    MEASURE_ZH,
-    TARGET_COLUMNS,
-    PlanDraft,
-    check_plan,
     plan_data,
     plan_from_draft,
     plan_to_toml,

@@ -40,6 +40,8 @@ def _split(raw: str | None, field: str | None, action: str) -> tuple[Any, Any, A
         return None, float(value), None
     if isinstance(value, int | float):
         return None, float(value), None
+    if isinstance(value, dict | list):  # a record of the store's own (a 亩均 load's summary)
+        return json.dumps(value, ensure_ascii=False), None, None
     return str(value), None, None
 
 

@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -65,6 +65,7 @@ from ykgeo.layers import (
 )
 from ykgeo.store import gpkg, migrate, styles
 from ykgeo.store.dates import TZ, end_of_day, now, stamp
+from ykgeo.store.evaluations import read_evaluation, read_evaluation_years, write_evaluation
 from ykgeo.store.history import as_of_layer, retype
 from ykgeo.store.log import (
     LOG_TYPES,
@@ -479,6 +480,44 @@ class Store(StoreWriter):
                 note=note,
                 source=source,
                 recorded_at=recorded_at,
+            )
+
+    def evaluation_years(self) -> pd.DataFrame:
+        """The 亩均 evaluation years loaded: year, source, user, recorded_at, rows, rules, rules_toml."""
+        with self._read() as conn:
+            return read_evaluation_years(conn)
+
+    def evaluation(self, year: int) -> pd.DataFrame:
+        """One year's 亩均 evaluation as loaded and classified (see :mod:`ykgeo.store.evaluations`)."""
+        with self._read() as conn:
+            return read_evaluation(conn, year)
+
+    def save_evaluation(
+        self,
+        year: int,
+        frame: pd.DataFrame,
+        *,
+        source: str,
+        user: str,
+        rules_zh: str,
+        rules_toml: str,
+        replace: bool = False,
+        recorded_at: dt.datetime | None = None,
+        summary: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Store one year's classified evaluation in one transaction (refused when loaded already, unless ``replace``)."""
+        with self._write() as conn:
+            return write_evaluation(
+                conn,
+                year=year,
+                frame=frame,
+                source=source,
+                user=user,
+                rules_zh=rules_zh,
+                rules_toml=rules_toml,
+                replace=replace,
+                recorded_at=recorded_at,
+                summary=dict(summary or {}),
             )
 
     # --- reading ------------------------------------------------------------------------------
