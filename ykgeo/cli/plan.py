@@ -17,7 +17,7 @@ from ykgeo.plan import (
     rollover_and_save,
 )
 from ykgeo.progress import VALUE_TO_FILL_ZH, format_target, unit_decimals
-from ykgeo.store import Store, now
+from ykgeo.store import Store, known_now, now
 
 __all__ = ["add_cli", "default_year"]
 
@@ -104,8 +104,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
     store = open_store(args)
     year = default_year(store, args.year)
     if args.as_of:
-        plan = store.plan(year, as_of=args.as_of, known_at=now())
-        version, _ = store.plan_version(year, as_of=args.as_of, known_at=now())
+        plan = store.plan(year, as_of=args.as_of, known_at=known_now())
+        version, _ = store.plan_version(year, as_of=args.as_of, known_at=known_now())
     else:
         plan = store.plan(year)
         version, _ = store.plan_version(year)

@@ -23,7 +23,7 @@ from ykgeo.progress import (
     report_to_xlsx,
 )
 from ykgeo.progress.output import changes_to_table
-from ykgeo.store import now
+from ykgeo.store import known_now, now
 
 __all__ = ["add_cli"]
 
@@ -117,7 +117,7 @@ def _cmd_progress(args: argparse.Namespace) -> int:
         store,
         as_of=as_of,
         year=year,
-        known_at=now() if args.known_now else None,
+        known_at=known_now() if args.known_now else None,
         targets=args.target,
         township=args.township,
         with_monthly=args.by == "month",

@@ -13,7 +13,7 @@ from ykgeo.errors import StoreError
 from ykgeo.layers import PLAN_DRAFT, TargetPlan, parse_plan
 from ykgeo.plan.files import plan_data, plan_to_toml
 from ykgeo.progress import progress_report
-from ykgeo.store import PlanVersion, Store, now
+from ykgeo.store import PlanVersion, Store, known_now
 
 __all__ = ["Rollover", "rollover_and_save", "rollover_plan"]
 
@@ -58,7 +58,7 @@ def rollover_plan(
         raise StoreError(msg)
     base: TargetPlan = store.plan(from_year)
     day = as_of or dt.date(from_year, 12, 31)
-    report = progress_report(store, as_of=day, year=from_year, known_at=now())
+    report = progress_report(store, as_of=day, year=from_year, known_at=known_now())
     data = plan_data(base)
     notes: list[str] = []
     for t in data["targets"]:

@@ -18,7 +18,7 @@ typed edit log through Arrow), :mod:`~ykgeo.store.migrate` (upgrading older stor
 
 from __future__ import annotations
 
-from ykgeo.store.dates import TZ, end_of_day, now, stamp
+from ykgeo.store.dates import TZ, end_of_day, known_now, now, stamp
 from ykgeo.store.location import (
     DEMO_STORE,
     DEMO_STORE_IN_CHECKOUT,
@@ -42,6 +42,7 @@ __all__ = [
     "default_store_path",
     "end_of_day",
     "find_demo_store",
+    "known_now",
     "layer_qml",
     "layer_sld",
     "now",
