@@ -131,3 +131,13 @@ def test_a_store_from_before_versioned_plans_reads_its_plan_as_version_one(store
     log = store.edit_log(layer=PLAN_LAYER)
     assert list(log["action"]) == ["insert", "update"]  # the old plan was put in the log first
     assert [v.version for v in store.plan_versions(2022)] == [1, 2]
+
+
+def test_a_change_made_before_the_year_begins_applies_from_january(store: Store) -> None:
+    draft = parse_plan(_plan(5, 2023), name="x", layers=store.layers)
+    store.save_plan(draft, user="张三", recorded_at=_at("2022-12-20"))
+    filled = parse_plan(_plan(7, 2023), name="x", layers=store.layers)
+    version = store.save_plan(filled, user="张三", recorded_at=_at("2022-12-28"))
+    assert version.effective_date == dt.date(2023, 1, 1)
+    assert store.plan(2023).target("t1").value == 7
+    assert store.plan(2023, as_of=dt.date(2023, 6, 30)).target("t1").value == 7

@@ -35,8 +35,10 @@ from ykgeo.demo.geography import load_geography, to_lonlat
 from ykgeo.demo.infra import build_roads, build_water
 from ykgeo.demo.kit import USERS, YEAR_START, Anomaly, Ctx, Event, Feature
 from ykgeo.demo.land import build_land
+from ykgeo.demo.mujun import build_mujun_demo
 from ykgeo.errors import DataError
-from ykgeo.layers import LayerRegistry, TargetPlan, load_layers, load_plan
+from ykgeo.layers import LayerRegistry, TargetPlan, load_layers, load_plan, parse_plan
+from ykgeo.plan import import_evaluation, plan_data, plan_to_toml, rollover_and_save
 from ykgeo.store import TZ, Edit, Store
 
 __all__ = ["CREATED_AT", "DEMO_SEED", "anomalies", "build_demo"]
@@ -51,6 +53,19 @@ _IMPORT_DAY = dt.datetime(2022, 1, 4, 9, 0, tzinfo=TZ)
 _IMPORT_SOURCE = "2022年初台账导入（示意数据）"
 _PROGRESS_SOURCE = "进度填报（示意数据）"
 _FIX_SOURCE = "台账更正（示意数据）"
+_EVALUATION_USER = "何丽君（经信局，示意）"
+_EVALUATION_2021 = dt.datetime(2022, 1, 5, 10, 0, tzinfo=TZ)
+_EVALUATION_2022 = dt.datetime(2022, 12, 29, 9, 30, tzinfo=TZ)
+_ROLLOVER_AT = dt.datetime(2022, 12, 29, 15, 0, tzinfo=TZ)
+_FILLED_AT = dt.datetime(2022, 12, 30, 10, 0, tzinfo=TZ)
+#: 2023 land targets of the demo's draft (示意: for trying the plan, the year switch and the candidates).
+NEXT_YEAR_VALUES = {
+    "low_efficiency_remediation": 2000,
+    "unsupplied_digestion": 2600,
+    "stock_revitalisation": 2600,
+    "low_efficiency_redevelopment": 2600,
+    "industrial_transfer": 2000,
+}
 
 
 def _generate(ctx: Ctx) -> None:
@@ -148,11 +163,13 @@ def build_demo(
     plan = load_plan(2022, layers=registry)
     ctx = Ctx(np.random.default_rng(seed), load_geography(), registry)
     _generate(ctx)
+    ctx.assign_recording()
+    # drawn after everything else, so the other layers stay exactly as they were
+    evaluations = build_mujun_demo(ctx, done_2022=_done_by_year_end(ctx))
     empty = [k for k in registry if not ctx.features.get(k)]
     if empty:
         msg = f"演示数据没有为这些图层生成要素：{'、'.join(empty)}"
         raise DataError(msg)
-    ctx.assign_recording()
     meta = {
         "created_at": CREATED_AT,
         "demo": "示意数据",
@@ -167,7 +184,8 @@ def build_demo(
     path = Path(path)
     with tempfile.TemporaryDirectory(prefix="ykgeo-demo-", dir=_scratch_dir(path)) as tmp:
         work = Path(tmp) / path.name
-        _write_store(work, ctx, registry, plan, meta)
+        tables = evaluations.write_csv(path.parent / "mujun")
+        _write_store(work, ctx, registry, plan, meta, tables)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".partial")
         shutil.copyfile(work, partial)
@@ -183,8 +201,22 @@ def _scratch_dir(target: Path) -> Path:
     return target.resolve().parent
 
 
+def _done_by_year_end(ctx: Ctx) -> set[str]:
+    """Ids of the low-efficiency parcels the demo's history remediates in 2022."""
+    return {
+        f.fid
+        for f in ctx.features.get("low_efficiency_industrial", [])
+        if ctx.current(f).get("状态") == "已完成"
+    }
+
+
 def _write_store(
-    path: Path, ctx: Ctx, registry: LayerRegistry, plan: TargetPlan, meta: dict[str, str]
+    path: Path,
+    ctx: Ctx,
+    registry: LayerRegistry,
+    plan: TargetPlan,
+    meta: dict[str, str],
+    tables: dict[int, Path],
 ) -> None:
     store = Store.create(path, layers=registry, plans=[plan], meta=meta, overwrite=True)
     for i, key in enumerate(registry):
@@ -198,8 +230,56 @@ def _write_store(
             effective_date=YEAR_START,
             recorded_at=_IMPORT_DAY + dt.timedelta(minutes=7 * i),
         )
+    # the 2021 evaluation (the basis of the 2022 list) is loaded right after the year's ledgers
+    import_evaluation(
+        store, tables[2021], year=2021, user=_EVALUATION_USER, recorded_at=_EVALUATION_2021
+    )
     _apply_history(store, ctx)
+    import_evaluation(
+        store, tables[2022], year=2022, user=_EVALUATION_USER, recorded_at=_EVALUATION_2022
+    )
+    _draft_next_year(store)
     _normalise(path)
+
+
+def _draft_next_year(store: Store) -> None:
+    """The 2023 draft as a planner makes it: a rollover, then the land targets filled in (示意)."""
+    rollover_and_save(
+        store, from_year=2022, to_year=2023, user=USERS["土地"], recorded_at=_ROLLOVER_AT
+    )
+    data = plan_data(store.plan(2023))
+    data["name_zh"] = "2023年度自然资源与重点建设目标（草案，示意）"
+    data["source_zh"] = (
+        f"{data['source_zh']}。示意：土地类目标值和整治任务的镇街分解为演示而填，不是永康市的计划"
+    )
+    for target in data["targets"]:
+        if target["key"] in NEXT_YEAR_VALUES:
+            target["value"] = NEXT_YEAR_VALUES[target["key"]]
+        if target["key"] == "low_efficiency_remediation":
+            target["townships"] = _split_by_carry_over(store, target["key"], target["value"])
+    plan = parse_plan(plan_to_toml(data), name="2023 草案", layers=store.layers, year=2023)
+    store.save_plan(
+        plan,
+        user=USERS["土地"],
+        effective_date=_FILLED_AT.date(),
+        note="填写土地类目标值，整治任务分解到镇街（示意）",
+        source="计划编辑（示意数据）",
+        recorded_at=_FILLED_AT,
+    )
+
+
+def _split_by_carry_over(store: Store, key: str, total: float) -> dict[str, int]:
+    """Whole 亩 per township in proportion to what each carries over, adding up to ``total``."""
+    carried: dict[str, float] = {}
+    for item in store.plan(2023).carried_over:
+        if item.target == key and item.township:
+            carried[item.township] = carried.get(item.township, 0.0) + item.amount
+    towns = sorted(carried)
+    shares = np.array([carried[t] for t in towns]) / sum(carried.values()) * total
+    whole = np.floor(shares).astype(int)
+    for i in np.argsort(-(shares - whole), kind="stable")[: int(total) - int(whole.sum())]:
+        whole[i] += 1
+    return {t: int(v) for t, v in zip(towns, whole, strict=True)}
 
 
 def anomalies(store: Store) -> list[Anomaly]:

@@ -10,6 +10,7 @@ lists what matched nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import unicodedata
@@ -483,6 +484,7 @@ def import_evaluation(
     replace: bool = False,
     rules_path: Path | str | None = None,
     source_name: str | None = None,
+    recorded_at: dt.datetime | None = None,
 ) -> EvaluationImport:
     """Read, check, classify and store one year's 亩均 evaluation; report its join to the store's parcels.
 
@@ -503,6 +505,7 @@ def import_evaluation(
         rules_zh=rules.describe_zh(),
         rules_toml=rules.toml_text,
         replace=replace,
+        recorded_at=recorded_at,
         summary={"classes": classes},
     )
     return EvaluationImport(

@@ -143,7 +143,8 @@ def write_plan_version(
     """Add a version of ``year``'s plan inside the caller's write transaction (edit log + plans table).
 
     The first version applies from 1 January of the year unless told otherwise; an
-    amendment from the day it is recorded. A text equal to the current version's is
+    amendment from the day it is recorded (never earlier than 1 January of its year, so a
+    change made before the year begins replaces the draft from the start). A text equal to the current version's is
     refused (nothing to record).
     """
     if not user.strip():
@@ -167,6 +168,8 @@ def write_plan_version(
     day = effective_date or (
         dt.date(year, 1, 1) if not versions else dt.date.fromisoformat(when[:10])
     )
+    # a year's plan applies within its year: a change made before the year applies from 1 January
+    day = max(day, dt.date(year, 1, 1))
     old = versions[-1].text if versions else None
     batch.add(
         PLAN_LAYER,
