@@ -41,6 +41,8 @@ def test_json_keys_are_stable(make_store: Callable[..., Store]) -> None:
         "township",
         "warnings",
         "targets",
+        "plan_version",
+        "plan_status",
     ]
     assert data["as_of"] == "2022-02-28"
     assert set(data["data_version"]) == {"log_id", "recorded_at", "store", "label"}
@@ -64,6 +66,8 @@ def test_json_keys_are_stable(make_store: Callable[..., Store]) -> None:
         "rule_zh",
         "warnings",
         "townships",
+        "value_set",
+        "share_basis",
     ]
     assert list(first["townships"][0]) == [
         "township",
@@ -76,6 +80,7 @@ def test_json_keys_are_stable(make_store: Callable[..., Store]) -> None:
         "target_share",
         "pct_of_share",
         "pipeline",
+        "share_basis",
     ]
     assert first["key"] == "area_t" and first["target"] == 1200 and first["done"] == 30.0
     json.dumps(data, ensure_ascii=False)  # serialisable

@@ -10,6 +10,7 @@ from typing import Any
 from ykgeo.cli._common import add_store_option, open_store, parse_date, print_table
 from ykgeo.errors import DataError, ValidationError
 from ykgeo.plan import (
+    default_plan_year,
     export_plan,
     import_plan_file,
     plan_history,
@@ -25,15 +26,14 @@ _MEASURE_ZH = {"area": "面积", "count": "个数", "chainage_km": "桩号里程
 
 
 def default_year(store: Store, year: int | None = None) -> int:
-    """``year``, else the latest plan year up to this year, else the first plan year."""
+    """``year``, else the latest adopted plan year up to this year (see :func:`ykgeo.plan.default_plan_year`)."""
     if year is not None:
         return year
-    years = store.plan_years()
-    if not years:
+    found = default_plan_year(store)
+    if found is None:
         msg = f"项目库 {store.path.name} 中还没有年度目标计划（用 ykgeo plan import 导入）"
         raise DataError(msg)
-    past = [y for y in years if y <= now().year]
-    return max(past) if past else min(years)
+    return found
 
 
 def _print_problems(err: ValidationError) -> None:

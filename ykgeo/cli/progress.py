@@ -14,6 +14,7 @@ import pandas as pd
 
 from ykgeo.cli._common import add_store_option, open_store
 from ykgeo.errors import DataError, StoreError
+from ykgeo.plan import default_plan_year
 from ykgeo.progress import (
     changes_between,
     progress_report,
@@ -106,8 +107,7 @@ def _cmd_progress(args: argparse.Namespace) -> int:
     elif args.as_of:
         year = args.as_of.year
     else:
-        past = [y for y in years if y <= today.year]
-        year = max(past) if past else min(years)
+        year = default_plan_year(store, today) or min(years)
     # today, clamped into the plan year
     as_of = args.as_of or min(max(today, dt.date(year, 1, 1)), dt.date(year, 12, 31))
     if args.format == "xlsx" and not args.output:

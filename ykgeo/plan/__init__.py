@@ -14,7 +14,7 @@ store for the bureau's own data: ``ykgeo init``).
 
 from __future__ import annotations
 
-from ykgeo.plan.candidates import GROUPS_ZH, CandidateList, rank_candidates
+from ykgeo.plan.candidates import GROUPS_ZH, CandidateList, candidate_layer_spec, rank_candidates
 from ykgeo.plan.draft import MEASURE_ZH, TARGET_COLUMNS, PlanDraft, check_plan
 from ykgeo.plan.evaluation import (
     EvaluationImport,
@@ -32,6 +32,7 @@ from ykgeo.plan.files import (
 )
 from ykgeo.plan.history import describe_changes, describe_versions
 from ykgeo.plan.plans import (
+    default_plan_year,
     export_plan,
     import_plan_file,
     plan_history,
@@ -61,10 +62,12 @@ __all__ = [
     "PlanDraft",
     "Rollover",
     "adopt_candidates",
+    "candidate_layer_spec",
     "candidates_to_geojson",
     "candidates_to_xlsx",
     "check_plan",
     "classify",
+    "default_plan_year",
     "describe_changes",
     "describe_versions",
     "export_plan",

@@ -23,11 +23,11 @@ import shapely
 
 from ykgeo.area import ellipsoidal_area_m2
 from ykgeo.errors import DataError, StoreError
-from ykgeo.layers import LayerSpec, TargetSpec
+from ykgeo.layers import LayerSpec, TargetSpec, parse_layer
 from ykgeo.plan.evaluation import CODE_FIELD, join_evaluation
 from ykgeo.units import m2_to_mu
 
-__all__ = ["GROUPS_ZH", "CandidateList", "rank_candidates"]
+__all__ = ["GROUPS_ZH", "CandidateList", "candidate_layer_spec", "rank_candidates"]
 
 #: Group of a candidate → (order, Chinese label).
 GROUPS_ZH: Mapping[str, tuple[int, str]] = {
@@ -337,3 +337,57 @@ def _overlapping(geoms: Any, others: Any, share: float) -> np.ndarray:
     hit = ratio > share
     out[left[hit]] = True
     return out
+
+
+#: How a candidate list is drawn on the map: a layer of its own, coloured by whether it is within the cut.
+CANDIDATE_LAYER_TOML = """
+key = "candidates"
+name_zh = "候选地块"
+name_en = "Candidate parcels"
+theme = "土地"
+order = 5
+geometry_type = "Polygon"
+id_field = "地块编号"
+name_field = "企业名称"
+township_field = "镇街"
+description_zh = "下一年度整治候选地块（亩均评价 D 类、连续 C 类及结转），线内为入选。"
+
+[status]
+field = "入选"
+values = ["否", "是"]
+in_progress = []
+done = ["是"]
+
+[[fields]]
+name = "地块编号"
+required = true
+[[fields]]
+name = "企业名称"
+[[fields]]
+name = "镇街"
+[[fields]]
+name = "分组"
+[[fields]]
+name = "入选"
+[[fields]]
+name = "序号"
+type = "int"
+[[fields]]
+name = "亩均税收"
+type = "float"
+unit = "万元/亩"
+[[fields]]
+name = "面积（亩）"
+type = "float"
+unit = "亩"
+
+[style]
+fill_opacity = 0.6
+weight = 1.2
+status_colors = { "否" = "#90a4ae", "是" = "#c62828" }
+"""
+
+
+def candidate_layer_spec() -> LayerSpec:
+    """The layer definition a candidate list is drawn with (within the cut red, beyond it grey)."""
+    return parse_layer(CANDIDATE_LAYER_TOML, name="candidates.toml")

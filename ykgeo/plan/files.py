@@ -248,9 +248,11 @@ def plan_to_toml(data: Mapping[str, Any]) -> str:
         for name, _ in TARGET_COLUMNS:
             if name in t and t[name] not in (None, "", [], {}):
                 lines.append(f"{name} = {_toml_value(t[name])}")
-        if t.get("townships"):
+        if t.get("townships"):  # in one order whatever the source, so equal plans read equal
             lines.append("[targets.townships]")
-            lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in t["townships"].items()]
+            lines += [
+                f"{_toml_key(k)} = {_toml_value(v)}" for k, v in sorted(t["townships"].items())
+            ]
     for c in data.get("carried_over", []):
         lines += ["", "[[carried_over]]"]
         lines += [f"{k} = {_toml_value(v)}" for k, v in c.items()]

@@ -18,9 +18,10 @@ from ykgeo.plan.files import (
     write_plan_xlsx,
 )
 from ykgeo.plan.history import describe_changes
-from ykgeo.store import PlanVersion, Store
+from ykgeo.store import PlanVersion, Store, now
 
 __all__ = [
+    "default_plan_year",
     "export_plan",
     "import_plan_file",
     "plan_history",
@@ -30,6 +31,20 @@ __all__ = [
 ]
 
 TOWNSHIP_LAYER = "townships"
+
+
+def default_plan_year(store: Store, today: dt.date | None = None) -> int | None:
+    """The year to show first: the latest adopted (正式) plan year up to today, else the latest
+    plan year up to today, else the first one; None when the store has no plan."""
+    years = store.plan_years()
+    if not years:
+        return None
+    day = today or now().date()
+    past = [y for y in years if y <= day.year]
+    adopted = [y for y in past if not store.plan(y).is_draft]
+    if adopted:
+        return max(adopted)
+    return max(past) if past else min(years)
 
 
 def store_townships(store: Store) -> list[str]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ykgeo.progress.model import SHARE_GIVEN_ZH, SHARE_PROPORTIONAL_ZH
 from ykgeo.progress.output import display_width, township_rows
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ __all__ = [
     "compare_reports",
     "feature_table",
     "frame_to_xlsx",
+    "matrix_title",
     "rating_summary",
     "target_name",
     "township_matrix",
@@ -48,15 +50,18 @@ _FEATURE_HEADINGS: Mapping[str, tuple[str, str]] = {
     "amount": ("计入量", "Counted"),
 }
 _CLASS_EN = {"done": "Done (counted)", "in_progress": "In progress", "not_started": "Not started"}
+#: How a township's target was set (:data:`ykgeo.progress.SHARE_GIVEN_ZH` …), in English.
+_SHARE_EN = {SHARE_GIVEN_ZH: "given", SHARE_PROPORTIONAL_ZH: "pro rata"}
 #: The rule behind every colour of the app and the briefing pack, in 中文 and English.
 RATING_RULE: Mapping[str, str] = {
     "zh": "评级规则：已完成达到序时进度（按计划截至统计日应完成的量，且大于 0），或预计年末完成目标，为绿；"
     "预计年末完成 90% 以上为黄；其余为红。年度尚未开始或目标为 0 的不评级。"
-    "镇街按其分解目标（全市目标按各镇街上图量分摊）同样评级。",
+    "镇街按其目标同样评级：计划下达的镇街目标，未下达的按全市目标以各镇街上图量分摊（按比例推算）。",
     "en": "Rating rule: green when what is done has reached the milestone curve (the share the plan "
     "expects by the date, when above 0) or the year-end forecast reaches the target; amber when "
     "the forecast reaches 90 % of it; red otherwise. Not rated before the plan year starts or "
-    "when the target is 0. Townships are rated the same way against their share of the target.",
+    "when the target is 0. Townships are rated the same way against their own target: the one the "
+    "plan gives them, else the city target split in proportion to what each has on the map.",
 }
 #: Kinds of change between two dates, in the order listed.
 CHANGE_KINDS: Mapping[str, tuple[str, str]] = {
@@ -80,6 +85,15 @@ def target_name(
     return row.name_zh
 
 
+def matrix_title(
+    row: TargetProgress, language: str = "zh", names_en: Mapping[str, str] | None = None
+) -> str:
+    """The heading of a target's columns in :func:`township_matrix`: name, unit and how the
+    townships' targets were set (下达: given by the plan; 按比例推算: the city target split)."""
+    basis = _SHARE_EN.get(row.share_basis, row.share_basis) if language == "en" else row.share_basis
+    return f"{target_name(row, language, names_en)}（{row.unit}，{basis}）"
+
+
 def township_matrix(
     report: ProgressReport, *, language: str = "zh", names_en: Mapping[str, str] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
@@ -89,7 +103,7 @@ def township_matrix(
     -------
     values
         Indexed by township (every township of the report, in its order); for each target
-        split by township three numeric columns: done (balanced to the unit's decimals),
+        split by township three numeric columns headed by :func:`matrix_title`: done (balanced to the unit's decimals),
         完成率 (done / the township's share of the target, %) and 预计 (year-end forecast /
         share, %).
     ratings
@@ -109,7 +123,7 @@ def township_matrix(
         index = pd.Index(
             [r["township"] for r in rows], name="镇街" if language != "en" else "Township"
         )
-        title = f"{target_name(row, language, names_en)}（{row.unit}）"
+        title = matrix_title(row, language, names_en)
         share = np.asarray([r["target_share"] for r in rows], dtype="float64")
         forecast = np.asarray([r["forecast"] for r in rows], dtype="float64")
         with np.errstate(divide="ignore", invalid="ignore"):

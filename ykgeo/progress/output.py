@@ -112,8 +112,6 @@ def _target_json(row: TargetProgress) -> dict[str, Any]:
         "layer": row.layer,
         "measure": row.measure,
         "target": _round(row.target, max(d, 3)) if row.value_set else None,
-        "value_set": row.value_set,
-        "share_basis": row.share_basis,
         "done": _round(row.done, d),
         "in_progress": _round(row.in_progress, d),
         "not_started": _round(row.not_started, d),
@@ -126,6 +124,8 @@ def _target_json(row: TargetProgress) -> dict[str, Any]:
         "rule_zh": row.rule_zh,
         "warnings": list(row.warnings),
         "townships": township_rows(row),
+        "value_set": row.value_set,
+        "share_basis": row.share_basis,
     }
 
 
@@ -160,8 +160,6 @@ def report_to_json(report: ProgressReport, *, by: str | None = None) -> dict[str
         "as_of": report.as_of.isoformat(),
         "year": report.year,
         "plan_name": report.plan_name,
-        "plan_version": report.plan_version,
-        "plan_status": report.plan_status,
         "known_at": report.known_at.isoformat(timespec="seconds"),
         "data_version": {
             "log_id": dv.log_id,
@@ -172,6 +170,8 @@ def report_to_json(report: ProgressReport, *, by: str | None = None) -> dict[str
         "township": report.township,
         "warnings": list(report.warnings),
         "targets": targets,
+        "plan_version": report.plan_version,
+        "plan_status": report.plan_status,
     }
 
 

@@ -3,7 +3,8 @@
 The store keeps what was loaded, as classified when it was loaded (the rules' text is
 kept with it), so a candidate list can always say which evaluation it rests on. Each
 load is one transaction with one edit-log row (pseudo-layer ``ykgeo_mujun``, feature id =
-the year) saying who loaded which file when.
+the year, field ``evaluation``) saying who loaded which file when; its ``new_text`` is a JSON
+summary of the load (rows, source, classes).
 """
 
 from __future__ import annotations

@@ -55,13 +55,9 @@ def format_amount(value: float, decimals: int) -> str:
 
 
 def _plan_year(ctx: PageContext) -> int | None:
+    """The plan year of the as-of date; None when that year has no plan (never another year's)."""
     years = data.plan_years(ctx.store_path, ctx.mtime_ns)
-    if not years:
-        return None
-    if ctx.as_of.year in years:
-        return ctx.as_of.year
-    earlier = [y for y in years if y <= ctx.as_of.year]
-    return max(earlier) if earlier else min(years)
+    return ctx.as_of.year if ctx.as_of.year in years else None
 
 
 def _table_height(rows: int) -> int:
@@ -225,6 +221,7 @@ def _township_table(report: Any, names_en: dict[str, str], t: Texts) -> None:
     with st.container(key="ykgeo_overview_townships"):
         st.dataframe(styled, width="stretch", height=_table_height(len(values)), row_height=_ROW_PX)
     st.caption(t("overview.township_legend"))
+    st.caption(t("overview.share_note"))
     _download(
         values,
         t("overview.township_file", as_of=f"{report.as_of:%Y%m%d}"),
@@ -276,7 +273,12 @@ def render(ctx: PageContext) -> None:
     knowledge_banner(ctx)
     year = _plan_year(ctx)
     if year is None:
-        st.warning(t("overview.no_plan"))
+        years = data.plan_years(ctx.store_path, ctx.mtime_ns)
+        if not years:
+            st.warning(t("overview.no_plan"))
+        else:
+            listed = "、".join(str(y) for y in years)
+            st.info(t("overview.no_plan_for_year", year=ctx.as_of.year, years=listed))
         return
     head, since_column, red_column, link = st.columns(
         [4.2, 1.6, 1.2, 1.4], vertical_alignment="bottom"

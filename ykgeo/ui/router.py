@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from ykgeo.ui import brief, edit, export, importer, map_view, overview
+from ykgeo.ui import brief, edit, export, importer, map_view, overview, plan
 from ykgeo.ui.i18n import MESSAGES, session_texts
 from ykgeo.ui.settings import AppSettings, parse_settings
 from ykgeo.ui.shell import PageContext, current_context, sidebar
@@ -17,6 +17,7 @@ __all__ = ["app_title", "build_pages", "parse_settings", "sidebar"]
 _PAGES: tuple[tuple[str, str, str, Callable[[PageContext], None]], ...] = (
     ("overview", "page.overview", ":material/dashboard:", overview.render),
     ("map", "page.map", ":material/map:", map_view.render),
+    ("plan", "page.plan", ":material/event_note:", plan.render),
     ("brief", "page.brief", ":material/picture_as_pdf:", brief.render),
     ("edit", "page.edit", ":material/edit:", edit.render),
     ("import", "page.import", ":material/upload_file:", importer.render),

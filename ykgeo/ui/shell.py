@@ -12,13 +12,14 @@ import streamlit as st
 
 from ykgeo.auth import AuthError, User, UserDirectory
 from ykgeo.errors import StoreError
+from ykgeo.layers import PLAN_DRAFT
 from ykgeo.progress.knowledge import KNOWLEDGE, Knowledge, default_knowledge
 from ykgeo.store import now
-from ykgeo.ui import data
+from ykgeo.ui import data, plan_data
 from ykgeo.ui.i18n import Texts, language_switch
 from ykgeo.ui.settings import AppSettings
 
-__all__ = ["PageContext", "current_context", "knowledge_banner", "sidebar"]
+__all__ = ["PageContext", "clamp_to_year", "current_context", "knowledge_banner", "sidebar"]
 
 _USER_KEY = "ykgeo_user"
 _CONTEXT_KEY = "ykgeo_context"
@@ -65,11 +66,52 @@ def _user_directory(path: Path, t: Texts) -> tuple[UserDirectory | None, str]:
         return None, t("shell.users_problem", problem=t.error(err))
 
 
-def _default_as_of(years: list[int]) -> dt.date:
+_AS_OF = "ykgeo_as_of"
+_YEAR = "ykgeo_plan_year"
+
+
+def clamp_to_year(day: dt.date, year: int) -> dt.date:
+    """``day`` moved into ``year`` (1 January or 31 December when it lies outside)."""
+    return min(max(day, dt.date(year, 1, 1)), dt.date(year, 12, 31))
+
+
+def _default_as_of(year: int | None) -> dt.date:
+    """Today, clamped into the plan year shown first."""
     today = now().date()
-    if years and today.year not in years and max(years) < today.year:
-        return dt.date(max(years), 12, 31)
-    return today
+    return today if year is None else clamp_to_year(today, year)
+
+
+def _year_changed() -> None:
+    """The year switch moved: the as-of date becomes today, clamped into the chosen year."""
+    st.session_state[_AS_OF] = clamp_to_year(now().date(), int(st.session_state[_YEAR]))
+
+
+def _year_switch(store_key: str, mtime_ns: int, t: Texts) -> None:
+    """The plan-year switch above the date: it follows the date, and choosing a year moves the date."""
+    statuses = plan_data.plan_statuses(store_key, mtime_ns)
+    if not isinstance(st.session_state.get(_AS_OF), dt.date):
+        st.session_state[_AS_OF] = _default_as_of(
+            plan_data.default_year(store_key, mtime_ns, now().date())
+        )
+    shown = st.session_state[_AS_OF].year
+    options = sorted({*statuses, shown, now().year})
+    st.session_state[_YEAR] = shown
+
+    def label(year: int) -> str:
+        if year not in statuses:
+            return t("shell.year_none", year=year)
+        if statuses[year] == PLAN_DRAFT:
+            return t("shell.year_draft", year=year)
+        return str(year)
+
+    st.sidebar.selectbox(
+        t("shell.year"),
+        options,
+        format_func=label,
+        key=_YEAR,
+        on_change=_year_changed,
+        help=t("shell.year_help"),
+    )
 
 
 def _sign_in(settings: AppSettings, t: Texts) -> User | None:
@@ -170,23 +212,22 @@ def sidebar(settings: AppSettings, pages: Mapping[str, Any] | None = None) -> Pa
     key = str(path)
     try:
         name = data.store_name(key, mtime_ns)
-        years = data.plan_years(key, mtime_ns)
+        st.sidebar.markdown(t("shell.store", name=_md_escape(name)))
+        st.sidebar.caption(path.name)
+        _year_switch(key, mtime_ns, t)
     except StoreError as err:
         st.error(t.error(err))
         st.stop()
-    st.sidebar.markdown(t("shell.store", name=_md_escape(name)))
-    st.sidebar.caption(path.name)
     as_of = st.sidebar.date_input(
         t("shell.as_of"),
-        value=_default_as_of(years),
         min_value=dt.date(2000, 1, 1),
         max_value=dt.date(2100, 12, 31),
         format="YYYY-MM-DD",
-        key="ykgeo_as_of",
+        key=_AS_OF,
         help=t("shell.as_of_help"),
     )
     if not isinstance(as_of, dt.date):
-        as_of = _default_as_of(years)
+        as_of = _default_as_of(plan_data.default_year(key, mtime_ns, now().date()))
     knowledge = _knowledge_switch(as_of, t)
     user = _sign_in(settings, t)
     context = PageContext(
