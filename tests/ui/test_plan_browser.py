@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import APP_EDITOR, APP_VIEWER
-from tests.ui.test_app_browser import (
+from tests.ui.helpers import (
     choose,
     no_exceptions,
     open_app,
@@ -25,7 +25,7 @@ from tests.ui.test_app_browser import (
     sign_in,
     wait_idle,
 )
-from ykgeo.plan import export_plan
+from ykgeo.plan import default_plan_year, export_plan
 from ykgeo.store import Store, now
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -57,9 +57,11 @@ def test_year_switch_moves_the_date_and_a_year_without_plan_says_so(app_page: An
     _needs_years(page, 2022, 2023)
     open_app(page)
     sidebar = page.locator("[data-testid='stSidebar']")
-    assert as_of_value(page) == dt.date(
-        2022, 12, 31
-    )  # the latest adopted plan, today clamped into it
+    # today, clamped into the latest adopted plan's year
+    store = Store(page.app["store"])
+    first = default_plan_year(store)
+    assert first is not None
+    assert as_of_value(page) == min(max(now().date(), dt.date(first, 1, 1)), dt.date(first, 12, 31))
     choose(sidebar, YEAR_BOX, "2023（草案）")
     assert as_of_value(page) == min(max(now().date(), dt.date(2023, 1, 1)), dt.date(2023, 12, 31))
     expect(page.locator("[data-testid='stMain']")).to_contain_text("草案，示意", timeout=30_000)
@@ -85,6 +87,7 @@ def test_viewer_reads_the_plan_and_its_history(app_page: Any) -> None:
     _needs_years(page, 2022)
     open_app(page)
     sign_in(page, *APP_VIEWER)
+    choose(page.locator("[data-testid='stSidebar']"), YEAR_BOX, "2022")
     go_plan(page)
     main = page.locator("[data-testid='stMain']")
     expect(main).to_contain_text("只能查看计划", timeout=30_000)
@@ -110,10 +113,13 @@ def _cell(page: Any, table: Any, row: int, column: int, x: float = 30) -> None:
 
 
 def _type_in(page: Any, table: Any, row: int, column: int, text: str, x: float = 30) -> None:
+    """Type ``text`` into a data-editor cell: a key opens the grid's editor, then fill it and commit."""
     _cell(page, table, row, column, x)
-    page.keyboard.type(text, delay=150)  # typing on a selected cell opens its editor
-    page.wait_for_timeout(300)
-    page.keyboard.press("Tab")  # commit
+    page.keyboard.type(text[:1])
+    editor = page.locator("input.gdg-input, textarea.gdg-input").first
+    editor.wait_for(timeout=10_000)
+    editor.fill(text)
+    editor.press("Enter")
     wait_idle(page)
 
 
@@ -183,6 +189,7 @@ def test_a_bad_plan_file_is_refused_in_chinese_and_changes_nothing(
     before = store.path.read_bytes()
     open_app(page)
     sign_in(page, *APP_EDITOR)
+    choose(page.locator("[data-testid='stSidebar']"), YEAR_BOX, "2022")
     go_plan(page)
     page.get_by_role("tab", name="导入导出").click()
     wait_idle(page)
