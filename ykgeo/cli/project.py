@@ -68,8 +68,7 @@ def _cmd_app(args: argparse.Namespace) -> int:
         "true",
         "--browser.gatherUsageStats",
         "false",
-        "--server.port",
-        str(args.port),
+        *(["--server.port", str(args.port)] if args.port else []),
         "--",
         "--store",
         str(Path(store).resolve()),
@@ -99,7 +98,7 @@ def add_cli(subparsers: Any) -> None:
     p.set_defaults(func=_cmd_init)
 
     a = subparsers.add_parser("app", help="在浏览器中打开应用（总览、地图、计划……）")
-    a.add_argument("--port", type=int, default=8501, help="端口（默认 8501）")
+    a.add_argument("--port", type=int, help="端口（默认 8501，或 $STREAMLIT_SERVER_PORT）")
     a.add_argument("--users", metavar="TOML", help="用户配置文件（默认：config/users.toml）")
     add_store_option(a)
     a.set_defaults(func=_cmd_app)
