@@ -120,10 +120,21 @@ def _classes_per_parcel(
         land = m["用地面积"].where(ok).groupby(m["地块"]).sum(min_count=1)
         tax = (weighted / land).reindex(parcels.index)
         tax = tax.fillna(main["亩均税收"].reindex(parcels.index))
-        how = m.groupby("地块")["匹配方式"].agg(lambda s: "、".join(sorted(set(s))))
+        by_code = (m["匹配方式"] == "信用代码").groupby(m["地块"]).any().reindex(parcels.index)
+        by_place = (m["匹配方式"] == "位置").groupby(m["地块"]).any().reindex(parcels.index)
+        code_hit = by_code.fillna(False).to_numpy(dtype=bool)
+        place_hit = by_place.fillna(False).to_numpy(dtype=bool)
+        how = pd.Series(
+            np.select(
+                [code_hit & place_hit, code_hit, place_hit],
+                ["位置、信用代码", "信用代码", "位置"],
+                "",
+            ),
+            index=parcels.index,
+        )
         out[f"{year}类别"] = main["类别"].reindex(parcels.index).to_numpy(dtype=object)
         out[f"{year}亩均税收"] = tax.to_numpy(dtype="float64")
-        out[f"{year}匹配"] = how.reindex(parcels.index).fillna("").to_numpy(dtype=object)
+        out[f"{year}匹配"] = how.to_numpy(dtype=object)
         out[f"{year}企业"] = main["企业名称"].reindex(parcels.index).to_numpy(dtype=object)
     return out
 

@@ -401,16 +401,13 @@ def join_evaluation(
         if CODE_FIELD in parcels
         else pd.Series("", index=parcels.index)
     )
-    by_code: dict[str, Any] = {}
-    for key, code in zip(parcels.index, codes, strict=True):
-        if code and code not in by_code:
-            by_code[code] = key
-    parcel_of: list[Any] = [None] * len(evaluation)
-    how: list[str] = [""] * len(evaluation)
-    for i, code in enumerate(evaluation[CODE_FIELD].fillna("").astype(str).tolist()):
-        if code and code in by_code:
-            parcel_of[i] = by_code[code]
-            how[i] = "信用代码"
+    # the first parcel of each credit code (a firm with several parcels is matched to its first)
+    first = pd.Series(parcels.index, index=codes.to_numpy())
+    first = first[(first.index != "") & ~first.index.duplicated()]
+    row_codes = evaluation[CODE_FIELD].fillna("").astype(str)
+    found = row_codes.map(first)
+    parcel_of: list[Any] = [None if pd.isna(v) else v for v in found.tolist()]
+    how: list[str] = ["" if p is None else "信用代码" for p in parcel_of]
     lon = evaluation["经度"].to_numpy(dtype="float64")
     lat = evaluation["纬度"].to_numpy(dtype="float64")
     open_rows = np.array([p is None for p in parcel_of], dtype=bool)
