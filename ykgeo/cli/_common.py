@@ -6,10 +6,11 @@ import argparse
 import datetime as dt
 import unicodedata
 from collections.abc import Sequence
+from typing import Any
 
 from ykgeo.store import Store, default_store_path
 
-__all__ = ["add_store_option", "open_store", "parse_date", "print_table"]
+__all__ = ["add_store_option", "open_store", "parse_date", "print_refusal", "print_table"]
 
 #: Help of the ``--store`` option, for every command that reads the store.
 STORE_HELP = "项目库 GeoPackage（默认：$YKGEO_STORE 或演示库）"
@@ -44,3 +45,14 @@ def print_table(rows: Sequence[Sequence[str]]) -> None:
     for row in rows:
         cells = [cell + " " * (w - width(cell)) for cell, w in zip(row, widths, strict=True)]
         print("  ".join(cells).rstrip())
+
+
+def print_refusal(problems: Sequence[Any], what: str, unchanged: str = "项目库未作任何修改") -> int:
+    """Print every problem of a refused input on stderr, then one summary line; returns exit code 1."""
+    import sys
+
+    for problem in problems:
+        print(str(problem), file=sys.stderr)
+    errors = sum(1 for p in problems if getattr(p, "severity", "error") == "error")
+    print(f"{what}被拒绝：{errors} 个错误，{unchanged}。", file=sys.stderr)
+    return 1

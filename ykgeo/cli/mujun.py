@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ykgeo.cli._common import add_store_option, open_store, parse_date, print_table
+from ykgeo.cli._common import add_store_option, open_store, parse_date, print_refusal, print_table
 from ykgeo.errors import ValidationError
 from ykgeo.plan import (
     adopt_candidates,
@@ -35,11 +35,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
             rules_path=args.rules,
         )
     except ValidationError as err:
-        for problem in err.problems:
-            print(str(problem), file=sys.stderr)
-        errors = sum(1 for p in err.problems if p.severity == "error")
-        print(f"导入被拒绝：{errors} 个错误，项目库未作任何修改。", file=sys.stderr)
-        return 1
+        return print_refusal(err.problems, "导入")
     for problem in result.warnings:
         print(str(problem), file=sys.stderr)
     classes = "、".join(f"{k} 类 {v}" for k, v in result.classes.items())

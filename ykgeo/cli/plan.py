@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
-from ykgeo.cli._common import add_store_option, open_store, parse_date, print_table
+from ykgeo.cli._common import add_store_option, open_store, parse_date, print_refusal, print_table
 from ykgeo.errors import DataError, ValidationError
 from ykgeo.plan import (
     default_plan_year,
@@ -36,11 +35,6 @@ def default_year(store: Store, year: int | None = None) -> int:
     return found
 
 
-def _print_problems(err: ValidationError) -> None:
-    for problem in err.problems:
-        print(str(problem), file=sys.stderr)
-
-
 def _cmd_template(args: argparse.Namespace) -> int:
     store = open_store(args)
     year = args.year or now().year
@@ -64,9 +58,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
             year=args.year,
         )
     except ValidationError as err:
-        _print_problems(err)
-        print(f"导入被拒绝：{len(err.problems)} 个问题，项目库未作任何修改。", file=sys.stderr)
-        return 1
+        return print_refusal(err.problems, "导入")
     plan = store.plan(version.year)
     kind = "首版" if version.version == 1 else "调整"
     print(

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ykgeo.cli._common import add_store_option
+from ykgeo.cli._common import add_store_option, print_refusal
 from ykgeo.errors import DataError, StoreError, ValidationError
 from ykgeo.plan import init_store
 from ykgeo.store import default_store_path
@@ -28,10 +28,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
             townships=args.townships,
         )
     except ValidationError as err:
-        for problem in err.problems:
-            print(str(problem), file=sys.stderr)
-        print("建库被拒绝：输入文件有错误，未创建任何文件。", file=sys.stderr)
-        return 1
+        return print_refusal(err.problems, "建库", "未创建任何文件")
     print(f"已创建项目库 {summary.path}（{store.name_zh}）")
     print(f"图层定义 {summary.layers} 个；市界：{summary.boundary_source}")
     print(

@@ -280,50 +280,38 @@ def check_plan(
     cols = draft.target_columns
     for t, where in zip(draft.targets, draft.target_rows, strict=True):
         col = lambda name: cols.get(name, _HEADER[name])  # noqa: E731
+
+        def flag(name: str, message: str, where: Where = where, col: Any = col) -> None:
+            problems.append(_p(f, where, col(name), message))
+
         item: dict[str, Any] = {}
         key = _text(t.get("key"))
         name = _text(t.get("name_zh"))
         if not key:
-            problems.append(
-                _p(
-                    f,
-                    where,
-                    col("key"),
-                    "目标键为空（用英文字母、数字和下划线，如 low_efficiency_remediation）",
-                )
-            )
+            flag("key", "目标键为空（用英文字母、数字和下划线，如 low_efficiency_remediation）")
         elif not _KEY.match(key):
             problems.append(
                 _p(f, where, col("key"), f"目标键“{key}”只能用英文字母、数字和下划线，且以字母开头")
             )
         elif key in keys:
             first = keys[key]
-            problems.append(
-                _p(
-                    f,
-                    where,
-                    col("key"),
-                    f"目标键“{key}”重复（第 {first[1]} 行已有）"
-                    if first[1]
-                    else f"目标键“{key}”重复（{first[2]}已有）",
-                )
+            flag(
+                "key",
+                f"目标键“{key}”重复（第 {first[1]} 行已有）"
+                if first[1]
+                else f"目标键“{key}”重复（{first[2]}已有）",
             )
         else:
             keys[key] = where
         if not name:
-            problems.append(_p(f, where, col("name_zh"), "目标名称为空"))
+            flag("name_zh", "目标名称为空")
         item["key"], item["name_zh"] = key, name
         layer_text = _text(t.get("layer"))
         layer = _resolve_layer(layer_text, layers) if layer_text else None
         if layer is None:
             listed = "、".join(f"{k}（{s.name_zh}）" for k, s in layers.items() if not s.reference)
-            problems.append(
-                _p(
-                    f,
-                    where,
-                    col("layer"),
-                    f"图层“{layer_text}”不存在（可用：{listed}）" if layer_text else "图层为空",
-                )
+            flag(
+                "layer", f"图层“{layer_text}”不存在（可用：{listed}）" if layer_text else "图层为空"
             )
         item["layer"] = layer
         ok, measure = _choice(
@@ -332,34 +320,20 @@ def check_plan(
             "area" if layer and layers[layer].geometry_type == "Polygon" else "count",
         )
         if not ok:
-            problems.append(
-                _p(
-                    f,
-                    where,
-                    col("measure"),
-                    f"计量方式“{measure}”应为 {'、'.join(MEASURE_ZH.values())} 之一",
-                )
-            )
+            flag("measure", f"计量方式“{measure}”应为 {'、'.join(MEASURE_ZH.values())} 之一")
         item["measure"] = measure
         ok, value = _number(t.get("value"))
         if not ok:
-            problems.append(_p(f, where, col("value"), f"目标值“{_text(t.get('value'))}”不是数字"))
+            flag("value", f"目标值“{_text(t.get('value'))}”不是数字")
         elif value is not None and value < 0:
-            problems.append(_p(f, where, col("value"), f"目标值 {value:g} 不能为负"))
+            flag("value", f"目标值 {value:g} 不能为负")
         elif value is None and status == PLAN_ADOPTED:
-            problems.append(
-                _p(
-                    f,
-                    where,
-                    col("value"),
-                    "目标值为空（正式计划每项都要有目标值；尚未定的请把计划状态设为草案）",
-                )
-            )
+            flag("value", "目标值为空（正式计划每项都要有目标值；尚未定的请把计划状态设为草案）")
         if ok and value is not None:
             item["value"] = int(value) if float(value).is_integer() else value
         item["unit"] = _text(t.get("unit")) or _DEFAULT_UNIT.get(str(measure), "")
         if not item["unit"]:
-            problems.append(_p(f, where, col("unit"), "单位为空"))
+            flag("unit", "单位为空")
         spec = layers[layer] if layer else None
         statuses = (
             _items(t.get("statuses"))
@@ -369,23 +343,19 @@ def check_plan(
         if spec is not None and spec.status is not None:
             bad = [s for s in statuses if s not in spec.status.values]
             if bad:
-                problems.append(
-                    _p(
-                        f,
-                        where,
-                        col("statuses"),
-                        f"状态“{'、'.join(bad)}”不在图层 {spec.name_zh} 的状态词表中（{'、'.join(spec.status.values)}）",
-                    )
+                flag(
+                    "statuses",
+                    f"状态“{'、'.join(bad)}”不在图层 {spec.name_zh} 的状态词表中（{'、'.join(spec.status.values)}）",
                 )
             item["statuses"] = statuses or list(spec.status.done)
         milestones, err = _milestones(t.get("milestones"), y)
         if err:
-            problems.append(_p(f, where, col("milestones"), err))
+            flag("milestones", err)
         if milestones:
             item["milestones"] = milestones
         flt, err = _filter(t.get("filter"))
         if err:
-            problems.append(_p(f, where, col("filter"), err))
+            flag("filter", err)
         if spec is not None:
             for fname in flt:
                 if fname not in spec.field_names:
@@ -397,45 +367,19 @@ def check_plan(
         sum_field = _text(t.get("field"))
         if measure == "field_sum":
             if spec is not None and sum_field not in spec.field_names:
-                problems.append(
-                    _p(
-                        f,
-                        where,
-                        col("field"),
-                        f"按字段求和须填写图层 {spec.name_zh} 的字段（现为“{sum_field}”）",
-                    )
-                )
+                flag("field", f"按字段求和须填写图层 {spec.name_zh} 的字段（现为“{sum_field}”）")
             item["field"] = sum_field
         ok, area_source = _choice(t.get("area_source"), _AREA_SOURCE_ZH, "geometry")
         if not ok:
-            problems.append(
-                _p(
-                    f,
-                    where,
-                    col("area_source"),
-                    f"面积口径“{area_source}”应为 {'或'.join(_AREA_SOURCE_ZH.values())}",
-                )
+            flag(
+                "area_source", f"面积口径“{area_source}”应为 {'或'.join(_AREA_SOURCE_ZH.values())}"
             )
         elif area_source == "ledger" and spec is not None and not spec.ledger_area_field:
-            problems.append(
-                _p(
-                    f,
-                    where,
-                    col("area_source"),
-                    f"图层 {spec.name_zh} 没有台账面积字段，不能用台账面积",
-                )
-            )
+            flag("area_source", f"图层 {spec.name_zh} 没有台账面积字段，不能用台账面积")
         item["area_source"] = area_source
         ok, rule = _choice(t.get("township_rule"), _TOWNSHIP_RULE_ZH, "majority")
         if not ok:
-            problems.append(
-                _p(
-                    f,
-                    where,
-                    col("township_rule"),
-                    f"镇街归属“{rule}”应为 {'或'.join(_TOWNSHIP_RULE_ZH.values())}",
-                )
-            )
+            flag("township_rule", f"镇街归属“{rule}”应为 {'或'.join(_TOWNSHIP_RULE_ZH.values())}")
         item["township_rule"] = rule
         raw_least = t.get("at_least")
         ok, least = (

@@ -170,6 +170,17 @@ def read_mujun_table(path: Path | str, *, year: int, source_name: str | None = N
     label = sheet.name if path.suffix.lower() != ".csv" else ""
     found = {key: find_column(sheet.columns, names) for key, names in MUJUN_COLUMNS.items()}
     problems: list[Problem] = []
+    warnings: list[Problem] = []
+
+    def flag(code: str, message: str, row: int | None = None, column: str = "") -> None:
+        problems.append(_problem(code, message, file=source, sheet=label, row=row, column=column))
+
+    def warn(code: str, message: str, row: int | None = None, column: str = "") -> None:
+        warnings.append(
+            _problem(
+                code, message, file=source, sheet=label, row=row, column=column, severity="warning"
+            )
+        )
 
     def where(column_key: str) -> str:
         col = found[column_key]
@@ -179,14 +190,7 @@ def read_mujun_table(path: Path | str, *, year: int, source_name: str | None = N
 
     for key in _REQUIRED:
         if found[key] is None:
-            problems.append(
-                _problem(
-                    "missing_column",
-                    f"缺少“{key}”列（现有列：{'、'.join(sheet.columns)}）",
-                    file=source,
-                    sheet=label,
-                )
-            )
+            flag("missing_column", f"缺少“{key}”列（现有列：{'、'.join(sheet.columns)}）")
     if problems:
         raise ValidationError(problems, file=source)
     n = len(sheet.rows)
@@ -214,40 +218,13 @@ def read_mujun_table(path: Path | str, *, year: int, source_name: str | None = N
         ):
             ok, parsed = coerce_field_value(value, "float")
             if not ok:
-                problems.append(
-                    _problem(
-                        "not_a_number",
-                        f"“{str(value)[:30]}”不是数字",
-                        file=source,
-                        sheet=label,
-                        row=row,
-                        column=where(key),
-                    )
-                )
+                flag("not_a_number", f"“{str(value)[:30]}”不是数字", row=row, column=where(key))
                 values.append(float("nan"))
             elif parsed is not None and parsed < 0:
-                problems.append(
-                    _problem(
-                        "negative",
-                        f"{parsed:g} 不能为负",
-                        file=source,
-                        sheet=label,
-                        row=row,
-                        column=where(key),
-                    )
-                )
+                flag("negative", f"{parsed:g} 不能为负", row=row, column=where(key))
                 values.append(float("nan"))
             elif key == "用地面积" and parsed is not None and parsed == 0:
-                problems.append(
-                    _problem(
-                        "zero_area",
-                        "用地面积为 0",
-                        file=source,
-                        sheet=label,
-                        row=row,
-                        column=where(key),
-                    )
-                )
+                flag("zero_area", "用地面积为 0", row=row, column=where(key))
                 values.append(float("nan"))
             else:
                 values.append(float("nan") if parsed is None else float(parsed))
@@ -262,15 +239,11 @@ def read_mujun_table(path: Path | str, *, year: int, source_name: str | None = N
             continue
         cls = _class_value(value)
         if cls is None:
-            problems.append(
-                _problem(
-                    "bad_class",
-                    f"评价类别“{str(value)[:20]}”不是 A、B、C、D 之一",
-                    file=source,
-                    sheet=label,
-                    row=row,
-                    column=where("评价类别"),
-                )
+            flag(
+                "bad_class",
+                f"评价类别“{str(value)[:20]}”不是 A、B、C、D 之一",
+                row=row,
+                column=where("评价类别"),
             )
         classes.append(cls)
     out["评价类别"] = classes
@@ -282,59 +255,40 @@ def read_mujun_table(path: Path | str, *, year: int, source_name: str | None = N
     for code, rows in seen.items():
         if len(rows) > 1:
             shown = "、".join(str(r) for r in rows)
-            problems.append(
-                _problem(
-                    "duplicate_code",
-                    f"统一社会信用代码 {code} 重复（第 {shown} 行）",
-                    file=source,
-                    sheet=label,
-                    row=rows[1],
-                    column=where("统一社会信用代码"),
-                )
+            flag(
+                "duplicate_code",
+                f"统一社会信用代码 {code} 重复（第 {shown} 行）",
+                row=rows[1],
+                column=where("统一社会信用代码"),
             )
-    warnings: list[Problem] = []
     for row, code in zip(sheet.row_numbers, codes, strict=True):
         if code and not credit_code_valid(code):
-            warnings.append(
-                _problem(
-                    "code_check",
-                    f"统一社会信用代码 {code} 的校验位不对（可能抄错），按原样匹配",
-                    file=source,
-                    sheet=label,
-                    row=row,
-                    column=where("统一社会信用代码"),
-                    severity="warning",
-                )
+            warn(
+                "code_check",
+                f"统一社会信用代码 {code} 的校验位不对（可能抄错），按原样匹配",
+                row=row,
+                column=where("统一社会信用代码"),
             )
     lon, lat = _locations(sheet, found, problems, source, label)
     out["经度"], out["纬度"] = lon, lat
     for row, code, x in zip(sheet.row_numbers, codes, lon, strict=True):
         if not code and not math.isfinite(x):
-            warnings.append(
-                _problem(
-                    "unlocatable",
-                    "没有统一社会信用代码，也没有坐标：无法对应到地块",
-                    file=source,
-                    sheet=label,
-                    row=row,
-                    column=where("统一社会信用代码"),
-                    severity="warning",
-                )
+            warn(
+                "unlocatable",
+                "没有统一社会信用代码，也没有坐标：无法对应到地块",
+                row=row,
+                column=where("统一社会信用代码"),
             )
     indicator_cols = [k for k in ("亩均税收", "亩均增加值", "单位能耗增加值") if found[k]]
     for row, cls, *vals in zip(
         sheet.row_numbers, classes, *[out[k] for k in indicator_cols], strict=True
     ):
         if cls is None and all(not math.isfinite(v) for v in vals):
-            problems.append(
-                _problem(
-                    "no_class_no_figures",
-                    "既没有评价类别，也没有任何评价指标，无法分类",
-                    file=source,
-                    sheet=label,
-                    row=row,
-                    column=where("评价类别"),
-                )
+            flag(
+                "no_class_no_figures",
+                "既没有评价类别，也没有任何评价指标，无法分类",
+                row=row,
+                column=where("评价类别"),
             )
     if problems:
         raise ValidationError([*problems, *warnings], file=source)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -11,7 +12,7 @@ import streamlit as st
 from ykgeo import plan as planning
 from ykgeo.errors import ValidationError, YkgeoError
 from ykgeo.layers import PLAN_STATUSES
-from ykgeo.store import Store, now
+from ykgeo.store import PlanVersion, Store, now
 from ykgeo.ui import candidates, plan_data
 from ykgeo.ui.shell import PageContext, md_escape
 from ykgeo.ui.uploads import saved_upload
@@ -38,6 +39,20 @@ def _problems(problems: Any, t: Any) -> None:
     lines = [f"- {md_escape(p.where_zh())}：{md_escape(p.message_zh)}" for p in problems]
     with st.container(key="ykgeo_plan_problems"):
         st.markdown("\n".join(lines))
+
+
+def _record(t: Any, save: Callable[[], PlanVersion]) -> None:
+    """Run a save; every problem or the error on the page, else the new version and a rerun."""
+    try:
+        version = save()
+    except ValidationError as err:
+        _problems(err.problems, t)
+        return
+    except YkgeoError as err:
+        st.error(t.error(err))
+        return
+    st.session_state[_DONE] = t("plan.saved", year=version.year, version=version.version)
+    st.rerun()
 
 
 def _targets_frame(data: dict[str, Any]) -> pd.DataFrame:
@@ -163,23 +178,17 @@ def _editor(ctx: PageContext, year: int, info: Any) -> None:
         st.error(t("plan.need_note"))
         return
     draft = _edited_draft(data, targets, town_table, status)
-    try:
-        version = planning.save_plan_draft(
+    _record(
+        t,
+        lambda: planning.save_plan_draft(
             Store(ctx.store_path),
             draft,
             user=ctx.user.name if ctx.user else "",
             effective_date=effective if isinstance(effective, dt.date) else None,
             note=note.strip(),
             source="网页计划编辑",
-        )
-    except ValidationError as err:
-        _problems(err.problems, t)
-        return
-    except YkgeoError as err:
-        st.error(t.error(err))
-        return
-    st.session_state[_DONE] = t("plan.saved", year=year, version=version.version)
-    st.rerun()
+        ),
+    )
 
 
 def _viewer(ctx: PageContext, info: Any) -> None:
@@ -313,22 +322,18 @@ def _files(ctx: PageContext, year: int, info: Any) -> None:
     note = st.text_input(t("plan.note"), key="ykgeo_plan_upload_note")
     if st.button(t("plan.import"), disabled=upload is None, key="ykgeo_plan_import"):
         assert upload is not None
-        try:
+
+        def imported() -> PlanVersion:
+            assert upload is not None
             with saved_upload(
                 upload.name, upload.getvalue(), limit_mb=ctx.settings.upload_limit_mb
             ) as path:
-                version = planning.import_plan_file(
+                return planning.import_plan_file(
                     Store(ctx.store_path),
                     path,
                     user=ctx.user.name if ctx.user else "",
                     note=note.strip(),
                     source_name=upload.name,
                 )
-        except ValidationError as err:
-            _problems(err.problems, t)
-            return
-        except YkgeoError as err:
-            st.error(t.error(err))
-            return
-        st.session_state[_DONE] = t("plan.saved", year=version.year, version=version.version)
-        st.rerun()
+
+        _record(t, imported)
