@@ -18,7 +18,19 @@ PACKAGE = Path(ykgeo.__file__).resolve().parent
 FRONT_ENDS = ("ykgeo.cli", "ykgeo.ui", "ykgeo.ogcapi")
 #: The one module through which the ``ykgeo demo`` / ``ykgeo raster demo`` commands reach the demo builder.
 DEMO_DOOR = "ykgeo.cli.demo"
-SUBPACKAGES = ("store", "io", "progress", "plan", "raster", "report", "maps", "demo", "ogcapi", "cli", "ui")
+SUBPACKAGES = (
+    "store",
+    "io",
+    "progress",
+    "plan",
+    "raster",
+    "report",
+    "maps",
+    "demo",
+    "ogcapi",
+    "cli",
+    "ui",
+)
 CORE = ("errors", "units", "crs", "area", "layers", "symbology", "chainage", "auth")
 
 

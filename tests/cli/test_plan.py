@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from tests.conftest import app_parcel_frame
-from tests.plan.conftest import APP_TOWNSHIPS, make_plan_store
+from tests.plan.conftest import APP_TOWNSHIPS, import_at_year_start, make_plan_store
 from ykgeo.cli import main
-from ykgeo.store import TZ, Store
+from ykgeo.store import Store
 
 
 @pytest.fixture
 def store_path(tmp_path: Path) -> str:
     store = make_plan_store(tmp_path / "项目库.gpkg")
     parcels = app_parcel_frame(60, seed=5)
-    store.import_features(
-        "low_efficiency_industrial",
-        parcels,
-        user="测试",
-        source="测试",
-        effective_date=dt.date(2022, 1, 1),
-        recorded_at=dt.datetime(2022, 1, 2, 9, tzinfo=TZ),
-    )
+    import_at_year_start(store, "low_efficiency_industrial", parcels, day=2)
     return str(store.path)
 
 

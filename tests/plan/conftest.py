@@ -11,7 +11,19 @@ from tests.conftest import APP_TOWNSHIPS, app_township_frame
 from ykgeo.layers import load_plan
 from ykgeo.store import TZ, Store
 
-__all__ = ["APP_TOWNSHIPS"]
+__all__ = ["APP_TOWNSHIPS", "import_at_year_start", "make_plan_store"]
+
+
+def import_at_year_start(store: Store, key: str, frame: object, *, day: int = 2) -> None:
+    """Import ``frame`` into ``key`` as the year's opening ledger (effective 1 January, recorded on ``day``)."""
+    store.import_features(
+        key,
+        frame,  # type: ignore[arg-type]
+        user="测试",
+        source="测试数据",
+        effective_date=dt.date(2022, 1, 1),
+        recorded_at=dt.datetime(2022, 1, day, 9, tzinfo=TZ),
+    )
 
 
 def make_plan_store(path: Path) -> Store:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -14,11 +13,12 @@ import pytest
 import shapely
 
 from tests._builders import gk_square
+from tests.plan.conftest import import_at_year_start
 from ykgeo.errors import LayerError, StoreError, ValidationError
 from ykgeo.io import write_workbook
 from ykgeo.plan.evaluation import credit_code_valid, import_evaluation, read_mujun_table
 from ykgeo.plan.rules import classify, load_rules, parse_rules
-from ykgeo.store import TZ, Store
+from ykgeo.store import Store
 
 #: A point of Yongkang in EPSG:4549 (120°E, 28.9°N).
 YONGKANG_4549 = (500_000.0, 3_198_185.8)
@@ -153,14 +153,7 @@ def store(plan_store: Store) -> Store:
         geometry=[gk_square(300 * i, 0, origin=YONGKANG_4549) for i in range(1, 5)],
         crs=4490,
     )
-    plan_store.import_features(
-        "industrial_parcels",
-        parcels,
-        user="测试",
-        source="宗地",
-        effective_date=dt.date(2022, 1, 1),
-        recorded_at=dt.datetime(2022, 1, 3, 9, tzinfo=TZ),
-    )
+    import_at_year_start(plan_store, "industrial_parcels", parcels, day=3)
     return plan_store
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import app_parcel_frame
-from tests.plan.conftest import APP_TOWNSHIPS
+from tests.plan.conftest import APP_TOWNSHIPS, import_at_year_start
 from ykgeo.layers import parse_plan
 from ykgeo.plan import import_plan_file, plan_data, plan_to_toml
 from ykgeo.progress import (
@@ -37,14 +37,7 @@ def _at(day: str) -> dt.datetime:
 @pytest.fixture
 def store(plan_store: Store) -> Store:
     parcels = app_parcel_frame(120, seed=11)
-    plan_store.import_features(
-        "low_efficiency_industrial",
-        parcels,
-        user="测试",
-        source="测试",
-        effective_date=dt.date(2022, 1, 1),
-        recorded_at=_at("2022-01-02"),
-    )
+    import_at_year_start(plan_store, "low_efficiency_industrial", parcels, day=2)
     return plan_store
 
 
