@@ -183,6 +183,7 @@ def test_import_joins_by_code_then_location_and_lists_what_matched_nothing(
     result = import_evaluation(store, path, year=2022, user="张三")
     assert (result.rows, result.by_code, result.by_location) == (4, 2, 1)
     assert list(result.unmatched["企业名称"]) == ["租用厂房的企业"]
+    assert list(result.unmatched_parcels["地块编号"]) == ["330784001001GB00004"]  # firm 4 not evaluated
     assert sum(result.classes.values()) == 4 and result.computed == 3
     stored = store.evaluation(2022)
     assert list(stored["企业名称"]) == ["企业1", "企业2", "企业3", "租用厂房的企业"]

@@ -62,6 +62,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
         print_table(rows)
         if len(result.unmatched) > _SHOWN:
             print(f"……另有 {len(result.unmatched) - _SHOWN} 家")
+    lonely = result.unmatched_parcels
+    if len(lonely):
+        shown = "、".join(lonely["地块编号"].astype(str).head(_SHOWN))
+        more = f" 等 {len(lonely)} 块" if len(lonely) > _SHOWN else ""
+        print(f"没有评价记录的地块 {len(lonely)} 块（企业未参评或代码有误）：{shown}{more}")
     return 0
 
 

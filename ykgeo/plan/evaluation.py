@@ -15,7 +15,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -413,7 +413,12 @@ def evaluated_parcels(store: Store, rules: MujunRules) -> gpd.GeoDataFrame:
 
 @dataclass(frozen=True, eq=False)
 class EvaluationImport:
-    """What an evaluation import did: rows, classes, how rows were matched to parcels, what was not."""
+    """What an evaluation import did: rows, classes, how rows were matched to parcels, what was not.
+
+    ``unmatched`` are the rows matched to no parcel (firms renting, rows with neither code
+    nor location, parcels not in the store yet); ``unmatched_parcels`` the register's
+    parcels no row matched (a firm missing from the evaluation, a code mistyped).
+    """
 
     year: int
     rows: int
@@ -424,6 +429,7 @@ class EvaluationImport:
     unmatched: pd.DataFrame
     warnings: tuple[Problem, ...]
     rules_zh: str
+    unmatched_parcels: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def import_evaluation(
@@ -445,7 +451,23 @@ def import_evaluation(
     table = read_mujun_table(path, year=year, source_name=source_name)
     rules = load_rules(rules_path, year=year)
     classified = classify(table.frame, rules)
-    matched, unmatched = join_evaluation(evaluated_parcels(store, rules), classified)
+    parcels = evaluated_parcels(store, rules)
+    matched, unmatched = join_evaluation(parcels, classified)
+    register = f"{rules.candidates.parcel_layer}:"
+    pool = (
+        parcels[parcels.index.str.startswith(register)]
+        if parcels.index.str.startswith(register).any()
+        else parcels
+    )
+    lonely = pool[~pool.index.isin(set(matched["地块"]))]
+    unmatched_parcels = pd.DataFrame(
+        {
+            "图层": [k.split(":", 1)[0] for k in lonely.index],
+            "地块编号": [k.split(":", 1)[1] for k in lonely.index],
+            "名称": lonely["名称"].to_numpy(),
+            CODE_FIELD: lonely[CODE_FIELD].to_numpy(),
+        }
+    )
     counts = classified["类别"].value_counts().reindex(list(CLASSES), fill_value=0)
     classes = {str(k): int(v) for k, v in counts.items()}
     store.save_evaluation(
@@ -469,4 +491,5 @@ def import_evaluation(
         unmatched=unmatched,
         warnings=table.warnings,
         rules_zh=rules.describe_zh(),
+        unmatched_parcels=unmatched_parcels,
     )
