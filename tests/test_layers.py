@@ -494,6 +494,14 @@ def test_layer_error_is_also_a_key_error_and_a_ykgeo_error(tmp_path: Path) -> No
     assert str(info.value).startswith("图层定义 broken_demo.toml 有误")  # no KeyError quoting
 
 
+def test_a_layer_key_in_the_stores_own_namespace_is_refused(tmp_path: Path) -> None:
+    # ykgeo_plans, ykgeo_mujun … are the store's own tables and edit-log records
+    text = re.sub(r'^key = "[^"]*"', 'key = "ykgeo_plans"', VALID_LAYER, count=1, flags=re.M)
+    _write(tmp_path, "ykgeo_plans.toml", text)
+    with pytest.raises(LayerError, match=r"ykgeo_plans\.toml.*ykgeo_"):
+        load_layers(tmp_path)
+
+
 def test_code_field_without_classification_is_refused(tmp_path: Path) -> None:
     text = VALID_LAYER.replace('id_field = "编号"', 'id_field = "编号"\ncode_field = "地类编码"')
     text += '\n[[fields]]\nname = "地类编码"\n'

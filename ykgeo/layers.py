@@ -18,6 +18,7 @@ __all__ = [
     "PLAN_ADOPTED",
     "PLAN_DRAFT",
     "PLAN_STATUSES",
+    "RESERVED_PREFIX",
     "STATUS_GROUPS",
     "CarriedOver",
     "FieldSpec",
@@ -50,6 +51,8 @@ PLAN_DRAFT = "草案"
 PLAN_STATUSES = (PLAN_ADOPTED, PLAN_DRAFT)
 #: Files in ``layers/`` that are not layer definitions: year plans and the 亩均 rules.
 _NOT_LAYERS = ("targets-", "mujun-")
+#: Names of the store's own tables and edit-log records (``ykgeo_plans`` …): no layer key starts so.
+RESERVED_PREFIX = "ykgeo_"
 
 
 #: The shared status groups every layer's statuses fall in, with their names (中文, English).
@@ -318,6 +321,9 @@ def parse_layer(text: str, *, name: str) -> LayerSpec:
     for key in ("key", "name_zh", "geometry_type", "id_field", "fields", "theme"):
         if key not in raw:
             raise _err(path, f"缺少 {key}")
+    if str(raw["key"]).startswith(RESERVED_PREFIX):
+        # the store's own tables and edit-log records (plans, 亩均 loads) go by these names
+        raise _err(path, f"图层键 {raw['key']} 不能以 {RESERVED_PREFIX} 开头（项目库自用）")
     if raw["geometry_type"] not in _GEOMETRY_TYPES:
         raise _err(path, f"geometry_type 必须是 {sorted(_GEOMETRY_TYPES)} 之一")
     if raw.get("classification", "") not in _CLASSIFICATIONS:

@@ -19,6 +19,9 @@ from ykgeo.plan import import_plan_file, plan_data, plan_to_toml
 from ykgeo.progress import (
     SHARE_GIVEN_ZH,
     SHARE_PROPORTIONAL_ZH,
+    ProgressReport,
+    late_records,
+    monthly_progress,
     progress_report,
     report_to_csv,
     report_to_json,
@@ -26,6 +29,7 @@ from ykgeo.progress import (
     report_to_xlsx,
 )
 from ykgeo.store import TZ, Store
+from ykgeo.store.plans import PLAN_LAYER
 
 KEY = "low_efficiency_remediation"
 
@@ -42,7 +46,7 @@ def store(plan_store: Store) -> Store:
 
 
 def _amend(store: Store, *, value: float | None = None, townships: dict[str, float] | None = None,
-           day: str, note: str) -> None:  # fmt: skip
+           day: str, note: str, recorded: str | None = None) -> None:  # fmt: skip
     data = plan_data(store.plan(2022))
     for t in data["targets"]:
         if t["key"] == KEY:
@@ -52,7 +56,7 @@ def _amend(store: Store, *, value: float | None = None, townships: dict[str, flo
                 t["townships"] = townships
     plan = parse_plan(plan_to_toml(data), name="x", layers=store.layers)
     store.save_plan(plan, user="张三", effective_date=dt.date.fromisoformat(day), note=note,
-                    recorded_at=_at(day))  # fmt: skip
+                    recorded_at=_at(recorded or day))  # fmt: skip
 
 
 def _split(total: float) -> dict[str, float]:
@@ -118,6 +122,65 @@ def test_a_mid_year_amendment_changes_figures_only_from_when_it_was_known(store:
     )
     assert later.row(KEY).target == 5000
     assert "第 2 版" in report_to_table(september).splitlines()[2]
+
+
+def _class(report: ProgressReport, fid: str) -> str:
+    features = report.row(KEY).features
+    return str(features.loc[features["id"].astype(str) == fid, "class"].iloc[0])
+
+
+def test_a_back_dated_amendment_counts_as_known_now_only_and_is_a_late_record(
+    store: Store,
+) -> None:
+    """An amendment recorded in July that applies from May: 按当时所知 30 June keeps the plan then
+    known, 按现在所知 takes the amendment, and the late-records banner counts it beside the
+    late feature edits (the partial as-of read of schema 2 gives the same features either way)."""
+    parcels = store.read_layer("low_efficiency_industrial")
+    fid = str(parcels.index[parcels["状态"] == "推进中"][0])
+    _amend(store, value=4000, day="2022-05-01", recorded="2022-07-15", note="补录：5 月起调减")
+    store.update_feature(
+        "low_efficiency_industrial",
+        fid,
+        {"状态": "已完成", "完成日期": "2022-06-01"},
+        user="张三",
+        expected_version=None,
+        effective_date=dt.date(2022, 6, 1),
+        recorded_at=_at("2022-07-20"),
+    )
+    then = progress_report(store, as_of=dt.date(2022, 6, 30), targets=[KEY])
+    now = progress_report(
+        store, as_of=dt.date(2022, 6, 30), targets=[KEY], known_at=_at("2023-01-01")
+    )
+    assert then.row(KEY).target == 5000 and "第 1 版" in then.plan_version
+    assert now.row(KEY).target == 4000 and "第 2 版" in now.plan_version
+    assert (_class(then, fid), _class(now, fid)) == ("in_progress", "done")
+    assert now.row(KEY).done > then.row(KEY).done
+    late = late_records(store, dt.date(2022, 6, 30))
+    assert (late.count, late.features) == (2, 2)
+    assert set(late.layers) == {"low_efficiency_industrial", PLAN_LAYER}
+    # once known (as of 31 July, as known then) both count without any late record
+    july = progress_report(store, as_of=dt.date(2022, 7, 31), targets=[KEY])
+    assert july.row(KEY).target == 4000 and _class(july, fid) == "done"
+    assert late_records(store, dt.date(2022, 7, 31)).count == 0
+    # the monthly series uses each month's plan as known at its end
+    monthly = monthly_progress(store, KEY, year=2022)
+    targets = dict(zip(monthly["month"], monthly["target"], strict=True))
+    assert targets["2022-06"] == 5000 and targets["2022-07"] == 4000
+
+
+def test_a_plan_loaded_late_or_another_years_amendment_is_no_late_record(store: Store) -> None:
+    """The first version of a year's plan is used even before it was loaded, and an amendment of
+    2022's plan changes no figure of 2023: neither is counted as late for 2023."""
+    data = plan_data(store.plan(2022))
+    data["year"] = 2023
+    store.save_plan(
+        parse_plan(plan_to_toml(data), name="x", layers=store.layers),
+        user="张三",
+        recorded_at=_at("2023-03-01"),
+    )
+    _amend(store, value=4000, day="2022-05-01", recorded="2023-03-02", note="补录")
+    assert late_records(store, dt.date(2023, 1, 31)).count == 0
+    assert late_records(store, dt.date(2022, 6, 30)).count == 1
 
 
 def test_a_draft_target_without_value_is_counted_not_rated(store: Store, tmp_path: Path) -> None:

@@ -20,7 +20,9 @@ from typing import Any
 import pytest
 import shapely
 
+from tests._builders import plan_toml, target_toml
 from ykgeo.errors import StoreError
+from ykgeo.layers import parse_plan
 from ykgeo.store import TZ, Edit, Store
 
 FIXTURE = Path(__file__).resolve().parents[1] / "data" / "store-schema1"
@@ -148,3 +150,71 @@ def test_a_failed_upgrade_leaves_the_file_as_it_was(
         Store(old_store)
     assert hashlib.sha256(old_store.read_bytes()).hexdigest() == before
     assert _schema(old_store)[0] == "1"
+
+
+def _plan_text(value: float) -> str:
+    return plan_toml(
+        2022,
+        "2022年度目标",
+        target_toml("t1", name_zh="整治", layer=KEY, measure="count", value=value, unit="个"),
+    )
+
+
+def test_a_plan_kept_before_plans_were_versioned_survives_the_upgrade(old_store: Path) -> None:
+    """A schema-1 store keeps its plan in ``ykgeo_plans`` only (as 908e9e9 wrote it): after the
+    upgrade it is version 1, and an amendment puts it in the typed log before the new version."""
+    with sqlite3.connect(old_store) as conn:
+        conn.execute(
+            "INSERT INTO ykgeo_plans VALUES (2022, '2022年度目标', ?, '2022-01-01T08:00:00+08:00')",
+            (_plan_text(10),),
+        )
+    store = Store(old_store)
+    (legacy,) = store.plan_versions(2022)
+    assert (legacy.version, legacy.effective_date) == (1, dt.date(2022, 1, 1))
+    assert store.plan(2022, as_of=dt.date(2022, 6, 30)).target("t1").value == 10
+    store.save_plan(
+        parse_plan(_plan_text(8), name="x", layers=store.layers),
+        user="张三",
+        effective_date=dt.date(2022, 7, 1),
+        recorded_at=dt.datetime(2022, 7, 1, 9, tzinfo=TZ),
+    )
+    assert store.plan(2022, as_of=dt.date(2022, 6, 30)).target("t1").value == 10
+    assert store.plan(2022, as_of=dt.date(2022, 9, 30)).target("t1").value == 8
+    with sqlite3.connect(old_store) as conn:
+        rows = conn.execute(
+            "SELECT action, typeof(old_text), typeof(new_text), new_text FROM ykgeo_edit_log "
+            "WHERE layer = 'ykgeo_plans' ORDER BY log_id"
+        ).fetchall()
+    assert [r[:3] for r in rows] == [("insert", "null", "text"), ("update", "text", "text")]
+    assert rows[1][3] == _plan_text(8)
+
+
+def test_plan_and_evaluation_rows_of_a_schema_1_log_are_typed_by_the_upgrade(
+    old_store: Path,
+) -> None:
+    """Rows of the store's own pseudo-layers (plan versions, 亩均 loads) were never written by a
+    released schema-1 version, but a file made between the two would have them as JSON: the plan
+    text becomes text and a load's summary one JSON document, not a Python repr."""
+    text = _plan_text(10)
+    summary = {"rows": 4, "source": "2022年亩均评价.xlsx", "classes": {"A": 1, "D": 3}}
+    with sqlite3.connect(old_store) as conn:
+        conn.executemany(
+            "INSERT INTO ykgeo_edit_log (layer, feature_id, action, field, old_value, new_value, "
+            "effective_date, recorded_at, user, source, note, version, batch_id) "
+            "VALUES (?, ?, 'insert', ?, NULL, ?, ?, ?, '张三', '', '', 1, 'b')",
+            [
+                ("ykgeo_plans", "2022", "plan", json.dumps(text, ensure_ascii=False),
+                 "2022-01-01", "2022-01-01T08:00:00+08:00"),
+                ("ykgeo_mujun", "2022", "evaluation", json.dumps(summary, ensure_ascii=False),
+                 "2022-12-29", "2022-12-29T09:30:00+08:00"),
+            ],
+        )  # fmt: skip
+        conn.execute(
+            "INSERT INTO ykgeo_plans VALUES (2022, '2022年度目标', ?, '2022-01-01T08:00:00+08:00')",
+            (text,),
+        )
+    store = Store(old_store)
+    (version,) = store.plan_versions(2022)
+    assert version.text == text and version.log_id > 0
+    log = store.edit_log(layer="ykgeo_mujun")
+    assert json.loads(log["new_value"].iloc[0]) == summary

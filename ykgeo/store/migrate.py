@@ -3,7 +3,8 @@
 Schema 1 kept each old and new value of the edit log as JSON text (``old_value`` /
 ``new_value``). Schema 2 keeps them typed (see :mod:`ykgeo.store`): the log is
 copied row by row in ``log_id`` order into the new table, each value moved to the
-column of its type, and the old table dropped, all in one transaction, so a failed
+column of its type (a record of the store's own, such as a 亩均 load's summary, as one JSON
+document in the text column), and the old table dropped, all in one transaction, so a failed
 upgrade leaves the file exactly as it was. Feature tables are left as they are.
 """
 

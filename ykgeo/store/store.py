@@ -28,6 +28,14 @@ The edit log (schema 2)
 * a delete keeps the feature's last values in ``old_text`` as one JSON object
   (fields plus ``geometry`` as WKB hex), so a past date still shows it.
 
+Rows of the store's own records use reserved layer names that no layer can take:
+``ykgeo_plans`` (feature id = the year, field ``plan``: each version of a year's plan, its
+TOML in ``old_text`` / ``new_text``, see :mod:`ykgeo.store.plans`) and ``ykgeo_mujun``
+(feature id = the year, field ``evaluation``: one row per 亩均 load, a JSON summary in
+``new_text``, see :mod:`ykgeo.store.evaluations`). Layer reads, the status index and
+:meth:`Store.history` never read them; a plan "as of" a date is picked from its versions
+by effective date and recording time as a feature's state is.
+
 Indexes: ``(layer, feature_id)`` for one feature's history and ``(layer, field,
 effective_date)`` for the status index: a layer's inserts and deletes (``field IS
 NULL``) and status changes (``field = <status field>``) as of any date are one indexed
