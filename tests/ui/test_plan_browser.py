@@ -13,6 +13,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from tests.conftest import APP_EDITOR, APP_VIEWER
@@ -25,7 +26,8 @@ from tests.ui.helpers import (
     sign_in,
     wait_idle,
 )
-from ykgeo.plan import default_plan_year, export_plan
+from ykgeo.layers import parse_plan
+from ykgeo.plan import default_plan_year, export_plan, plan_data, plan_to_toml
 from ykgeo.store import Store, now
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -48,7 +50,7 @@ def _needs_years(page: Any, *years: int) -> Store:
     store = Store(page.app["store"])
     missing = [y for y in years if y not in store.plan_years()]
     if missing:
-        pytest.skip(f"the app's store has no plan for {missing} (the demo store is not built)")
+        pytest.fail(f"the app's store has no plan for {missing}: rebuild the demo store (make demo)")
     return store
 
 
@@ -79,6 +81,51 @@ def test_year_switch_moves_the_date_and_a_year_without_plan_says_so(app_page: An
     choose(sidebar, YEAR_BOX, "2022")
     assert as_of_value(page) == dt.date(2022, 12, 31)
     expect(page.locator(".yk-done").first).to_be_visible(timeout=30_000)
+    no_exceptions(page)
+
+
+def test_the_plan_page_says_which_version_the_figures_use_as_known_then_or_now(
+    app_page: Any,
+) -> None:
+    """Changes the store: the 2022 plan gets a back-dated version that only adds to its source
+    note (no target changes, so no figure moves), recorded today but applying from 1 May."""
+    page = app_page
+    store = _needs_years(page, 2022)
+    data = plan_data(store.plan(2022))
+    data["source_zh"] = f"{data.get('source_zh') or ''}（浏览器测试：补录的计划调整）"
+    store.save_plan(
+        parse_plan(plan_to_toml(data), name="test", layers=store.layers, year=2022),
+        user="测试",
+        effective_date=dt.date(2022, 5, 1),
+        note="浏览器测试：补录",
+    )
+    day = dt.date(2022, 6, 30)
+    then, _ = store.plan_version(2022, as_of=day)
+    current, _ = store.plan_version(2022)
+    assert then.version < current.version
+    open_app(page)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    choose(sidebar, YEAR_BOX, "2022")
+    set_as_of(page, day)
+    # a closed year opens as known then: the figures use the version known on 30 June
+    expect(sidebar.get_by_role("radio", name="按当时所知")).to_be_checked()
+    go_plan(page)
+    used = page.locator(".st-key-ykgeo_plan_version_used")
+    expect(used).to_contain_text(
+        f"2022-06-30 的进度（按当时所知）按计划第 {then.version} 版", timeout=30_000
+    )
+    expect(used).to_contain_text(f"现行的第 {current.version} 版")
+    shot(page, "plan_version_then")
+    # the banner counts the amendment as a late record and switches
+    banner = page.locator(".st-key-ykgeo_knowledge_banner")
+    expect(banner).to_be_visible(timeout=30_000)
+    banner.get_by_role("button", name="改为按现在所知").click()
+    wait_idle(page)
+    expect(sidebar.get_by_role("radio", name="按现在所知")).to_be_checked()
+    expect(used).to_contain_text(
+        f"2022-06-30 的进度（按现在所知）按计划第 {current.version} 版", timeout=30_000
+    )
+    assert "现行的第" not in used.inner_text()
     no_exceptions(page)
 
 
@@ -114,10 +161,15 @@ def _cell(page: Any, table: Any, row: int, column: int, x: float = 30) -> None:
 
 def _type_in(page: Any, table: Any, row: int, column: int, text: str, x: float = 30) -> None:
     """Type ``text`` into a data-editor cell: a key opens the grid's editor, then fill it and commit."""
-    _cell(page, table, row, column, x)
-    page.keyboard.type(text[:1])
     editor = page.locator("input.gdg-input, textarea.gdg-input").first
-    editor.wait_for(timeout=10_000)
+    for _ in range(3):  # on a loaded machine the grid may take the first click before it is ready
+        _cell(page, table, row, column, x)
+        page.keyboard.type(text[:1])
+        try:
+            editor.wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
     editor.fill(text)
     editor.press("Enter")
     wait_idle(page)
@@ -212,7 +264,7 @@ def test_candidates_on_a_table_and_a_map_and_adopted_by_an_editor(app_page: Any)
     page = app_page
     store = _needs_years(page, 2023)
     if store.evaluation_years().empty:
-        pytest.skip("the app's store has no 亩均 evaluations")
+        pytest.fail("the app's store has no 亩均 evaluations: rebuild the demo store (make demo)")
     layer_before = store.count("low_efficiency_industrial")
     open_app(page)
     sign_in(page, *APP_EDITOR)

@@ -7,7 +7,9 @@ described in :mod:`ykgeo.store.store`; build on :meth:`Store.history` and
 Modules: :mod:`~ykgeo.store.store` (the :class:`Store`: schema, reads, as-of views),
 :mod:`~ykgeo.store.write` (edits and imports, one transaction each),
 :mod:`~ykgeo.store.history` (rebuilding a past state from the log),
+:mod:`~ykgeo.store.records` (the store's plans and 亩均 evaluations),
 :mod:`~ykgeo.store.plans` (year plans, versioned through the log),
+:mod:`~ykgeo.store.evaluations` (亩均 evaluations by year),
 :mod:`~ykgeo.store.gpkg` (GeoPackage tables and geometry blobs),
 :mod:`~ykgeo.store.styles` (the layers' QGIS and SLD styles in ``layer_styles``),
 :mod:`~ykgeo.store.rtree` (R-tree bulk loading), :mod:`~ykgeo.store.log` (reading the

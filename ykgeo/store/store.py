@@ -53,7 +53,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -68,12 +68,10 @@ from ykgeo.layers import (
     LayerSpec,
     TargetPlan,
     load_layers,
-    parse_plan,
     registry_from_texts,
 )
 from ykgeo.store import gpkg, migrate, styles
 from ykgeo.store.dates import TZ, end_of_day, now, stamp
-from ykgeo.store.evaluations import read_evaluation, read_evaluation_years, write_evaluation
 from ykgeo.store.history import as_of_layer, retype
 from ykgeo.store.log import (
     LOG_TYPES,
@@ -84,7 +82,8 @@ from ykgeo.store.log import (
     read_log_table,
     sql_text,
 )
-from ykgeo.store.plans import PlanVersion, pick_version, plan_versions, write_plan_version
+from ykgeo.store.plans import write_plan_version
+from ykgeo.store.records import StoreRecords
 from ykgeo.store.write import (
     BACKDATED_TABLE,
     LOG_COLUMNS,
@@ -142,7 +141,7 @@ class DataVersion:
         return f"数据版本 v{self.log_id}（{self.recorded_at or '空库'}）"
 
 
-class Store(StoreWriter):
+class Store(StoreRecords, StoreWriter):
     """A ykgeo project: one GeoPackage file that QGIS and ArcGIS open as it is.
 
     Parameters
@@ -413,120 +412,6 @@ class Store(StoreWriter):
     def mtime_ns(self) -> int:
         """Modification time of the file, for cache keys."""
         return self.path.stat().st_mtime_ns
-
-    def plan(
-        self,
-        year: int,
-        *,
-        as_of: dt.date | None = None,
-        known_at: dt.datetime | None = None,
-    ) -> TargetPlan:
-        """The target plan of ``year``: the current version, or as it applied on ``as_of`` as known at ``known_at``.
-
-        Plans are bitemporal like features (see :mod:`ykgeo.store.plans`): with ``as_of``
-        the version is the last one applying by the end of that day and recorded before
-        ``known_at`` (default: the end of ``as_of``), so a figure for a past date uses the
-        plan as it was known then. Raises StoreError naming the years that have a plan
-        when ``year`` has none.
-        """
-        version, _ = self.plan_version(year, as_of=as_of, known_at=known_at)
-        return parse_plan(
-            version.text, name=f"{self.path.name}:{PLAN_TABLE}", layers=self.layers, year=year
-        )
-
-    def plan_version(
-        self,
-        year: int,
-        *,
-        as_of: dt.date | None = None,
-        known_at: dt.datetime | None = None,
-    ) -> tuple[PlanVersion, str]:
-        """The version of ``year``'s plan :meth:`plan` uses, and a note when it had to take the first one."""
-        versions = self.plan_versions(year)
-        if not versions:
-            have = "、".join(str(y) for y in self.plan_years()) or "无"
-            msg = f"项目库中没有 {year} 年的目标计划（有计划的年度：{have}）"
-            raise StoreError(msg, message_en=f"the store has no plan for {year}")
-        if as_of is None and known_at is None:
-            return max(versions, key=lambda v: (v.effective_date, v.log_id, v.version)), ""
-        horizon = known_at or (end_of_day(as_of) if as_of else None)
-        return pick_version(versions, as_of, stamp(horizon) if horizon else None)
-
-    def plan_versions(self, year: int) -> list[PlanVersion]:
-        """Every version of ``year``'s plan, in the order they were recorded."""
-        with self._read() as conn:
-            return plan_versions(conn, year)
-
-    def plan_years(self) -> list[int]:
-        """Years that have a target plan in the store."""
-        with self._read() as conn:
-            return [int(r[0]) for r in conn.execute(f"SELECT year FROM {PLAN_TABLE} ORDER BY year")]
-
-    def save_plan(
-        self,
-        plan: TargetPlan,
-        *,
-        user: str = "系统",
-        effective_date: dt.date | None = None,
-        note: str = "",
-        source: str = "",
-        recorded_at: dt.datetime | None = None,
-    ) -> PlanVersion:
-        """Record a new version of ``plan.year``'s plan through the edit log (who, when, from when, why).
-
-        The first version of a year applies from 1 January; later ones (计划调整) from
-        ``effective_date``, by default the day they are recorded. Returns the version.
-        """
-        with self._write() as conn:
-            return write_plan_version(
-                conn,
-                year=plan.year,
-                name_zh=plan.name_zh,
-                text=plan.toml_text,
-                user=user,
-                effective_date=effective_date,
-                note=note,
-                source=source,
-                recorded_at=recorded_at,
-            )
-
-    def evaluation_years(self) -> pd.DataFrame:
-        """The 亩均 evaluation years loaded: year, source, user, recorded_at, rows, rules, rules_toml."""
-        with self._read() as conn:
-            return read_evaluation_years(conn)
-
-    def evaluation(self, year: int) -> pd.DataFrame:
-        """One year's 亩均 evaluation as loaded and classified (see :mod:`ykgeo.store.evaluations`)."""
-        with self._read() as conn:
-            return read_evaluation(conn, year)
-
-    def save_evaluation(
-        self,
-        year: int,
-        frame: pd.DataFrame,
-        *,
-        source: str,
-        user: str,
-        rules_zh: str,
-        rules_toml: str,
-        replace: bool = False,
-        recorded_at: dt.datetime | None = None,
-        summary: Mapping[str, Any] | None = None,
-    ) -> int:
-        """Store one year's classified evaluation in one transaction (refused when loaded already, unless ``replace``)."""
-        with self._write() as conn:
-            return write_evaluation(
-                conn,
-                year=year,
-                frame=frame,
-                source=source,
-                user=user,
-                rules_zh=rules_zh,
-                rules_toml=rules_toml,
-                replace=replace,
-                recorded_at=recorded_at,
-                summary=dict(summary or {}),
-            )
 
     # --- reading ------------------------------------------------------------------------------
 

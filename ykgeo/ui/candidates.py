@@ -46,6 +46,8 @@ def render(ctx: PageContext, year: int, info: Any) -> None:
         st.info(t.error(err))
         return
     st.markdown(f"**{result.summary_zh()}**")
+    if ctx.knowledge == "then":
+        st.caption(t("candidates.known_now"))
     for note in result.notes:
         st.caption(note)
     table = pd.DataFrame(result.table.drop(columns="geometry"))

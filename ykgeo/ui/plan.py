@@ -14,7 +14,7 @@ from ykgeo.errors import ValidationError, YkgeoError
 from ykgeo.layers import PLAN_STATUSES
 from ykgeo.store import PlanVersion, Store, now
 from ykgeo.ui import candidates, plan_data
-from ykgeo.ui.shell import PageContext, md_escape
+from ykgeo.ui.shell import PageContext, knowledge_banner, md_escape
 from ykgeo.ui.uploads import saved_upload
 
 __all__ = ["render"]
@@ -212,6 +212,7 @@ def render(ctx: PageContext) -> None:
     """The plan page for the year chosen in the sidebar."""
     t = ctx.t
     st.title(t("plan.title"))
+    knowledge_banner(ctx)
     done = st.session_state.pop(_DONE, None)
     if done:
         st.success(done)
@@ -252,6 +253,7 @@ def render(ctx: PageContext) -> None:
             version=md_escape(info.label),
         )
     )
+    _version_used(ctx, year, info)
     tabs = st.tabs(
         [
             t("plan.tab_targets"),
@@ -293,6 +295,30 @@ def render(ctx: PageContext) -> None:
         candidates.render(ctx, year, info)
     with tabs[4]:
         _files(ctx, year, info)
+
+
+def _version_used(ctx: PageContext, year: int, info: Any) -> None:
+    """Which version the date's figures count against under the sidebar's 按当时所知 / 按现在所知."""
+    t = ctx.t
+    used = plan_data.version_used(ctx.store_path, ctx.mtime_ns, year, ctx.as_of, ctx.knowledge)
+    day, knowledge = f"{ctx.as_of:%Y-%m-%d}", t(f"knowledge.{ctx.knowledge}")
+    with st.container(key="ykgeo_plan_version_used"):
+        if used.version == info.version:
+            st.caption(
+                t("plan.version_used", as_of=day, knowledge=knowledge, label=md_escape(used.label))
+            )
+        else:
+            st.info(
+                t(
+                    "plan.version_differs",
+                    as_of=day,
+                    knowledge=knowledge,
+                    label=md_escape(used.label),
+                    current=info.version,
+                )
+            )
+        if used.note:
+            st.caption(md_escape(used.note))
 
 
 def _files(ctx: PageContext, year: int, info: Any) -> None:

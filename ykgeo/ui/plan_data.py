@@ -13,10 +13,12 @@ import streamlit as st
 
 from ykgeo import maps
 from ykgeo import plan as planning
+from ykgeo.progress.knowledge import Knowledge, knowledge_horizon
 from ykgeo.store import Store
 
 __all__ = [
     "PlanInfo",
+    "VersionUsed",
     "candidate_layers",
     "candidates",
     "candidates_geojson",
@@ -28,6 +30,7 @@ __all__ = [
     "plan_xlsx",
     "template_xlsx",
     "township_names",
+    "version_used",
 ]
 
 
@@ -39,6 +42,30 @@ class PlanInfo:
     text: str
     label: str
     version: int
+
+
+@dataclass(frozen=True)
+class VersionUsed:
+    """The version of a year's plan the figures of a date count against, and why when it is the first one."""
+
+    label: str
+    version: int
+    note: str
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def version_used(
+    path: str, mtime_ns: int, year: int, as_of: dt.date, knowledge: Knowledge
+) -> VersionUsed:
+    """The plan version the overview, map and briefing use for ``as_of`` under ``knowledge``.
+
+    The same horizon as the progress engine's: 按当时所知 the end of ``as_of``, 按现在所知
+    everything recorded (see :func:`ykgeo.progress.knowledge_horizon`).
+    """
+    version, note = Store(path).plan_version(
+        year, as_of=as_of, known_at=knowledge_horizon(as_of, knowledge)
+    )
+    return VersionUsed(version.label_zh(), version.version, note)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
