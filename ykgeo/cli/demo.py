@@ -26,10 +26,11 @@ def _cli_build(args: argparse.Namespace) -> int:
 
 
 def _cli_figures(args: argparse.Namespace) -> int:
-    from ykgeo.demo.figures import figures_table
+    from ykgeo.demo.figures import figures_table, planning_table
     from ykgeo.store import Store
 
-    print(figures_table(Store(args.store or find_demo_store() or DEMO_STORE)), end="")
+    store = Store(args.store or find_demo_store() or DEMO_STORE)
+    print((planning_table if args.planning else figures_table)(store), end="")
     return 0
 
 
@@ -47,6 +48,11 @@ def add_cli(subparsers: Any) -> None:
     figures = sub.add_parser(
         "figures",
         help="演示库各目标在 2022-06-30 和 2022-12-31 的数字（Markdown 表，data/gis/README.md 引用）",
+    )
+    figures.add_argument(
+        "--planning",
+        action="store_true",
+        help="改为输出工业用地宗地、亩均评价和 2023 年计划草案的数字（README 的另一张表）",
     )
     add_store_option(figures)
     figures.set_defaults(func=_cli_figures)
