@@ -13,7 +13,10 @@ __all__ = [
     "Problem",
     "RasterError",
     "StaleEditError",
+    "StoreBusyError",
+    "StoreCorruptError",
     "StoreError",
+    "StoreReadOnlyError",
     "ValidationError",
     "YkgeoError",
 ]
@@ -68,6 +71,18 @@ class StoreError(YkgeoError, OSError):
 
 class StaleEditError(StoreError):
     """An edit was made on an older version of a feature than the store now holds."""
+
+
+class StoreBusyError(StoreError):
+    """Another process held the store's write lock for longer than the write would wait; nothing was written."""
+
+
+class StoreReadOnlyError(StoreError):
+    """The store file or its folder cannot be written (permissions, read-only medium); the file is intact."""
+
+
+class StoreCorruptError(StoreError):
+    """SQLite itself reports the file damaged or not a database."""
 
 
 class RasterError(YkgeoError, ValueError):

@@ -12,6 +12,7 @@ and :mod:`~ykgeo.cli.user` (user add, user list).
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import warnings
@@ -33,6 +34,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _NoticeHandler(logging.Handler):
+    """The library's warnings (a recovered crash, a users file others can read) as ``提示：`` lines on stderr.
+
+    Records of ``ykgeo.cli`` itself (stray warnings, unexpected errors) go to the log file only.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.name.startswith("ykgeo.cli")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # sys.stderr of the moment, not of the handler's creation (tests swap it)
+        print(f"提示：{record.getMessage()}", file=sys.stderr)
+
+
+_NOTICES = _NoticeHandler(logging.WARNING)
+
+
+def _show_notices() -> None:
+    package = logging.getLogger("ykgeo")
+    if _NOTICES not in package.handlers:
+        package.addHandler(_NOTICES)
+    if package.level == logging.NOTSET or package.level > logging.WARNING:
+        package.setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``ykgeo``; user errors print a Chinese message and exit 2, unexpected ones exit 3.
 
@@ -41,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     libraries never reach the terminal: the readers turn the known ones into notes, stray ones
     are logged.
     """
+    _show_notices()
     parser = build_parser()
     args = parser.parse_args(argv)
     with warnings.catch_warnings(record=True) as caught:

@@ -18,7 +18,6 @@ import json
 import logging
 import os
 import shutil
-import sqlite3
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,7 +38,7 @@ from ykgeo.demo.mujun import build_mujun_demo
 from ykgeo.errors import DataError
 from ykgeo.layers import LayerRegistry, TargetPlan, load_layers, load_plan, parse_plan
 from ykgeo.plan import import_evaluation, plan_data, plan_to_toml, rollover_and_save
-from ykgeo.store import TZ, Edit, Store
+from ykgeo.store import TZ, Edit, Store, seal_store
 
 __all__ = ["CREATED_AT", "DEMO_SEED", "anomalies", "build_demo"]
 
@@ -137,12 +136,8 @@ def _lonlat_changes(changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def _normalise(path: Path) -> None:
-    """Compact the file: the store derives batch ids, timestamps and extents from the content."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        conn.execute("VACUUM")
-    finally:
-        conn.close()
+    """One compact file, as shipped: the store derives batch ids, timestamps and extents from the content."""
+    seal_store(path)
 
 
 def build_demo(

@@ -14,12 +14,15 @@ Modules: :mod:`~ykgeo.store.store` (the :class:`Store`: schema, reads, as-of vie
 :mod:`~ykgeo.store.styles` (the layers' QGIS and SLD styles in ``layer_styles``),
 :mod:`~ykgeo.store.rtree` (R-tree bulk loading), :mod:`~ykgeo.store.log` (reading the
 typed edit log through Arrow), :mod:`~ykgeo.store.migrate` (upgrading older store files),
+:mod:`~ykgeo.store.connection` (WAL, bounded waits, crash recovery, what an error means),
 :mod:`~ykgeo.store.dates` (times as the store records them) and
 :mod:`~ykgeo.store.location` (which store to open when none is named).
 """
 
 from __future__ import annotations
 
+from ykgeo.store.connection import Recovery
+from ykgeo.store.connection import seal as seal_store
 from ykgeo.store.dates import TZ, end_of_day, known_now, now, stamp
 from ykgeo.store.location import (
     DEMO_STORE,
@@ -40,6 +43,7 @@ __all__ = [
     "Edit",
     "ImportSummary",
     "PlanVersion",
+    "Recovery",
     "Store",
     "default_store_path",
     "end_of_day",
@@ -48,6 +52,7 @@ __all__ = [
     "layer_qml",
     "layer_sld",
     "now",
+    "seal_store",
     "stamp",
     "write_layer_styles",
 ]

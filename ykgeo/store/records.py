@@ -40,7 +40,9 @@ class StoreRecords:
     def _read(self) -> AbstractContextManager[sqlite3.Connection]:
         raise NotImplementedError
 
-    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+    def _write(
+        self, *, source: str = "", user: str = ""
+    ) -> AbstractContextManager[sqlite3.Connection]:
         raise NotImplementedError
 
     def plan(
@@ -106,7 +108,7 @@ class StoreRecords:
         The first version of a year applies from 1 January; later ones (计划调整) from
         ``effective_date``, by default the day they are recorded. Returns the version.
         """
-        with self._write() as conn:
+        with self._write(source=f"保存 {plan.year} 年目标计划", user=user) as conn:
             return write_plan_version(
                 conn,
                 year=plan.year,
@@ -143,7 +145,7 @@ class StoreRecords:
         summary: Mapping[str, Any] | None = None,
     ) -> int:
         """Store one year's classified evaluation in one transaction (refused when loaded already, unless ``replace``)."""
-        with self._write() as conn:
+        with self._write(source=f"导入 {year} 年亩均评价（{source}）", user=user) as conn:
             return write_evaluation(
                 conn,
                 year=year,

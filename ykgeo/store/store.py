@@ -2,7 +2,9 @@
 
 Every write is one SQLite transaction (``BEGIN IMMEDIATE``): an import or edit that
 fails part-way leaves the file's content exactly as before, and two processes
-writing at once are serialised instead of corrupting the file. Each change of a
+writing at once are serialised instead of corrupting the file. The file runs in
+SQLite's WAL mode, so readers never wait for a writer; a write killed half-way is
+rolled back and reported by the next open (see :mod:`ykgeo.store.connection`). Each change of a
 field is one row of the edit log (who, when recorded, when it happened, old and
 new value), so any past state can be rebuilt: see :meth:`Store.read_layer`.
 
@@ -50,7 +52,7 @@ import datetime as dt
 import logging
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -71,6 +73,14 @@ from ykgeo.layers import (
     registry_from_texts,
 )
 from ykgeo.store import gpkg, migrate, styles
+from ykgeo.store.connection import (
+    DEFAULT_BUSY_TIMEOUT_S,
+    META_TABLE,
+    Recovery,
+    StoreFile,
+    change_key,
+    sidecar_files,
+)
 from ykgeo.store.dates import TZ, end_of_day, now, stamp
 from ykgeo.store.history import as_of_layer, retype
 from ykgeo.store.log import (
@@ -97,7 +107,6 @@ __all__ = ["DataVersion", "Store"]
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-META_TABLE = "ykgeo_meta"
 PLAN_TABLE = "ykgeo_plans"
 LAYER_TABLE = "ykgeo_layers"
 SCHEMA_VERSION = "2"
@@ -150,27 +159,45 @@ class Store(StoreRecords, StoreWriter):
         The ``.gpkg`` file; it must exist and be a ykgeo store (use :meth:`create`).
     layers
         Layer definitions (default: the shipped ``layers/``).
+    busy_timeout_s
+        How long a write waits while another process writes, before it gives up with
+        :class:`~ykgeo.errors.StoreBusyError` (「项目库正被他人写入，请稍后重试」).
+
+    Attributes
+    ----------
+    recovery
+        What the opening found and undid: a write interrupted by a crash (also logged), or None.
     """
 
-    def __init__(self, path: Path | str, *, layers: LayerRegistry | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        layers: LayerRegistry | None = None,
+        busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+    ) -> None:
         self.path = Path(path)
         if not self.path.exists():
             msg = f"找不到项目库文件：{self.path}"
             raise StoreError(msg, message_en=f"store not found: {self.path}")
-        try:
-            with self._read() as conn:
-                meta = dict(conn.execute(f"SELECT key, value FROM {META_TABLE}").fetchall())
-                has_layers = conn.execute(
-                    "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (LAYER_TABLE,)
-                ).fetchone()
-                texts = (
-                    dict(conn.execute(f"SELECT key, layer_toml FROM {LAYER_TABLE}").fetchall())
-                    if has_layers
-                    else {}
-                )
-        except sqlite3.DatabaseError as err:
-            msg = f"{self.path.name} 不是 ykgeo 项目库（GeoPackage）或已损坏：{err}"
-            raise StoreError(msg) from err
+        self._file = StoreFile(self.path, busy_timeout_s=busy_timeout_s)
+        self.recovery: Recovery | None = self._file.recover()
+        with self._read() as conn:
+            is_store = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (META_TABLE,)
+            ).fetchone()
+            if not is_store:
+                msg = f"{self.path.name} 不是 ykgeo 项目库（GeoPackage 中没有 {META_TABLE} 表）"
+                raise StoreError(msg, message_en=f"{self.path.name} is not a ykgeo store")
+            meta = dict(conn.execute(f"SELECT key, value FROM {META_TABLE}").fetchall())
+            has_layers = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (LAYER_TABLE,)
+            ).fetchone()
+            texts = (
+                dict(conn.execute(f"SELECT key, layer_toml FROM {LAYER_TABLE}").fetchall())
+                if has_layers
+                else {}
+            )
         if meta.get("schema_version") in migrate.UPGRADABLE:
             self._upgrade()
             meta["schema_version"] = SCHEMA_VERSION
@@ -201,11 +228,14 @@ class Store(StoreRecords, StoreWriter):
             if not overwrite:
                 msg = f"文件已存在：{path}（如需覆盖请明确指定）"
                 raise StoreError(msg)
-            path.unlink()
+            for stale in (path, *sidecar_files(path)):  # a WAL left beside would be replayed
+                stale.unlink(missing_ok=True)
         tmp = path.with_name(path.name + ".creating")
-        tmp.unlink(missing_ok=True)
+        for stale in (tmp, *sidecar_files(tmp)):
+            stale.unlink(missing_ok=True)
         conn = sqlite3.connect(tmp)
         try:
+            conn.execute("PRAGMA journal_mode = WAL")
             created = (meta or {}).get("created_at") or _stamp(now())
             stamp_utc = (
                 dt.datetime.fromisoformat(created)
@@ -290,37 +320,25 @@ class Store(StoreRecords, StoreWriter):
 
     # --- connections --------------------------------------------------------------------------
 
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-        try:
-            yield conn
-        finally:
-            conn.close()
+    def _read(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A read-only connection to the last committed state (never waits for a writer)."""
+        return self._file.read()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; rolled back on any error so the content is exactly as before."""
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        gpkg.register_functions(conn)
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        except sqlite3.OperationalError as err:
-            msg = f"写入项目库 {self.path.name} 失败：{err}"
-            raise StoreError(msg) from err
-        finally:
-            conn.close()
+    def _write(self, *, source: str = "", user: str = "") -> Iterator[sqlite3.Connection]:
+        """One write transaction; rolled back on any error so the content is exactly as before.
+
+        ``source`` and ``user`` name the write in the crash marker, so that an interrupted
+        write is reported by what it was.
+        """
+        with self._file.write(source=source, user=user) as conn:
+            gpkg.register_functions(conn)
+            yield conn
 
     def _upgrade(self) -> None:
         """Bring a store of an older schema to this one, in one transaction (see :mod:`ykgeo.store.migrate`)."""
         try:
-            with self._write() as conn:
+            with self._write(source=f"升级项目库到版本 {SCHEMA_VERSION}") as conn:
                 migrate.upgrade(
                     conn,
                     log_ddl=_LOG_DDL,
@@ -402,7 +420,7 @@ class Store(StoreRecords, StoreWriter):
         Styles a GIS user saved under another name are kept. Returns the number written.
         """
         keys = self.layer_keys()
-        with self._write() as conn:
+        with self._write(source="写入图层样式") as conn:
             return styles.write_layer_styles(
                 conn,
                 styles.style_rows(self.spec(k) for k in keys),
@@ -410,8 +428,12 @@ class Store(StoreRecords, StoreWriter):
             )
 
     def mtime_ns(self) -> int:
-        """Modification time of the file, for cache keys."""
-        return self.path.stat().st_mtime_ns
+        """A number that changes with every committed write, for cache keys.
+
+        Not only the file's modification time: in WAL mode a commit reaches the
+        ``-wal`` file first (see :func:`ykgeo.store.connection.change_key`).
+        """
+        return change_key(self.path)
 
     # --- reading ------------------------------------------------------------------------------
 

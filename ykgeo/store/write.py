@@ -246,7 +246,9 @@ class StoreWriter:
     def spec(self, key: str) -> LayerSpec:
         raise NotImplementedError
 
-    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+    def _write(
+        self, *, source: str = "", user: str = ""
+    ) -> AbstractContextManager[sqlite3.Connection]:
         raise NotImplementedError
 
     def apply_edits(
@@ -271,7 +273,8 @@ class StoreWriter:
             raise StoreError(msg)
         batch = _Batch(user=user, source=source, recorded_at=_stamp(recorded_at or _now()))
         versions: list[int] = []
-        with self._write() as conn:
+        what = f"{batch.source}（{len(edits)} 处修改）"
+        with self._write(source=what, user=batch.user) as conn:
             for edit in edits:
                 versions.append(self._apply_edit(conn, edit, batch))
             self._flush(conn, batch, {e.layer for e in edits})
@@ -510,7 +513,8 @@ class StoreWriter:
         }
         geoms = np.asarray(gdf.geometry.to_numpy(), dtype=object)
         added = updated = unchanged = removed = 0
-        with self._write() as conn:
+        what = f"导入 {batch.source} → {spec.name_zh}（{len(ids)} 个要素）"
+        with self._write(source=what, user=batch.user) as conn:
             existing = {
                 r[0]: r[1]
                 for r in conn.execute(
@@ -679,7 +683,8 @@ class StoreWriter:
         """Remove features; their last values stay in the log, so past dates still see them."""
         spec = self.spec(key)
         batch = _Batch(user=user, source="删除", recorded_at=_stamp(recorded_at or _now()))
-        with self._write() as conn:
+        what = f"删除 {spec.name_zh} 的 {len(feature_ids)} 个要素"
+        with self._write(source=what, user=batch.user) as conn:
             known = {r[0] for r in conn.execute(f'SELECT "{spec.id_field}" FROM "{spec.key}"')}
             missing = [f for f in feature_ids if f not in known]
             if missing:
