@@ -249,3 +249,19 @@ def test_errors_name_what_happened_and_only_damage_is_called_damage(tmp_path: Pa
     with pytest.raises(StoreError, match="不是 ykgeo 项目库") as other_file:
         Store(path)
     assert "损坏" not in str(other_file.value)
+
+
+def test_the_change_key_follows_commits_that_are_still_in_the_wal(demo_copy: Path) -> None:
+    store = Store(demo_copy)
+    store.update_feature(KEY, "DX-001-001", {"备注": "一"}, user="甲", expected_version=None)
+    reader = sqlite3.connect(demo_copy, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM ykgeo_meta").fetchone()  # holds a snapshot open
+        mtime, key = demo_copy.stat().st_mtime_ns, store.mtime_ns()
+        time.sleep(0.01)
+        store.update_feature(KEY, "DX-001-001", {"备注": "二"}, user="甲", expected_version=None)
+        assert demo_copy.stat().st_mtime_ns == mtime  # the commit is in the WAL only
+        assert store.mtime_ns() != key
+    finally:
+        reader.close()

@@ -22,6 +22,7 @@ typed edit log through Arrow), :mod:`~ykgeo.store.migrate` (upgrading older stor
 from __future__ import annotations
 
 from ykgeo.store.connection import Recovery
+from ykgeo.store.connection import change_key as store_change_key
 from ykgeo.store.connection import seal as seal_store
 from ykgeo.store.dates import TZ, end_of_day, known_now, now, stamp
 from ykgeo.store.location import (
@@ -54,5 +55,6 @@ __all__ = [
     "now",
     "seal_store",
     "stamp",
+    "store_change_key",
     "write_layer_styles",
 ]

@@ -1,7 +1,8 @@
-"""Cached loaders: thin wrappers over the store, keyed on the store file's ``st_mtime_ns``.
+"""Cached loaders: thin wrappers over the store, keyed on the store's change key (``mtime_ns``).
 
-An edit changes the file's modification time, so every session sees it on its next run;
-nothing here has side effects.
+Every committed write changes the key (:func:`ykgeo.store.store_change_key`: the times
+and sizes of the store file and of its WAL), so every session sees an edit on its next
+run; nothing here has side effects.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Cached loaders of the 计划 page and the year switch: thin wrappers over ykgeo.plan, keyed on the store's ``st_mtime_ns``."""
+"""Cached loaders of the 计划 page and the year switch: thin wrappers over ykgeo.plan, keyed on the store's change key (``mtime_ns``, see :mod:`ykgeo.ui.data`)."""
 
 from __future__ import annotations
 

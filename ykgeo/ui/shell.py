@@ -14,7 +14,7 @@ from ykgeo.auth import AuthError, User, UserDirectory
 from ykgeo.errors import StoreError
 from ykgeo.layers import PLAN_DRAFT
 from ykgeo.progress.knowledge import KNOWLEDGE, Knowledge, default_knowledge
-from ykgeo.store import now
+from ykgeo.store import now, store_change_key
 from ykgeo.ui import data, plan_data
 from ykgeo.ui.i18n import Texts, language_switch
 from ykgeo.ui.settings import AppSettings
@@ -205,7 +205,7 @@ def sidebar(settings: AppSettings, pages: Mapping[str, Any] | None = None) -> Pa
     t = language_switch()
     path = settings.store_path
     try:
-        mtime_ns = path.stat().st_mtime_ns
+        mtime_ns = store_change_key(path)  # follows commits still in the WAL too
     except FileNotFoundError:
         st.error(t("shell.no_store", path=path))
         st.stop()
