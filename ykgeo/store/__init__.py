@@ -5,7 +5,9 @@ described in :mod:`ykgeo.store.store`; build on :meth:`Store.history` and
 :meth:`Store.status_events` to read it for past dates.
 
 Modules: :mod:`~ykgeo.store.store` (the :class:`Store`: schema, reads, as-of views),
-:mod:`~ykgeo.store.write` (edits and imports, one transaction each),
+:mod:`~ykgeo.store.write` (edits and deletions, one transaction each),
+:mod:`~ykgeo.store.imports` (imports, prepared before the write lock is taken),
+:mod:`~ykgeo.store.diff` (what changed: geometry compared as a shape),
 :mod:`~ykgeo.store.history` (rebuilding a past state from the log),
 :mod:`~ykgeo.store.records` (the store's plans and 亩均 evaluations),
 :mod:`~ykgeo.store.plans` (year plans, versioned through the log),
@@ -25,6 +27,7 @@ from ykgeo.store.connection import Recovery
 from ykgeo.store.connection import change_key as store_change_key
 from ykgeo.store.connection import seal as seal_store
 from ykgeo.store.dates import TZ, end_of_day, known_now, now, stamp
+from ykgeo.store.imports import ImportSummary
 from ykgeo.store.location import (
     DEMO_STORE,
     DEMO_STORE_IN_CHECKOUT,
@@ -34,7 +37,7 @@ from ykgeo.store.location import (
 from ykgeo.store.plans import PlanVersion
 from ykgeo.store.store import DataVersion, Store
 from ykgeo.store.styles import layer_qml, layer_sld, write_layer_styles
-from ykgeo.store.write import Edit, ImportSummary
+from ykgeo.store.write import Edit
 
 __all__ = [
     "DEMO_STORE",

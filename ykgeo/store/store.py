@@ -83,6 +83,7 @@ from ykgeo.store.connection import (
 )
 from ykgeo.store.dates import TZ, end_of_day, now, stamp
 from ykgeo.store.history import as_of_layer, retype
+from ykgeo.store.imports import StoreImporter
 from ykgeo.store.log import (
     LOG_TYPES,
     decode_values,
@@ -99,7 +100,6 @@ from ykgeo.store.write import (
     LOG_COLUMNS,
     LOG_INDEXES,
     LOG_TABLE,
-    StoreWriter,
 )
 
 __all__ = ["DataVersion", "Store"]
@@ -150,7 +150,7 @@ class DataVersion:
         return f"数据版本 v{self.log_id}（{self.recorded_at or '空库'}）"
 
 
-class Store(StoreRecords, StoreWriter):
+class Store(StoreRecords, StoreImporter):
     """A ykgeo project: one GeoPackage file that QGIS and ArcGIS open as it is.
 
     Parameters

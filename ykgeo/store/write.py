@@ -1,4 +1,4 @@
-"""Writing to the project store: edits, imports and deletions, each one transaction with its edit-log rows."""
+"""Writing to the project store: edits and deletions, each one transaction with its edit-log rows (imports: :mod:`ykgeo.store.imports`)."""
 
 from __future__ import annotations
 
@@ -6,32 +6,30 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-import geopandas as gpd
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from ykgeo.crs import CGCS2000
 from ykgeo.errors import StaleEditError, StoreError
 from ykgeo.layers import LayerSpec
-from ykgeo.store import gpkg, rtree, styles
+from ykgeo.store import gpkg, styles
 from ykgeo.store.dates import now as _now
 from ykgeo.store.dates import stamp as _stamp
+from ykgeo.store.diff import same_geometries
 from ykgeo.store.history import GEOMETRY_FIELD, log_value_columns
 
 __all__ = [
     "BACKDATED_TABLE",
+    "BULK_THRESHOLD",
     "LOG_COLUMNS",
     "LOG_INDEXES",
     "LOG_TABLE",
     "Edit",
-    "ImportSummary",
     "StoreWriter",
     "insert_log_rows",
     "log_value_columns",
@@ -54,9 +52,9 @@ LOG_COLUMNS = (
     "old_geom, new_geom, effective_date, recorded_at, user, source, note, version, batch_id"
 )
 #: Inserting this many rows or more fills the R-tree in one sorted pass (and, into a table
-#: that grows at least twofold, rebuilds its indexes after the rows) instead of row by row.
-_BULK_THRESHOLD = 5000
-_PROGRESS_STEP = 20_000
+#: that grows at least twofold, rebuilds its indexes after the rows) instead of row by row;
+#: the log's indexes are rebuilt after its rows when it at least doubles.
+BULK_THRESHOLD = 5000
 
 
 @dataclass(frozen=True)
@@ -76,19 +74,6 @@ class Edit:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class ImportSummary:
-    """What an import did."""
-
-    layer: str
-    added: int
-    updated: int
-    unchanged: int
-    removed: int
-    batch_id: str
-    data_version: int
-
-
 def _typed(value: Any) -> tuple[str | None, float | None, bytes | None]:
     """A stored value split over the log's typed columns (text, number, geometry WKB)."""
     if value is None:
@@ -100,6 +85,22 @@ def _typed(value: Any) -> tuple[str | None, float | None, bytes | None]:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return None, float(value), None
     return str(value), None, None
+
+
+@dataclass(frozen=True)
+class _Change:
+    """A prepared update of one feature: its new version, the SQL and the log rows (arguments of ``_Batch.add``)."""
+
+    feature_id: str
+    version: int
+    sql: str
+    params: tuple[Any, ...]
+    log: tuple[tuple[Any, ...], ...]
+
+
+def _columns(spec: LayerSpec) -> str:
+    """The layer's stored fields as a SQL column list, in definition order."""
+    return ", ".join(f'"{f.name}"' for f in spec.fields)
 
 
 @dataclass
@@ -251,6 +252,9 @@ class StoreWriter:
     ) -> AbstractContextManager[sqlite3.Connection]:
         raise NotImplementedError
 
+    def _read(self) -> AbstractContextManager[sqlite3.Connection]:
+        raise NotImplementedError
+
     def apply_edits(
         self,
         edits: Sequence[Edit],
@@ -297,16 +301,44 @@ class StoreWriter:
         return self.apply_edits([edit], user=user, recorded_at=recorded_at)[0]
 
     def _apply_edit(self, conn: sqlite3.Connection, edit: Edit, batch: _Batch) -> int:
+        """Apply one edit inside a write transaction; returns the feature's version afterwards."""
         spec = self.spec(edit.layer)
-        names = [f.name for f in spec.fields]
-        cols = ", ".join(f'"{n}"' for n in names)
         row = conn.execute(
-            f'SELECT {cols}, ykgeo_version, geom FROM "{spec.key}" WHERE "{spec.id_field}" = ?',
+            f'SELECT {_columns(spec)}, ykgeo_version, geom FROM "{spec.key}" '
+            f'WHERE "{spec.id_field}" = ?',
             (edit.feature_id,),
         ).fetchone()
         if row is None:
             msg = f"图层 {spec.name_zh} 中没有要素 {edit.feature_id}，无法修改"
             raise StoreError(msg)
+        change = self._change_for(spec, row, edit, batch)
+        if change is None:
+            return int(row[-2])
+        self._apply_change(conn, change, batch)
+        return change.version
+
+    @staticmethod
+    def _apply_change(conn: sqlite3.Connection, change: _Change, batch: _Batch) -> None:
+        conn.execute(change.sql, change.params)
+        for args in change.log:
+            batch.add(*args)
+
+    def _change_for(
+        self,
+        spec: LayerSpec,
+        row: Sequence[Any],
+        edit: Edit,
+        batch: _Batch,
+        *,
+        geometry_same: bool | None = None,
+    ) -> _Change | None:
+        """What ``edit`` changes in a feature stored as ``row`` (its fields, version, geometry blob); None if nothing.
+
+        A geometry is changed only when it is another shape (:func:`~ykgeo.store.diff.same_geometries`:
+        ring orientation, first vertex and part order aside); ``geometry_same`` is that
+        answer when the caller compared many geometries at once.
+        """
+        names = [f.name for f in spec.fields]
         version = int(row[-2])
         if edit.expected_version is not None and edit.expected_version != version:
             msg = (
@@ -337,38 +369,41 @@ class StoreWriter:
         if GEOMETRY_FIELD in edit.changes:
             new_geom = _geometry_for_layer(edit.changes[GEOMETRY_FIELD], spec)
             old_geom = gpkg.decode_geometries([row[-1]])[0]
-            if old_geom is None or not shapely.equals_exact(old_geom, new_geom, tolerance=0):
+            if geometry_same is None:
+                geometry_same = bool(same_geometries([old_geom], [new_geom])[0])
+            if not geometry_same:
                 changed[GEOMETRY_FIELD] = (_wkb(old_geom), _wkb(new_geom))
         if not changed:
-            return version
+            return None
         effective = edit.effective_date or self._event_date(
             spec, {k: v[1] for k, v in changed.items()}, batch
         )
         version += 1
-        sets, params = [], []
-        for name, (_, new_value) in changed.items():
+        sets, params, log = [], [], []
+        for name, (old_value, new_value) in changed.items():
             if name == GEOMETRY_FIELD:
                 sets.append("geom = ?")
                 params.append(gpkg.encode_geometries(np.asarray([new_geom], dtype=object))[0])
             else:
                 sets.append(f'"{name}" = ?')
                 params.append(new_value)
-            batch.add(
-                spec.key,
-                edit.feature_id,
-                "update",
-                name,
-                changed[name][0],
-                changed[name][1],
-                effective,
-                version,
-                edit.note,
+            log.append(
+                (
+                    spec.key,
+                    edit.feature_id,
+                    "update",
+                    name,
+                    old_value,
+                    new_value,
+                    effective,
+                    version,
+                    edit.note,
+                )
             )
-        conn.execute(
-            f'UPDATE "{spec.key}" SET {", ".join(sets)}, ykgeo_version = ? WHERE "{spec.id_field}" = ?',
-            (*params, version, edit.feature_id),
+        sql = f'UPDATE "{spec.key}" SET {", ".join(sets)}, ykgeo_version = ? WHERE "{spec.id_field}" = ?'
+        return _Change(
+            edit.feature_id, version, sql, (*params, version, edit.feature_id), tuple(log)
         )
-        return version
 
     @staticmethod
     def _event_date(spec: LayerSpec, new_values: Mapping[str, Any], batch: _Batch) -> dt.date:
@@ -397,7 +432,7 @@ class StoreWriter:
         }
         bulk = sum(i.count for i in batch.inserted)
         restore = []
-        if bulk >= max(_BULK_THRESHOLD, start):  # the log at least doubles: index it afterwards
+        if bulk >= max(BULK_THRESHOLD, start):  # the log at least doubles: index it afterwards
             for name in LOG_INDEXES:
                 restore += _drop(conn, "index", name)
         for ins in batch.inserted:
@@ -470,180 +505,6 @@ class StoreWriter:
             f"'', 1, ? FROM \"{spec.key}\" WHERE fid >= ? AND fid < ? ORDER BY fid",
             params,
         )
-
-    def import_features(
-        self,
-        key: str,
-        gdf: gpd.GeoDataFrame,
-        *,
-        user: str,
-        source: str,
-        mode: Literal["upsert", "append", "replace"] = "upsert",
-        effective_date: dt.date | None = None,
-        recorded_at: dt.datetime | None = None,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> ImportSummary:
-        """Write validated features into a layer, in one transaction, logging every change.
-
-        ``gdf`` must be in EPSG:4490 and use the layer's stored field names (see
-        :mod:`ykgeo.io.validate`). New ids are inserted, known ids updated field by field
-        (``append`` refuses known ids), and in ``replace`` mode ids absent from ``gdf``
-        are deleted. A change of status that comes with the layer's date field (e.g.
-        完成日期) is dated by it; other changes by ``effective_date`` (default: today).
-        """
-        spec = self.spec(key)
-        if gdf.crs is None or gdf.crs.to_epsg() != CGCS2000:
-            msg = f"导入 {spec.name_zh} 的数据必须先转换到 CGCS2000（EPSG:4490）"
-            raise StoreError(msg)
-        if spec.id_field not in gdf.columns:
-            msg = f"导入数据缺少要素编号字段 {spec.id_field}"
-            raise StoreError(msg)
-        id_index = pd.Index(gdf[spec.id_field].astype(str).to_numpy(dtype=object))
-        if id_index.has_duplicates:
-            msg = f"导入数据中 {spec.id_field} 有重复值"
-            raise StoreError(msg)
-        ids = id_index.tolist()
-        batch = _Batch(user=user, source=source, recorded_at=_stamp(recorded_at or _now()))
-        default_day = effective_date or dt.date.fromisoformat(batch.recorded_at[:10])
-        names = list(spec.field_names)
-        types = {f.name: f.type for f in spec.fields}
-        incoming = {
-            n: _column_values(gdf[n], types[n]) if n in gdf.columns else [None] * len(gdf)
-            for n in names
-        }
-        geoms = np.asarray(gdf.geometry.to_numpy(), dtype=object)
-        added = updated = unchanged = removed = 0
-        what = f"导入 {batch.source} → {spec.name_zh}（{len(ids)} 个要素）"
-        with self._write(source=what, user=batch.user) as conn:
-            existing = {
-                r[0]: r[1]
-                for r in conn.execute(
-                    f'SELECT "{spec.id_field}", ykgeo_version FROM "{spec.key}"'
-                ).fetchall()
-            }
-            known = id_index.isin(list(existing)) if existing else np.zeros(len(ids), dtype=bool)
-            new_idx = np.flatnonzero(~known)
-            old_idx = np.flatnonzero(known)
-            if mode == "append" and len(old_idx):
-                shown = "、".join(ids[i] for i in old_idx[:10])
-                msg = f"以下要素已在 {spec.name_zh} 中，追加导入被拒绝：{shown}"
-                raise StoreError(msg)
-            self._insert_rows(
-                conn, spec, incoming, geoms, new_idx, batch, default_day, progress, len(ids),
-                existing=len(existing),
-            )  # fmt: skip
-            added = len(new_idx)
-            for done, i in enumerate(old_idx.tolist(), start=len(new_idx)):
-                changes: dict[str, Any] = {
-                    n: incoming[n][i] for n in names if n != spec.id_field and n in gdf.columns
-                }
-                changes[GEOMETRY_FIELD] = geoms[i]
-                before = len(batch.rows)
-                self._apply_edit(conn, Edit(key, ids[i], changes, effective_date), batch)
-                if len(batch.rows) > before:
-                    updated += 1
-                else:
-                    unchanged += 1
-                if progress and done % 500 == 0:
-                    progress(done, len(ids))
-            if mode == "replace":
-                gone = sorted(set(existing) - set(ids))
-                removed = self._delete_rows(conn, spec, gone, batch, default_day)
-            self._flush(conn, batch, {key})
-            last = conn.execute(f"SELECT MAX(log_id) FROM {LOG_TABLE}").fetchone()[0] or 0
-        if progress:
-            progress(len(ids), len(ids))
-        return ImportSummary(key, added, updated, unchanged, removed, batch.batch_id, int(last))
-
-    def _insert_rows(
-        self,
-        conn: sqlite3.Connection,
-        spec: LayerSpec,
-        values: Mapping[str, list[Any]],
-        geoms: npt.NDArray[np.object_],
-        idx: npt.NDArray[np.int64],
-        batch: _Batch,
-        default_day: dt.date,
-        progress: Callable[[int, int], None] | None,
-        total: int,
-        *,
-        existing: int,
-    ) -> None:
-        """Insert new features (rows ``idx`` of the input); their log rows are made at flush.
-
-        A bulk insert drops the R-tree's insert trigger and fills the R-tree in one
-        sorted pass afterwards (rebuilding it whole when the table at least doubles);
-        into a table that at least doubles, the id index is rebuilt after the rows.
-        All of it inside the caller's transaction, so a failure restores everything.
-        """
-        if not len(idx):
-            return
-        new = geoms[idx]
-        blobs = gpkg.encode_geometries(
-            new, promote={"Polygon": 3, "LineString": 1}.get(spec.geometry_type)
-        )
-        # fields with no value at all stay out of the statement (NULL by default), as do
-        # fid (AUTOINCREMENT numbers the rows from ``start`` on) and ykgeo_version (1)
-        positions = idx.tolist()
-        names = [n for n in spec.field_names if any(v is not None for v in values[n])]
-        columns = [[values[n][i] for i in positions] for n in names]
-        bulk = len(idx) >= _BULK_THRESHOLD
-        rebuild = bulk and len(idx) >= existing
-        spatial_index = f"rtree_{spec.key}_geom"
-        restore: list[str] = []
-        if bulk:
-            restore += _drop(conn, "trigger", f"{spatial_index}_insert")
-        if rebuild:
-            restore += _drop(conn, "index", gpkg.id_index_name(spec.key))
-        start = conn.execute(
-            "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = ?", (spec.key,)
-        ).fetchone()[0]
-        start = (
-            max(
-                start, conn.execute(f'SELECT COALESCE(MAX(fid), 0) FROM "{spec.key}"').fetchone()[0]
-            )
-            + 1
-        )
-        cols = "".join(f'"{n}", ' for n in names)
-        marks = ", ".join("?" for _ in range(len(names) + 1))
-        sql = f'INSERT INTO "{spec.key}" ({cols}geom) VALUES ({marks})'
-        for s in range(0, len(idx), _PROGRESS_STEP):
-            e = min(s + _PROGRESS_STEP, len(idx))
-            conn.executemany(sql, zip(*[c[s:e] for c in columns], blobs[s:e], strict=True))
-            if progress:
-                progress(e, total)
-        fids = np.arange(start, start + len(idx), dtype=np.int64)
-        last = conn.execute(f'SELECT MAX(fid) FROM "{spec.key}"').fetchone()[0]
-        if last != fids[-1]:  # AUTOINCREMENT numbers rows consecutively inside the transaction
-            msg = f"图层 {spec.name_zh} 的要素编号（fid）不连续，导入已撤销"
-            raise StoreError(msg)
-        if rebuild:
-            old = np.asarray(
-                conn.execute(
-                    f'SELECT id, minx, miny, maxx, maxy FROM "{spatial_index}"'
-                ).fetchall(),
-                dtype=np.float64,
-            ).reshape(-1, 5)
-            rtree.bulk_load(
-                conn,
-                spatial_index,
-                np.concatenate([old[:, 0].astype(np.int64), fids]),
-                np.concatenate([old[:, 1:], shapely.bounds(new)]),
-            )
-        elif bulk:
-            bounds = shapely.bounds(new)
-            ok = np.isfinite(bounds).all(axis=1)
-            conn.executemany(
-                f'INSERT INTO "{spatial_index}" VALUES (?, ?, ?, ?, ?)',
-                zip(fids[ok].tolist(), bounds[ok, 0].tolist(), bounds[ok, 2].tolist(),
-                    bounds[ok, 1].tolist(), bounds[ok, 3].tolist(), strict=True),
-            )  # fmt: skip
-        for sql_text in restore:
-            conn.execute(sql_text)
-        batch.inserted.append(
-            _Inserted(spec, start, len(idx), str(values[spec.id_field][int(idx[0])]),
-                      str(values[spec.id_field][int(idx[-1])]), default_day)
-        )  # fmt: skip
 
     def _delete_rows(
         self,
