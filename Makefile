@@ -30,7 +30,7 @@ pytest: $(STAMP)
 test: lint typecheck pytest
 
 demo: $(STAMP)
-	$(BIN)/ykgeo demo build --seed 2022 -o data/gis/yongkang-demo.gpkg
+	$(BIN)/ykgeo demo build --seed 2022 --force -o data/gis/yongkang-demo.gpkg
 	$(BIN)/ykgeo raster demo -o data/gis/rasters
 
 bench: $(STAMP)

@@ -24,7 +24,7 @@ def test_cli_registers_demo_build(
     args = parser.parse_args(["demo", "build", "--seed", "2022", "-o", str(out)])
     assert args.seed == 2022 and args.output == out
 
-    def fake_build(path: Path, *, seed: int) -> Store:
+    def fake_build(path: Path, *, seed: int, overwrite: bool = False) -> Store:
         shutil.copyfile(store_path, path)
         return Store(path)
 
@@ -33,3 +33,26 @@ def test_cli_registers_demo_build(
     assert "低效工业用地（low_efficiency_industrial）：" in capsys.readouterr().out
     defaults = parser.parse_args(["demo", "build"])
     assert defaults.seed == 2022 and defaults.output == DEMO_STORE
+
+
+def test_demo_build_refuses_an_existing_file_unless_forced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ykgeo.cli import main
+
+    existing = tmp_path / "project.gpkg"
+    existing.write_bytes(b"a planner's store")
+    assert main(["demo", "build", "-o", str(existing)]) == 2
+    err = capsys.readouterr().err
+    assert "文件已存在" in err and "--force" in err
+    assert existing.read_bytes() == b"a planner's store"
+    seen: dict[str, object] = {}
+
+    def fake_build(path: Path, *, seed: int, overwrite: bool = False) -> Store:
+        seen["overwrite"] = overwrite
+        shutil.copyfile(DEMO_STORE, path)
+        return Store(path)
+
+    monkeypatch.setattr(demo_cli, "build_demo", fake_build)
+    assert main(["demo", "build", "--force", "-o", str(existing)]) == 0
+    assert seen == {"overwrite": True}

@@ -313,11 +313,36 @@ def test_append_refuses_known_ids_and_wrong_crs(store: Store) -> None:
 
 
 def test_replace_mode_deletes_missing_ids(store: Store) -> None:
+    assert store.removals(KEY, ["A1"]) == ["A2", "A3"]
     summary = store.import_features(
-        KEY, _parcels(["A1"], ["未启动"]), user="x", source="x", mode="replace"
+        KEY,
+        _parcels(["A1"], ["未启动"]),
+        user="x",
+        source="x",
+        mode="replace",
+        confirmed_removals=["A2", "A3"],
     )
     assert summary.removed == 2
     assert list(store.read_layer(KEY).index) == ["A1"]
+
+
+def test_replace_mode_deletes_only_what_was_confirmed(store: Store) -> None:
+    digest = _sha(store.path)
+    with pytest.raises(StoreError, match="须先列出并确认"):
+        store.import_features(KEY, _parcels(["A1"], ["未启动"]), user="x", source="x", mode="replace")
+    shown = store.removals(KEY, ["A1"])
+    store.import_features(KEY, _parcels(["A9"], ["未启动"]), user="乙", source="y")  # meanwhile
+    with pytest.raises(StoreError, match="确认之后项目库已有变化"):
+        store.import_features(
+            KEY,
+            _parcels(["A1"], ["未启动"]),
+            user="x",
+            source="x",
+            mode="replace",
+            confirmed_removals=shown,
+        )
+    assert sorted(store.read_layer(KEY).index) == ["A1", "A2", "A3", "A9"]
+    assert digest != _sha(store.path)  # only 乙's import was written
 
 
 def test_not_a_store(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """The ``ykgeo`` command: one sub-command group a module, on top of the library (which never imports it).
 
 Groups: :mod:`~ykgeo.cli.project` (init, app), :mod:`~ykgeo.cli.data` (layers, area,
-validate, import, export), :mod:`~ykgeo.cli.qgis` (export-qgis, styles), :mod:`~ykgeo.cli.serve` (serve),
+validate, import, export), :mod:`~ykgeo.cli.recovery` (backup, restore, batches, revert),
+:mod:`~ykgeo.cli.qgis` (export-qgis, styles), :mod:`~ykgeo.cli.serve` (serve),
 :mod:`~ykgeo.cli.mujun` (mujun import, list; candidates),
 :mod:`~ykgeo.cli.plan` (plan template, import, list, show, export, history, rollover),
 :mod:`~ykgeo.cli.progress` (progress, changes), :mod:`~ykgeo.cli.demo` (demo build,
@@ -18,7 +19,20 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from ykgeo.cli import brief, data, demo, mujun, plan, progress, project, qgis, raster, serve, user
+from ykgeo.cli import (
+    brief,
+    data,
+    demo,
+    mujun,
+    plan,
+    progress,
+    project,
+    qgis,
+    raster,
+    recovery,
+    serve,
+    user,
+)
 from ykgeo.cli._errors import log_warnings, unexpected_error
 from ykgeo.errors import YkgeoError
 
@@ -29,7 +43,20 @@ def build_parser() -> argparse.ArgumentParser:
     """The full ``ykgeo`` argument parser."""
     parser = argparse.ArgumentParser(prog="ykgeo", description="永康市用地与基础设施目标 GIS 工具")
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
-    for group in (project, data, qgis, serve, plan, mujun, progress, demo, raster, brief, user):
+    for group in (  # in help order
+        project,
+        data,
+        recovery,
+        qgis,
+        serve,
+        plan,
+        mujun,
+        progress,
+        demo,
+        raster,
+        brief,
+        user,
+    ):
         group.add_cli(sub)
     return parser
 

@@ -10,7 +10,14 @@ from typing import Any
 
 from ykgeo.store import Store, default_store_path
 
-__all__ = ["add_store_option", "open_store", "parse_date", "print_refusal", "print_table"]
+__all__ = [
+    "add_store_option",
+    "add_wait_option",
+    "open_store",
+    "parse_date",
+    "print_refusal",
+    "print_table",
+]
 
 #: Help of the ``--store`` option, for every command that reads the store.
 STORE_HELP = "项目库 GeoPackage（默认：$YKGEO_STORE 或演示库）"
@@ -21,9 +28,22 @@ def add_store_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", metavar="PATH", help=STORE_HELP)
 
 
+def add_wait_option(parser: argparse.ArgumentParser) -> None:
+    """``--wait SECONDS`` for every command that writes: how long to wait while someone else writes."""
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="项目库正被他人写入时最多等待的秒数（默认 30），超时则不写入并提示稍后重试",
+    )
+
+
 def open_store(args: argparse.Namespace) -> Store:
     """The store of ``--store``, else the default one (see :func:`ykgeo.store.default_store_path`)."""
-    return Store(default_store_path(getattr(args, "store", None)))
+    path = default_store_path(getattr(args, "store", None))
+    wait = getattr(args, "wait", None)
+    return Store(path) if wait is None else Store(path, busy_timeout_s=max(0.0, wait))
 
 
 def parse_date(text: str) -> dt.date:

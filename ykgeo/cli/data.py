@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from ykgeo.area import area_m2_anywhere
-from ykgeo.cli._common import add_store_option, open_store, parse_date, print_table
+from ykgeo.cli._common import (
+    add_store_option,
+    add_wait_option,
+    open_store,
+    parse_date,
+    print_table,
+)
+from ykgeo.cli.recovery import confirmed
 from ykgeo.errors import YkgeoError
 from ykgeo.io import read_vector, validate_file, write_vector
 from ykgeo.layers import load_layers
@@ -162,9 +169,15 @@ def _cmd_import(args: argparse.Namespace) -> int:
         Path(args.file), spec, boundary=_boundary(args), repair=args.repair, **_read_options(args)
     )
     _report_problems(report)
-    if not report.ok:
+    if not report.ok or report.gdf is None:
         print(f"导入被拒绝：{len(report.errors)} 个错误，项目库未作任何修改。", file=sys.stderr)
         return 1
+    removals = None
+    if args.mode == "replace":
+        removals = store.removals(args.layer, report.gdf[spec.id_field].astype(str))
+        print(_removal_statement(spec.name_zh, Path(args.file).name, removals))
+        if removals and not confirmed(args, f"确认删除以上 {len(removals)} 个要素并导入？"):
+            return 1
     summary = store.import_features(
         args.layer,
         report.gdf,
@@ -173,12 +186,28 @@ def _cmd_import(args: argparse.Namespace) -> int:
         mode=args.mode,
         effective_date=args.effective_date,
         progress=_progress_bar("导入"),
+        confirmed_removals=removals,
     )
     print(
         f"已导入 {spec.name_zh}：新增 {summary.added}，更新 {summary.updated}，未变 {summary.unchanged}，"
         f"删除 {summary.removed}（数据版本 v{summary.data_version}）"
     )
+    if summary.added or summary.updated or summary.removed:
+        print(f"批次 {summary.batch_id}：如需撤销，运行 ykgeo revert {summary.batch_id}")
     return 0
+
+
+def _removal_statement(layer_zh: str, file_name: str, removals: list[str]) -> str:
+    """What a replace import deletes, named: the ids not in the file (the first 50 listed)."""
+    if not removals:
+        return f"替换导入：{layer_zh} 中的要素都在 {file_name} 里，不会删除任何要素。"
+    shown = "、".join(removals[:50]) + (
+        f" ……（另有 {len(removals) - 50} 个）" if len(removals) > 50 else ""
+    )
+    return (
+        f"替换导入将删除 {layer_zh} 中不在 {file_name} 里的 {len(removals)} 个要素：{shown}\n"
+        "删除会记入编辑日志，可用 ykgeo revert 批次号 撤销。"
+    )
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -235,11 +264,18 @@ def add_cli(subparsers: Any) -> None:
     p.add_argument("file")
     p.add_argument("--layer", required=True)
     p.add_argument("--repair", action="store_true", help="用 make_valid 修复无效几何（会逐条报告）")
-    p.add_argument("--mode", choices=["upsert", "append", "replace"], default="upsert")
+    p.add_argument(
+        "--mode",
+        choices=["upsert", "append", "replace"],
+        default="upsert",
+        help="upsert：新增并更新（默认）；append：只新增；replace：以文件为准，删除文件中没有的要素（须确认）",
+    )
+    p.add_argument("--yes", action="store_true", help="确认 replace 模式列出的删除")
     p.add_argument("--user", default="命令行导入", help="记入编辑日志的操作人")
     p.add_argument("--effective-date", type=parse_date, help="变更发生日期（默认：台账日期或今天）")
     add_read_options(p)
     add_store_option(p)
+    add_wait_option(p)
     p.set_defaults(func=_cmd_import)
 
     p = subparsers.add_parser(

@@ -16,7 +16,7 @@ __all__ = ["add_cli", "add_raster_demo_cli"]
 
 def _cli_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    store = build_demo(args.output, seed=args.seed)
+    store = build_demo(args.output, seed=args.seed, overwrite=args.force)
     seconds = time.perf_counter() - started
     for key in store.layer_keys():
         print(f"{store.spec(key).name_zh}（{key}）：{store.count(key)}")
@@ -44,6 +44,7 @@ def add_cli(subparsers: Any) -> None:
     build.add_argument(
         "-o", "--output", type=Path, default=output, help=f"输出文件（默认 {output}）"
     )
+    build.add_argument("--force", action="store_true", help="输出文件已存在时覆盖（默认拒绝）")
     build.set_defaults(func=_cli_build)
     figures = sub.add_parser(
         "figures",

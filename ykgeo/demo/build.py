@@ -35,10 +35,10 @@ from ykgeo.demo.infra import build_roads, build_water
 from ykgeo.demo.kit import USERS, YEAR_START, Anomaly, Ctx, Event, Feature
 from ykgeo.demo.land import build_land
 from ykgeo.demo.mujun import build_mujun_demo
-from ykgeo.errors import DataError
+from ykgeo.errors import DataError, StoreError
 from ykgeo.layers import LayerRegistry, TargetPlan, load_layers, load_plan, parse_plan
 from ykgeo.plan import import_evaluation, plan_data, plan_to_toml, rollover_and_save
-from ykgeo.store import TZ, Edit, Store, seal_store
+from ykgeo.store import TZ, Edit, Store, seal_store, store_sidecar_files
 
 __all__ = ["CREATED_AT", "DEMO_SEED", "anomalies", "build_demo"]
 
@@ -141,9 +141,13 @@ def _normalise(path: Path) -> None:
 
 
 def build_demo(
-    path: Path | str, *, seed: int = DEMO_SEED, layers: LayerRegistry | None = None
+    path: Path | str,
+    *,
+    seed: int = DEMO_SEED,
+    layers: LayerRegistry | None = None,
+    overwrite: bool = False,
 ) -> Store:
-    """Build the Yongkang demo store at ``path`` (overwritten) and return it.
+    """Build the Yongkang demo store at ``path`` and return it.
 
     Parameters
     ----------
@@ -153,7 +157,18 @@ def build_demo(
         Seed of the one random generator; the same seed gives the same content.
     layers
         Layer definitions (default: the shipped ``layers/``); every layer gets features.
+    overwrite
+        Replace an existing file (otherwise refused: it may be a project store).
+
+    Raises
+    ------
+    StoreError
+        ``path`` exists and ``overwrite`` is not set.
     """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        msg = f"文件已存在：{path}。演示库不会覆盖已有文件（它可能是在用的项目库）；确需重建请加 --force"
+        raise StoreError(msg, message_en=f"{path} exists; pass --force to replace it")
     registry = layers or load_layers()
     plan = load_plan(2022, layers=registry)
     ctx = Ctx(np.random.default_rng(seed), load_geography(), registry)
@@ -176,7 +191,6 @@ def build_demo(
             [a.__dict__ for a in ctx.anomalies], ensure_ascii=False, sort_keys=True
         ),
     }
-    path = Path(path)
     with tempfile.TemporaryDirectory(prefix="ykgeo-demo-", dir=_scratch_dir(path)) as tmp:
         work = Path(tmp) / path.name
         tables = evaluations.write_csv(path.parent / "mujun")
@@ -184,6 +198,8 @@ def build_demo(
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".partial")
         shutil.copyfile(work, partial)
+        for stale in store_sidecar_files(path):  # the old file's WAL must not meet the new file
+            stale.unlink(missing_ok=True)
         partial.replace(path)  # readers of the old file never see a half-written one
     return Store(path, layers=registry)
 

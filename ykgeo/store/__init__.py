@@ -17,15 +17,19 @@ Modules: :mod:`~ykgeo.store.store` (the :class:`Store`: schema, reads, as-of vie
 :mod:`~ykgeo.store.rtree` (R-tree bulk loading), :mod:`~ykgeo.store.log` (reading the
 typed edit log through Arrow), :mod:`~ykgeo.store.migrate` (upgrading older store files),
 :mod:`~ykgeo.store.connection` (WAL, bounded waits, crash recovery, what an error means),
+:mod:`~ykgeo.store.backup` (consistent backups with a checksum, restoring one),
+:mod:`~ykgeo.store.revert` (undoing a batch through the log, as a new batch),
 :mod:`~ykgeo.store.dates` (times as the store records them) and
 :mod:`~ykgeo.store.location` (which store to open when none is named).
 """
 
 from __future__ import annotations
 
+from ykgeo.store.backup import Backup, Restored, backup_store, restore_store, verify_backup
 from ykgeo.store.connection import Recovery
 from ykgeo.store.connection import change_key as store_change_key
 from ykgeo.store.connection import seal as seal_store
+from ykgeo.store.connection import sidecar_files as store_sidecar_files
 from ykgeo.store.dates import TZ, end_of_day, known_now, now, stamp
 from ykgeo.store.imports import ImportSummary
 from ykgeo.store.location import (
@@ -35,6 +39,7 @@ from ykgeo.store.location import (
     find_demo_store,
 )
 from ykgeo.store.plans import PlanVersion
+from ykgeo.store.revert import RevertSummary, batches, revert_batch
 from ykgeo.store.store import DataVersion, Store
 from ykgeo.store.styles import layer_qml, layer_sld, write_layer_styles
 from ykgeo.store.write import Edit
@@ -43,12 +48,17 @@ __all__ = [
     "DEMO_STORE",
     "DEMO_STORE_IN_CHECKOUT",
     "TZ",
+    "Backup",
     "DataVersion",
     "Edit",
     "ImportSummary",
     "PlanVersion",
     "Recovery",
+    "Restored",
+    "RevertSummary",
     "Store",
+    "backup_store",
+    "batches",
     "default_store_path",
     "end_of_day",
     "find_demo_store",
@@ -56,8 +66,12 @@ __all__ = [
     "layer_qml",
     "layer_sld",
     "now",
+    "restore_store",
+    "revert_batch",
     "seal_store",
     "stamp",
     "store_change_key",
+    "store_sidecar_files",
+    "verify_backup",
     "write_layer_styles",
 ]

@@ -27,7 +27,7 @@ import secrets
 import socket
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,8 +201,13 @@ class StoreFile:
             conn.close()
 
     @contextmanager
-    def write(self, *, source: str = "", user: str = "") -> Iterator[sqlite3.Connection]:
+    def write(
+        self, *, source: str = "", user: str = "", attach: Mapping[str, Path] | None = None
+    ) -> Iterator[sqlite3.Connection]:
         """One write transaction: all or nothing, marked while it runs (see the module's notes).
+
+        ``attach`` names other database files to attach (read-only) before the
+        transaction begins, e.g. a backup to restore from.
 
         Raises
         ------
@@ -218,6 +223,10 @@ class StoreFile:
         committed = False
         try:
             self._use_wal(conn)
+            for schema, other in (attach or {}).items():
+                conn.execute(
+                    f"ATTACH DATABASE ? AS {schema}", (f"{other.resolve().as_uri()}?mode=ro",)
+                )
             conn.execute("BEGIN IMMEDIATE")
             try:
                 if self.marker.exists():

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -77,8 +77,34 @@ class _Prepared:
     changes: Mapping[str, _Change | None]
 
 
+def _check_removals(spec: LayerSpec, gone: list[str], confirmed: Collection[str] | None) -> None:
+    """A replace import deletes only what was confirmed (see :meth:`StoreImporter.removals`)."""
+    if confirmed is None:
+        msg = (
+            f"替换导入会删除 {spec.name_zh} 中不在文件里的 {len(gone)} 个要素，"
+            "须先列出并确认（命令行加 --yes，网页勾选确认），未导入"
+        )
+        raise StoreError(msg)
+    extra = sorted(set(gone) - set(confirmed))
+    if extra or len(gone) != len(set(confirmed)):
+        shown = "、".join(extra[:10]) or "（数量不同）"
+        msg = (
+            f"确认之后项目库已有变化：替换导入现在会删除 {len(gone)} 个要素，"
+            f"与确认删除的 {len(set(confirmed))} 个不同（如 {shown}），未导入，请重新核对确认"
+        )
+        raise StoreError(msg)
+
+
 class StoreImporter(StoreWriter):
     """Imports (a mixin over :class:`~ykgeo.store.write.StoreWriter`; :class:`ykgeo.store.Store` provides the connections)."""
+
+    def removals(self, key: str, ids: Iterable[str]) -> list[str]:
+        """What a ``replace`` import of features ``ids`` would delete: the layer's other features, sorted."""
+        spec = self.spec(key)
+        keep = {str(i) for i in ids}
+        with self._read() as conn:
+            present = conn.execute(f'SELECT "{spec.id_field}" FROM "{spec.key}"').fetchall()
+        return sorted(str(r[0]) for r in present if str(r[0]) not in keep)
 
     def import_features(
         self,
@@ -91,13 +117,16 @@ class StoreImporter(StoreWriter):
         effective_date: dt.date | None = None,
         recorded_at: dt.datetime | None = None,
         progress: Callable[[int, int], None] | None = None,
+        confirmed_removals: Collection[str] | None = None,
     ) -> ImportSummary:
         """Write validated features into a layer, in one transaction, logging every change.
 
         ``gdf`` must be in EPSG:4490 and use the layer's stored field names (see
         :mod:`ykgeo.io.validate`). New ids are inserted, known ids updated field by field
         (``append`` refuses known ids), and in ``replace`` mode ids absent from ``gdf``
-        are deleted. A change of status that comes with the layer's date field
+        are deleted: exactly the ``confirmed_removals`` the planner was shown (see
+        :meth:`removals`); if the store holds other ones by the time the import writes,
+        nothing is written. A change of status that comes with the layer's date field
         (e.g. 完成日期) is dated by it; other changes by ``effective_date`` (default: today).
         """
         spec = self.spec(key)
@@ -146,6 +175,7 @@ class StoreImporter(StoreWriter):
                     progress(done, len(ids))
             if mode == "replace":
                 gone = sorted(set(existing) - set(ids))
+                _check_removals(spec, gone, confirmed_removals)
                 removed = self._delete_rows(conn, spec, gone, batch, default_day)
             self._flush(conn, batch, {key})
             last = conn.execute(f"SELECT MAX(log_id) FROM {LOG_TABLE}").fetchone()[0] or 0

@@ -584,9 +584,13 @@ class Store(StoreRecords, StoreImporter):
         feature_id: str | None = None,
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
+        batch_id: str | None = None,
     ) -> pd.DataFrame:
-        """The edit log (oldest first), optionally for one layer / feature and a recording window."""
+        """The edit log (oldest first), optionally for one layer / feature / batch and a recording window."""
         clauses, params = [], []
+        if batch_id:
+            clauses.append("batch_id = ?")
+            params.append(batch_id)
         if layer:
             clauses.append("layer = ?")
             params.append(layer)
