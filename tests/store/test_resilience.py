@@ -265,3 +265,17 @@ def test_the_change_key_follows_commits_that_are_still_in_the_wal(demo_copy: Pat
         assert store.mtime_ns() != key
     finally:
         reader.close()
+
+
+def test_an_import_that_cannot_get_the_lock_says_so(
+    demo_copy: Path, held_lock: subprocess.Popen[str], tmp_path: Path
+) -> None:
+    one = Store(demo_copy).read_layer(KEY).drop(columns=["ykgeo_version"]).iloc[[0]].copy()
+    one["备注"] = "台账更新"
+    source = tmp_path / "one.geojson"
+    one.reset_index(drop=True).to_file(source, driver="GeoJSON")
+    start = time.monotonic()
+    out = _run("import", str(source), "--layer", KEY, "--store", str(demo_copy), "--wait", "1")
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "项目库正被他人写入，请稍后重试" in out.stderr and "损坏" not in out.stderr
+    assert time.monotonic() - start < 60
