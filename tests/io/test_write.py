@@ -136,14 +136,20 @@ def test_shapefile_zip_contents_and_field_map(tmp_path: Path, io_parcels: gpd.Ge
 
 
 def test_shapefile_long_text_is_cut_on_a_character(
-    tmp_path: Path, io_parcels: gpd.GeoDataFrame
+    tmp_path: Path, io_parcels: gpd.GeoDataFrame, io_spec: LayerSpec
 ) -> None:
     frame = io_parcels.copy()
     frame["备注"] = ["工" * 100, "abc", None]
-    result = write_vector(frame, tmp_path / "long.zip")
-    assert "字段 备注 有 1 个值超过 Shapefile 的 254 字节上限，已截断" in result.notes_zh
+    result = write_vector(frame, tmp_path / "long.zip", spec=io_spec)
+    assert any(
+        n.startswith("字段 备注 有 1 个值超过 Shapefile 的 254 字节上限（UTF-8），已截断：YK-001（100 字 → 84 字）")
+        for n in result.notes_zh
+    )
     back = read_vector(result.path).gdf
     assert back["备注"].iloc[0] == "工" * 84
+    with zipfile.ZipFile(result.path) as zf:  # the field map names what was cut
+        table = zf.read("字段对照.csv").decode("utf-8-sig")
+    assert "long,备注,备注,1 个值超过 254 字节已截断：YK-001（100 字 → 84 字）" in table
 
 
 def test_gbk_shapefile_refuses_unencodable_text(

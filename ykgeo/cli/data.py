@@ -221,7 +221,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     driver = {"geojson": "GeoJSON", "gpkg": "GPKG", "shp": "ESRI Shapefile", "kml": "KML"}[
         args.format
     ]
-    write_vector(
+    result = write_vector(
         gdf.reset_index(drop=True),
         out,
         driver=driver,
@@ -229,6 +229,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
         encoding=args.encoding.upper(),
         spec=spec,
     )
+    for note in result.notes_zh:  # what the format changed: shortened names, cut text
+        print(f"说明：{note}", file=sys.stderr)
     print(f"已导出 {spec.name_zh} {len(gdf)} 个要素 → {out}")
     return 0
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ykgeo.cli._common import add_store_option, open_store
 from ykgeo.errors import DataError, StoreError
+from ykgeo.io import csv_frame
 from ykgeo.plan import default_plan_year
 from ykgeo.progress import (
     changes_between,
@@ -154,7 +155,7 @@ def _cmd_changes(args: argparse.Namespace) -> int:
         }
         _write_text(json.dumps(out, ensure_ascii=False, indent=2), args.output)
     elif args.format == "csv":
-        _write_text(frame.to_csv(index=False), args.output, bom=bool(args.output))
+        _write_text(csv_frame(frame).to_csv(index=False), args.output, bom=bool(args.output))
     else:
         _write_text(
             changes_to_table(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import io
 import json
@@ -22,7 +21,7 @@ import pandas as pd
 from ykgeo.cli._common import add_store_option, open_store, parse_date
 from ykgeo.cli.demo import add_raster_demo_cli
 from ykgeo.errors import RasterError
-from ykgeo.io import read_vector
+from ykgeo.io import csv_rows, read_vector
 from ykgeo.raster import (
     RasterSettings,
     change_evidence,
@@ -210,13 +209,13 @@ def _emit(
             features.append(item)
         json.dump({**meta, "features": features}, buf, ensure_ascii=False, indent=2)
         buf.write("\n")
-    elif fmt == "csv":
-        writer = csv.writer(buf)
-        writer.writerow([id_name, *_headers(df, classes)])
-        for fid, row in df.iterrows():
-            writer.writerow(
-                [fid, *[_json_value(v) if not isinstance(v, str) else v for v in row.to_numpy()]]
-            )
+    elif fmt == "csv":  # cells from the data that look like formulas stay text
+        rows: list[list[Any]] = [[id_name, *_headers(df, classes)]]
+        rows += [
+            [fid, *[_json_value(v) if not isinstance(v, str) else v for v in row.to_numpy()]]
+            for fid, row in df.iterrows()
+        ]
+        buf.write(csv_rows(rows, lineterminator="\r\n"))
     else:
         if title:
             print(title, file=buf)

@@ -7,7 +7,8 @@ Modules: :mod:`~ykgeo.io.read` (any supported file into CGCS2000, field matching
 :mod:`~ykgeo.io.place` (the coordinate system decided, impossible coordinates refused, GCJ-02),
 :mod:`~ykgeo.io.write` (GeoJSON, GeoPackage, zipped Shapefile, KML),
 :mod:`~ykgeo.io.qgis` (a QGIS project over the store),
-:mod:`~ykgeo.io.sheets` (spreadsheets the bureau writes: rows with their numbers, cells written literally) and
+:mod:`~ykgeo.io.sheets` (spreadsheets the bureau writes and reads: rows with their numbers; XLSX
+and CSV in which text from the data never becomes a formula) and
 :mod:`~ykgeo.io.validate` (every problem of a file, collected and reported once).
 """
 
@@ -16,7 +17,18 @@ from __future__ import annotations
 from ykgeo.io.encoding import coerce_field_value
 from ykgeo.io.qgis import QgisProject, write_qgis_project
 from ykgeo.io.read import ReadResult, list_layers, match_fields, member_name, read_vector
-from ykgeo.io.sheets import Sheet, column_letter, find_column, read_sheets, write_workbook
+from ykgeo.io.sheets import (
+    Sheet,
+    column_letter,
+    csv_cell,
+    csv_frame,
+    csv_rows,
+    find_column,
+    looks_like_formula,
+    read_sheets,
+    write_workbook,
+    xlsx_bytes,
+)
 from ykgeo.io.validate import (
     ValidationReport,
     suggest_township,
@@ -43,9 +55,13 @@ __all__ = [
     "WriteResult",
     "coerce_field_value",
     "column_letter",
+    "csv_cell",
+    "csv_frame",
+    "csv_rows",
     "export_layer_formats",
     "find_column",
     "list_layers",
+    "looks_like_formula",
     "match_fields",
     "member_name",
     "read_sheets",
@@ -56,4 +72,5 @@ __all__ = [
     "write_qgis_project",
     "write_vector",
     "write_workbook",
+    "xlsx_bytes",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import importlib.util
 import logging
@@ -28,6 +27,7 @@ from ykgeo.crs import CGCS2000, resolve_crs, transform_geometries
 from ykgeo.errors import CRSError, DataError
 from ykgeo.io.encoding import DBF_NAME_BYTES, DBF_TEXT_BYTES, dbf_field_names, fit_bytes, is_missing
 from ykgeo.io.gdal import gdal_warnings, translate_gdal
+from ykgeo.io.sheets import csv_rows
 from ykgeo.layers import LayerSpec
 from ykgeo.store.styles import StyleRow, layer_qml, layer_sld, write_layer_styles
 
@@ -247,13 +247,25 @@ def _style_gpkg(path: Path, table: str, spec: LayerSpec) -> None:
         write_layer_styles(conn, [style], update_time=stamp)
 
 
-def _dbf_text(frame: gpd.GeoDataFrame, codec: str, name: str) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Refuse text the encoding cannot hold; cut text over 254 bytes at a character boundary."""
+def _dbf_text(
+    frame: gpd.GeoDataFrame, codec: str, name: str, id_field: str | None
+) -> tuple[gpd.GeoDataFrame, list[str], dict[str, list[str]]]:
+    """Refuse text the encoding cannot hold; cut text over 254 bytes at a character boundary.
+
+    Returns the frame to write, the notes, and per column the features whose text was
+    cut, each as ``id（223 字 → 84 字）`` (by ``id_field`` when given, else 第 n 个要素).
+    """
     notes: list[str] = []
+    cuts: dict[str, list[str]] = {}
     out = frame.copy()
+    labels = (
+        [str(v) for v in frame[id_field].tolist()]
+        if id_field and id_field in frame.columns
+        else [f"第 {i + 1} 个要素" for i in range(len(frame))]
+    )
     for col in frame.columns.drop(frame.geometry.name):
         values = frame[col].tolist()
-        cut = 0
+        cut: list[str] = []
         for row, value in enumerate(values):
             if not isinstance(value, str):
                 continue
@@ -264,13 +276,17 @@ def _dbf_text(frame: gpd.GeoDataFrame, codec: str, name: str) -> tuple[gpd.GeoDa
                 msg = f"{name}：第 {row + 1} 个要素的字段 {col} 含有 {codec} 无法表示的字符“{bad!a}”，请改用 UTF-8 编码导出"
                 raise DataError(msg) from err
             if size > DBF_TEXT_BYTES:
-                values[row], cut = fit_bytes(value, DBF_TEXT_BYTES, codec), cut + 1
+                values[row] = fit_bytes(value, DBF_TEXT_BYTES, codec)
+                cut.append(f"{labels[row]}（{len(value)} 字 → {len(values[row])} 字）")
         if cut:
             out[col] = pd.Series(values, index=frame.index, dtype=object)
+            cuts[str(col)] = cut
+            shown = "、".join(cut[:5]) + (f" 等 {len(cut)} 个" if len(cut) > 5 else "")
             notes.append(
-                f"字段 {col} 有 {cut} 个值超过 Shapefile 的 {DBF_TEXT_BYTES} 字节上限，已截断"
+                f"字段 {col} 有 {len(cut)} 个值超过 Shapefile 的 {DBF_TEXT_BYTES} 字节上限（{codec}），"
+                f"已截断：{shown}；完整内容请导出为 GeoPackage 或 GeoJSON，截断清单见压缩包内 {FIELD_MAP_NAME}"
             )
-    return out, notes
+    return out, notes, cuts
 
 
 def _write_shapefile_zip(
@@ -286,7 +302,8 @@ def _write_shapefile_zip(
             f"{path.name}：Shapefile 只能保存一种几何类型，而数据中有{'、'.join(sorted(families))}"
         )
     names = dbf_field_names([str(c) for c in frame.columns.drop(frame.geometry.name)], codec)
-    checked, notes = _dbf_text(frame, codec, path.name)
+    id_field = opts.spec.id_field if opts.spec is not None else None
+    checked, notes, cuts = _dbf_text(frame, codec, path.name, id_field)
     shortened = {short: full for full, short in names.items() if short != full}
     with tempfile.TemporaryDirectory(prefix="ykgeo-shp-") as tmp:
         shp = Path(tmp) / f"{opts.layer}.shp"
@@ -297,11 +314,9 @@ def _write_shapefile_zip(
             layer=opts.layer,
             encoding=codec,
         )
+        if shortened or cuts:
+            _write_field_map(Path(tmp) / FIELD_MAP_NAME, opts.layer, names, cuts)
         if shortened:
-            with (Path(tmp) / FIELD_MAP_NAME).open("w", encoding="utf-8-sig", newline="") as fh:
-                csv.writer(fh).writerows(
-                    [_FIELD_MAP_COLUMNS, *((opts.layer, s, f) for s, f in shortened.items())]
-                )
             listed = "、".join(f"{full} → {short}" for short, full in shortened.items())
             per_char = len("字".encode(codec))
             notes.append(
@@ -312,6 +327,20 @@ def _write_shapefile_zip(
             for part in sorted(Path(tmp).iterdir()):
                 archive.write(part, arcname=part.name)
     return [f"Shapefile 属性表编码为 {codec}（含 .cpg 文件）", *notes], shortened
+
+
+def _write_field_map(
+    path: Path, layer: str, names: Mapping[str, str], cuts: Mapping[str, list[str]]
+) -> None:
+    """字段对照.csv: every field whose name was shortened or whose text was cut, and what was cut."""
+    rows: list[list[str]] = [[*_FIELD_MAP_COLUMNS, "说明"]]
+    for full, short in names.items():
+        if short == full and full not in cuts:
+            continue
+        cut = cuts.get(full, [])
+        note = f"{len(cut)} 个值超过 {DBF_TEXT_BYTES} 字节已截断：{'、'.join(cut)}" if cut else ""
+        rows.append([layer, short, full, note])
+    path.write_text(csv_rows(rows, lineterminator="\r\n"), encoding="utf-8-sig", newline="")
 
 
 def _iso(value: object) -> str | None:
@@ -419,7 +448,8 @@ def write_vector(
         KML only: the field whose value names each placemark.
     spec
         The layer's definition: a GeoPackage then carries its QGIS/SLD style (status
-        colours as in the app, labels, Chinese aliases) as the table's default.
+        colours as in the app, labels, Chinese aliases) as the table's default; notes name
+        features by its id field (e.g. which texts a Shapefile cut).
     crs
         GeoPackage and Shapefile: EPSG:4490 (default) or 4549 (CGCS2000 GK CM 120°E,
         metres); GeoJSON and KML are always longitude/latitude.

@@ -8,7 +8,6 @@ they add up to the city total as printed, percentages to 0.1.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ykgeo.io.sheets import xlsx_bytes
 from ykgeo.progress.model import SHARE_GIVEN_ZH, SHARE_PROPORTIONAL_ZH
 from ykgeo.progress.output import display_width, township_rows
 
@@ -274,21 +274,9 @@ def compare_reports(
 
 
 def frame_to_xlsx(frame: pd.DataFrame, *, sheet: str = "表", index: bool = False) -> bytes:
-    """One table as an Excel workbook: numbers as numbers, text always literal (never a formula)."""
-    from openpyxl.utils import get_column_letter
+    """One table as an Excel workbook: numbers as numbers, text always literal (never a formula).
 
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, sheet_name=sheet[:31], index=index)
-        ws = writer.sheets[sheet[:31]]
-        ws.freeze_panes = "B2" if index else "A2"
-        for cells in ws.iter_rows():
-            for cell in cells:
-                if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
-                    cell.data_type = "s"  # text from data stays text
-        shown = frame.reset_index() if index else frame
-        for i, col in enumerate(shown.columns, start=1):
-            sample = [str(col), *[str(v) for v in shown[col].head(200).tolist()]]
-            width = min(max(display_width(s) for s in sample) + 2, 60)
-            ws.column_dimensions[get_column_letter(i)].width = width
-    return buffer.getvalue()
+    Written by :func:`ykgeo.io.xlsx_bytes`, as every spreadsheet ykgeo writes.
+    """
+    shown = frame.reset_index() if index else frame
+    return xlsx_bytes([(sheet[:31], shown)], width=display_width, freeze="B2" if index else "A2")

@@ -10,7 +10,6 @@ everywhere.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -21,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ykgeo.errors import DataError
+from ykgeo.io.sheets import csv_frame, xlsx_bytes
 from ykgeo.units import balanced_round, format_number
 
 if TYPE_CHECKING:
@@ -528,7 +528,7 @@ def report_to_csv(report: ProgressReport, *, by: str | None = None) -> str:
     else:
         msg = f"--by 只能是 township 或 month（现为 {by}）"
         raise DataError(msg)
-    return frame.to_csv(index=False, lineterminator="\n")
+    return csv_frame(frame).to_csv(index=False, lineterminator="\n")
 
 
 _FEATURE_ZH = {
@@ -603,8 +603,8 @@ def report_to_xlsx(report: ProgressReport, path: Path | str | None = None) -> by
 
     Sheets: 总表, 分镇街, 逐月 (when the report has monthly figures), 要素明细, 重叠,
     镇街不符, 面积差异, 说明. Returns the file's bytes and writes them to ``path`` if given.
+    Text from the data that looks like a formula stays text (:func:`ykgeo.io.xlsx_bytes`).
     """
-    from openpyxl.utils import get_column_letter
 
     sheets: list[tuple[str, pd.DataFrame]] = [
         ("总表", _summary_frame(report)),
@@ -629,17 +629,7 @@ def report_to_xlsx(report: ProgressReport, path: Path | str | None = None) -> by
         *[(f"警告：{r.name_zh}", w) for r in report.rows for w in r.warnings],
     ]
     sheets.append(("说明", pd.DataFrame(notes, columns=["项目", "内容"])))
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in sheets:
-            frame.to_excel(writer, sheet_name=name, index=False)
-            ws = writer.sheets[name]
-            ws.freeze_panes = "A2"
-            for i, col in enumerate(frame.columns, start=1):
-                sample = [str(col), *[str(v) for v in frame[col].head(200).tolist()]]
-                width = min(max(display_width(s) for s in sample) + 2, 60)
-                ws.column_dimensions[get_column_letter(i)].width = width
-    data = buffer.getvalue()
+    data = xlsx_bytes(sheets, width=display_width)  # text from the data never becomes a formula
     if path is not None:
         Path(path).write_bytes(data)
     return data
