@@ -31,7 +31,7 @@ SUBPACKAGES = (
     "cli",
     "ui",
 )
-CORE = ("errors", "units", "crs", "area", "layers", "symbology", "chainage", "auth")
+CORE = ("errors", "units", "crs", "area", "layers", "symbology", "chainage", "auth", "signin")
 
 
 def _modules() -> dict[str, Path]:

@@ -18,11 +18,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import os
 import re
 import secrets
+import stat
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -36,9 +38,15 @@ __all__ = [
     "UserDirectory",
     "add_user",
     "default_users_path",
+    "file_permission_problems",
     "hash_password",
+    "remove_user",
+    "set_role",
     "verify_password",
 ]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
 
 Role = Literal["editor", "viewer"]
 #: Roles and what they may do, in Chinese.
@@ -136,17 +144,57 @@ class _Entry:
     password_hash: str
 
 
-class UserDirectory:
-    """The users of the app, read once from a TOML file (read-only; see :func:`add_user`)."""
+def file_permission_problems(path: Path, what: str = "用户配置文件") -> list[str]:
+    """Warnings, as ssh gives them, when others than the owner may read ``path`` (POSIX only).
 
-    def __init__(self, entries: Mapping[str, _Entry], *, source: str = "") -> None:
+    Raises
+    ------
+    AuthError
+        When others may *write* the file: anyone could then make themselves an editor.
+    """
+    if os.name != "posix":
+        return []
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o022:
+        msg = (
+            f"{what} {path} 可被其他用户写入（权限 {mode:03o}），任何人都能给自己加上编辑权限，"
+            f"已拒绝使用；请执行 chmod 600 {path}"
+        )
+        raise AuthError(msg, message_en=f"{path} is writable by others (mode {mode:03o}): refused")
+    if mode & 0o044:
+        who = "所有用户" if mode & 0o004 else "同组用户"
+        msg = (
+            f"警告：{what} {path} 可被{who}读取（权限 {mode:03o}），其中的密码哈希可能被离线破解；"
+            f"请执行 chmod 600 {path}"
+        )
+        return [msg]
+    return []
+
+
+class UserDirectory:
+    """The users of the app, read once from a TOML file (read-only; see :func:`add_user`).
+
+    ``warnings_zh`` lists what is unsafe about the file (readable by others), as ssh warns.
+    """
+
+    def __init__(
+        self, entries: Mapping[str, _Entry], *, source: str = "", warnings_zh: Sequence[str] = ()
+    ) -> None:
         self._entries = dict(entries)
         self.source = source
+        self.warnings_zh = tuple(warnings_zh)
 
     @classmethod
     def load(cls, path: Path | str) -> UserDirectory:
-        """Read a users file; AuthError with the reason when it is malformed."""
+        """Read a users file; AuthError with the reason when it is malformed or writable by others."""
         path = Path(path)
+        try:
+            problems = file_permission_problems(path)
+        except FileNotFoundError as err:
+            msg = f"找不到用户配置文件：{path}"
+            raise AuthError(msg) from err
+        for problem in problems:
+            logger.warning("%s", problem)
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as err:
@@ -176,7 +224,7 @@ class UserDirectory:
                 User(name=name, role=role, display_name=str(item.get("display_name", ""))),
                 password,
             )
-        return cls(entries, source=str(path))
+        return cls(entries, source=str(path), warnings_zh=problems)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -185,11 +233,79 @@ class UserDirectory:
         """Every user, by name."""
         return [self._entries[k].user for k in sorted(self._entries)]
 
+    def user(self, name: str) -> User | None:
+        """The user called ``name`` as the file says now (role included), or None when there is none."""
+        entry = self._entries.get(name)
+        return entry.user if entry is not None else None
+
+    def fingerprint(self, name: str) -> str | None:
+        """A short digest of the user's password hash: changes when the password is reset (ends sessions)."""
+        entry = self._entries.get(name)
+        if entry is None:
+            return None
+        return hashlib.sha256(entry.password_hash.encode("ascii")).hexdigest()[:16]
+
     def authenticate(self, name: str, password: str) -> User | None:
         """The user when the password is right, else None (same work either way)."""
         entry = self._entries.get(name.strip())
         ok = verify_password(password, entry.password_hash if entry else _DUMMY_HASH)
         return entry.user if entry is not None and ok else None
+
+
+def _read_entries(path: Path) -> dict[str, dict[str, str]]:
+    """The raw entries of a users file (none when it does not exist yet); refuses a file it cannot read."""
+    if not path.exists():
+        return {}
+    UserDirectory.load(path)  # refuse to rewrite a file we cannot read
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {k: dict(v) for k, v in raw.get("users", {}).items()}
+
+
+def _rewrite(path: Path, users: Mapping[str, Mapping[str, str]]) -> None:
+    """Write the users file atomically, mode 0600, users sorted by name."""
+    lines = [
+        "# ykgeo 用户与角色：editor 可编辑和导入，viewer 只读。",
+        "# 密码只以加盐 scrypt 哈希保存；用 `ykgeo user add 用户名 --role editor|viewer` 添加。",
+        "",
+    ]
+    for key in sorted(users):
+        item = users[key]
+        lines.append(f"[users.{_toml_string(key)}]")
+        for field_name in ("display_name", "role", "password"):
+            if field_name in item:
+                lines.append(f"{field_name} = {_toml_string(str(item[field_name]))}")
+        lines.append("")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("\n".join(lines), encoding="utf-8")
+    tmp.chmod(0o600)
+    tmp.replace(path)
+
+
+def remove_user(path: Path | str, name: str) -> None:
+    """Remove a user from a users file: an open session of that user can no longer write (see the app)."""
+    path = Path(path)
+    users = _read_entries(path)
+    if name not in users:
+        msg = f"用户配置文件 {path.name} 中没有用户 {name}"
+        raise AuthError(msg)
+    del users[name]
+    _rewrite(path, users)
+
+
+def set_role(path: Path | str, name: str, role: Role) -> User:
+    """Change a user's role, keeping the password: e.g. an editor made a viewer."""
+    path = Path(path)
+    if role not in ROLES:
+        msg = f"角色 {role!r} 无效（应为 editor 或 viewer）"
+        raise AuthError(msg)
+    users = _read_entries(path)
+    if name not in users:
+        msg = f"用户配置文件 {path.name} 中没有用户 {name}"
+        raise AuthError(msg)
+    users[name]["role"] = role
+    _rewrite(path, users)
+    return User(name=name, role=role, display_name=users[name].get("display_name", ""))
 
 
 def _toml_string(value: str) -> str:
@@ -228,30 +344,10 @@ def add_user(
     if len(password) < _MIN_PASSWORD:
         msg = f"密码至少 {_MIN_PASSWORD} 个字符"
         raise AuthError(msg)
-    users: dict[str, dict[str, str]] = {}
-    if path.exists():
-        UserDirectory.load(path)  # refuse to rewrite a file we cannot read
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        users = {k: dict(v) for k, v in raw.get("users", {}).items()}
+    users = _read_entries(path)
     if name in users and not replace:
         msg = f"用户 {name} 已存在（如需重设密码或角色，请加 --replace）"
         raise AuthError(msg)
     users[name] = {"display_name": display_name, "role": role, "password": hash_password(password)}
-    lines = [
-        "# ykgeo 用户与角色：editor 可编辑和导入，viewer 只读。",
-        "# 密码只以加盐 scrypt 哈希保存；用 `ykgeo user add 用户名 --role editor|viewer` 添加。",
-        "",
-    ]
-    for key in sorted(users):
-        item = users[key]
-        lines.append(f"[users.{_toml_string(key)}]")
-        for field_name in ("display_name", "role", "password"):
-            if field_name in item:
-                lines.append(f"{field_name} = {_toml_string(str(item[field_name]))}")
-        lines.append("")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("\n".join(lines), encoding="utf-8")
-    tmp.chmod(0o600)
-    tmp.replace(path)
+    _rewrite(path, users)
     return User(name=name, role=role, display_name=display_name)

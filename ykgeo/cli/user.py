@@ -1,4 +1,4 @@
-"""``ykgeo user add`` and ``ykgeo user list``: the app's users file from the command line."""
+"""``ykgeo user add|list|remove|role|revoke``: the app's users file and sessions from the command line."""
 
 from __future__ import annotations
 
@@ -7,7 +7,16 @@ import getpass
 import sys
 from pathlib import Path
 
-from ykgeo.auth import ROLES, AuthError, UserDirectory, add_user, default_users_path
+from ykgeo.auth import (
+    ROLES,
+    AuthError,
+    UserDirectory,
+    add_user,
+    default_users_path,
+    remove_user,
+    set_role,
+)
+from ykgeo.signin import SessionTokens
 
 __all__ = ["add_cli"]
 
@@ -44,9 +53,40 @@ def _cmd_user_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _users_path(args: argparse.Namespace) -> Path:
+    return Path(args.users) if args.users else default_users_path()
+
+
+def _cmd_user_remove(args: argparse.Namespace) -> int:
+    path = _users_path(args)
+    remove_user(path, args.name)
+    SessionTokens.for_users_file(path).revoke_user(args.name)
+    print(f"已从 {path} 移除用户 {args.name}，其已登录的会话随即失效")
+    return 0
+
+
+def _cmd_user_role(args: argparse.Namespace) -> int:
+    path = _users_path(args)
+    user = set_role(path, args.name, args.role)
+    print(f"已将 {user.label_zh} 的角色设为 {args.role}（已登录的会话在下一次操作时生效）")
+    return 0
+
+
+def _cmd_user_revoke(args: argparse.Namespace) -> int:
+    path = _users_path(args)
+    if UserDirectory.load(path).user(args.name) is None:
+        msg = f"用户配置文件 {path.name} 中没有用户 {args.name}"
+        raise AuthError(msg)
+    SessionTokens.for_users_file(path).revoke_user(args.name)
+    print(f"已结束用户 {args.name} 的所有登录会话（需重新登录）")
+    return 0
+
+
 def add_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``ykgeo user add`` and ``ykgeo user list`` to the ``ykgeo`` command."""
-    parser = subparsers.add_parser("user", help="管理应用用户（添加、列出）")
+    """Add ``ykgeo user add|list|remove|role|revoke`` to the ``ykgeo`` command."""
+    parser = subparsers.add_parser(
+        "user", help="管理应用用户（添加、列出、移除、改角色、结束会话）"
+    )
     sub = parser.add_subparsers(dest="user_command", required=True, metavar="操作")
     p = sub.add_parser("add", help="添加用户（密码以加盐 scrypt 哈希保存）")
     p.add_argument("name", help="用户名（记入编辑日志）")
@@ -63,3 +103,16 @@ def add_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     p = sub.add_parser("list", help="列出用户及角色")
     p.add_argument("--users", metavar="PATH")
     p.set_defaults(func=_cmd_user_list)
+    p = sub.add_parser("remove", help="移除用户（其已登录的会话随即失效）")
+    p.add_argument("name")
+    p.add_argument("--users", metavar="PATH")
+    p.set_defaults(func=_cmd_user_remove)
+    p = sub.add_parser("role", help="修改用户角色（保留密码）")
+    p.add_argument("name")
+    p.add_argument("--role", choices=sorted(ROLES), required=True)
+    p.add_argument("--users", metavar="PATH")
+    p.set_defaults(func=_cmd_user_role)
+    p = sub.add_parser("revoke", help="结束用户的所有登录会话（如怀疑账号被盗用）")
+    p.add_argument("name")
+    p.add_argument("--users", metavar="PATH")
+    p.set_defaults(func=_cmd_user_revoke)
