@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -398,12 +399,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
     Yields ``url``, ``store`` (the copy the app uses), ``users`` and ``demo`` (whether the
     demo store is behind it). The server is stopped at the end of the session.
     """
-    import os
     import shutil
-    import subprocess
-    import sys
-    import time
-    import urllib.request
 
     from ykgeo.auth import add_user
 
@@ -427,15 +423,33 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
     users = folder / "users.toml"
     add_user(users, APP_EDITOR[0], role="editor", password=APP_EDITOR[1], display_name="编辑员")
     add_user(users, APP_VIEWER[0], role="viewer", password=APP_VIEWER[1], display_name="查看员")
+    with app_running(folder, store, users) as running:
+        yield {**running, "demo": demo}
+
+
+@contextmanager
+def app_running(folder: Path, store: Path, users: Path, *options: str) -> Iterator[dict[str, Any]]:
+    """``streamlit run app.py -- --store STORE --users USERS OPTIONS…`` on a free localhost port.
+
+    Yields ``url``, ``store``, ``users``, ``log`` (the server's output) and ``pid``; the
+    server is stopped on leaving.
+    """
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
     port = _app_free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("YKGEO_")}
-    log = (folder / "streamlit.log").open("w")
+    log_path = folder / "streamlit.log"
+    log = log_path.open("w")
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(APP_ROOT / "app.py"),
         "--server.port", str(port), "--server.address", "127.0.0.1",
         "--server.headless", "true", "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
-        "--", "--store", str(store), "--users", str(users),
+        "--", "--store", str(store), "--users", str(users), *options,
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=APP_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -450,17 +464,9 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 log.flush()
-                pytest.fail(
-                    "streamlit did not start:\n" + (folder / "streamlit.log").read_text()[-3000:]
-                )
+                pytest.fail("streamlit did not start:\n" + log_path.read_text()[-3000:])
             time.sleep(0.3)
-        yield {
-            "url": url,
-            "store": store,
-            "users": users,
-            "demo": demo,
-            "log": folder / "streamlit.log",
-        }
+        yield {"url": url, "store": store, "users": users, "log": log_path, "pid": proc.pid}
     finally:
         stop_process(proc, timeout=15)
         log.close()
@@ -482,22 +488,32 @@ def app_browser() -> Iterator[Any]:
 
 @pytest.fixture
 def app_page(app_browser: Any, app_server: dict[str, Any]) -> Iterator[Any]:
-    """A fresh browser page; after the test, no request may have left localhost and no dialog opened."""
+    """A fresh browser page; after the test, no request may have left the app and no dialog opened."""
+    with app_page_on(app_browser, app_server) as page:
+        yield page
+
+
+@contextmanager
+def app_page_on(browser: Any, server: dict[str, Any]) -> Iterator[Any]:
+    """A fresh page on ``server``; on leaving, asserts that every request went to the app itself
+    (not even another port of this machine), that no dialog opened (no script from the data
+    ran) and that JavaScript threw nothing. ``page.app`` holds the lists and the server's keys."""
     from urllib.parse import urlsplit
 
-    context = app_browser.new_context(
+    context = browser.new_context(
         viewport={"width": 1400, "height": 1000}, locale="zh-CN", accept_downloads=True
     )
     page = context.new_page()
     outside: list[str] = []
     dialogs: list[str] = []
     errors: list[str] = []
+    origin = urlsplit(server["url"]).netloc
 
     def on_request(request: Any) -> None:
         parts = urlsplit(request.url)
         if parts.scheme in ("data", "blob", "about"):
             return
-        if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        if parts.netloc != origin:
             outside.append(request.url)
 
     def on_dialog(dialog: Any) -> None:
@@ -507,10 +523,12 @@ def app_page(app_browser: Any, app_server: dict[str, Any]) -> Iterator[Any]:
     page.on("request", on_request)
     page.on("dialog", on_dialog)
     page.on("pageerror", lambda err: errors.append(str(err)))
-    page.app = {"outside": outside, "dialogs": dialogs, "errors": errors, **app_server}
-    yield page
-    context.close()
-    assert outside == [], f"requests left localhost: {outside[:5]}"
+    page.app = {"outside": outside, "dialogs": dialogs, "errors": errors, **server}
+    try:
+        yield page
+    finally:
+        context.close()
+    assert outside == [], f"requests left the app: {outside[:5]}"
     assert dialogs == [], f"a dialog opened (script ran): {dialogs}"
     assert errors == [], f"JavaScript errors: {errors[:5]}"
 

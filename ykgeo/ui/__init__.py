@@ -4,12 +4,24 @@
 :func:`sidebar`; each page is a module here (:mod:`~ykgeo.ui.overview`,
 :mod:`~ykgeo.ui.map_view`, :mod:`~ykgeo.ui.brief`, :mod:`~ykgeo.ui.edit`,
 :mod:`~ykgeo.ui.importer`, :mod:`~ykgeo.ui.export`) over the shared
-:mod:`~ykgeo.ui.shell`, the cached loaders of :mod:`~ykgeo.ui.data` and the texts of
-:mod:`~ykgeo.ui.i18n`.
+:mod:`~ykgeo.ui.shell` (with the sign-in of :mod:`~ykgeo.ui.account`), the cached loaders
+of :mod:`~ykgeo.ui.data` and the texts of :mod:`~ykgeo.ui.i18n`. The web server around
+them (upload gate, sign-in cookie) is :mod:`~ykgeo.ui.server`.
+
+The names below are imported when first used: the server imports :mod:`ykgeo.ui.server`
+before any session runs, without loading the pages and their cached loaders.
 """
 
 from __future__ import annotations
 
-from ykgeo.ui.router import app_title, build_pages, parse_settings, sidebar
+import importlib
+from typing import Any
 
 __all__ = ["app_title", "build_pages", "parse_settings", "sidebar"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        return getattr(importlib.import_module("ykgeo.ui.router"), name)
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -8,9 +8,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ykgeo.errors import StaleEditError, StoreError
+from ykgeo.errors import StaleEditError, StoreBusyError, StoreError
 from ykgeo.store import Store
 from ykgeo.ui import data
+from ykgeo.ui.account import writer
 from ykgeo.ui.shell import PageContext
 
 __all__ = ["render"]
@@ -147,13 +148,17 @@ def _form(ctx: PageContext, store: Store, key: str, fid: str) -> None:
     if not changes:
         st.info(t("edit.nothing"))
         return
-    assert ctx.user is not None
+    user = writer(ctx.settings, ctx.user, t)  # the role as the users file says now
+    if user is None:
+        return
     try:
-        new_version = Store(ctx.store_path).update_feature(
+        new_version = Store(
+            ctx.store_path, busy_timeout_s=ctx.settings.write_wait_s
+        ).update_feature(
             key,
             fid,
             changes,
-            user=ctx.user.name,
+            user=user.name,
             expected_version=seen_version,
             effective_date=effective if isinstance(effective, dt.date) else None,
             note=reason,
@@ -162,12 +167,17 @@ def _form(ctx: PageContext, store: Store, key: str, fid: str) -> None:
         st.error(t.error(err), icon=":material/sync_problem:")
         st.session_state.pop(_SEEN, None)
         return
+    except StoreBusyError as err:  # the form keeps the planner's values: saving again is one click
+        st.error(t.error(err), icon=":material/hourglass_top:")
+        st.caption(t("edit.kept"))
+        return
     except StoreError as err:
         st.error(t.error(err))
+        st.caption(t("edit.kept"))
         return
     st.session_state.pop(_SEEN, None)
     st.session_state["ykgeo_edit_saved"] = t(
-        "edit.saved", fid=fid, n=len(changes), version=new_version, user=ctx.user.name
+        "edit.saved", fid=fid, n=len(changes), version=new_version, user=user.name
     )
     st.rerun()
 
@@ -183,7 +193,11 @@ def render(ctx: PageContext) -> None:
     saved = st.session_state.pop("ykgeo_edit_saved", None)
     if saved:
         st.success(saved)
-    store = Store(ctx.store_path)
+    try:
+        store = Store(ctx.store_path)
+    except StoreError as err:
+        st.error(t.error(err))
+        return
     chosen = _choose_feature(ctx, store)
     if chosen is None:
         return

@@ -7,6 +7,7 @@ import streamlit as st
 from ykgeo.errors import YkgeoError
 from ykgeo.store import Store
 from ykgeo.ui import data
+from ykgeo.ui.i18n import literal
 from ykgeo.ui.shell import PageContext, knowledge_banner
 
 __all__ = ["render"]
@@ -132,7 +133,7 @@ def render(ctx: PageContext) -> None:
             st.error(t.error(err))
         else:
             for note in notes:
-                st.caption(note)
+                st.caption(literal(note))
             st.download_button(
                 t("export.download", name=name, n=f"{n:,}", kb=f"{len(content) / 1024:,.0f}"),
                 data=content,

@@ -21,7 +21,16 @@ from ykgeo.layers import LayerSpec
 from ykgeo.store import DataVersion
 from ykgeo.ui.i18n_plan import PLAN_MESSAGES
 
-__all__ = ["LANGUAGES", "LANGUAGE_KEY", "MESSAGES", "Texts", "language_switch", "session_texts"]
+__all__ = [
+    "LANGUAGES",
+    "LANGUAGE_KEY",
+    "MESSAGES",
+    "Markdown",
+    "Texts",
+    "language_switch",
+    "literal",
+    "session_texts",
+]
 
 #: The languages of the interface, by code, as the switch shows them.
 LANGUAGES: Mapping[str, str] = MappingProxyType({"zh": "中文", "en": "English"})
@@ -86,6 +95,23 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
         "shell.password": ("密码", "Password"),
         "shell.sign_in": ("登录", "Sign in"),
         "shell.bad_password": ("用户名或密码不正确", "Wrong user name or password"),
+        "edit.kept": (
+            "您的修改仍保留在表单中，稍后再点“保存修改”即可。",
+            "Your edit is kept in the form: press Save changes again in a moment.",
+        ),
+        "account.removed": (
+            "您的账号已从用户配置中移除（或登录已被结束），已退出登录。",
+            "Your account was removed from the users file (or your session was ended): signed out.",
+        ),
+        "account.demoted": (
+            "您的角色已改为{role}，编辑和导入已不可用。",
+            "Your role is now {role}: editing and importing are no longer available.",
+        ),
+        "account.not_editor": (
+            "未保存：您的账号现在没有编辑权限（用户配置已更改）。您的修改仍保留在表单中。",
+            "Not saved: your account may no longer edit (the users file changed). Your edit is kept in the form.",
+        ),
+        "account.users_unsafe": ("{problem}", "{problem}"),
         # --- shared ---
         "common.all_townships": ("（全部镇街）", "(all townships)"),
         "common.layer": ("图层", "Layer"),
@@ -318,6 +344,23 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "Update existing, add the rest (by ID)",
         ),
         "import.mode_append": ("只新增（编号已存在则拒绝）", "Add only (refuse IDs that exist)"),
+        "import.mode_replace": (
+            "以文件为准（删除文件中没有的要素，须确认）",
+            "Replace (delete features not in the file; asks for confirmation)",
+        ),
+        "import.replace_none": (
+            "以文件为准：{layer} 中的要素都在文件里，不会删除任何要素。",
+            "Replace: every feature of {layer} is in the file; nothing will be deleted.",
+        ),
+        "import.replace_warning": (
+            "以文件为准导入将删除 {layer} 中不在文件里的 **{n}** 个要素（删除会记入编辑日志，可撤销）：",
+            "Replacing will delete **{n}** features of {layer} that are not in the file (logged, can be undone):",
+        ),
+        "import.replace_more": ("……另有 {n} 个", "… and {n} more"),
+        "import.replace_confirm": (
+            "我已核对，确认删除以上 {n} 个要素",
+            "I have checked: delete these {n} features",
+        ),
         "import.file": ("选择文件", "Choose a file"),
         "import.repair": (
             "修复无效几何（make_valid，每处修复都会列出）",
@@ -346,6 +389,10 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
         "import.done": (
             "已导入 {name}：新增 {added}，更新 {updated}，未变 {unchanged}（{version}）。",
             "Imported {name}: {added} added, {updated} updated, {unchanged} unchanged ({version}).",
+        ),
+        "import.done_removed": (
+            "已删除 {removed} 个不在文件中的要素；如需撤销：ykgeo revert {batch}",
+            "Deleted {removed} features not in the file; to undo: ykgeo revert {batch}",
         ),
         "import.data_version": ("数据版本 v{version}", "data version v{version}"),
         "import.read_options": (
@@ -498,6 +545,26 @@ _UNITS_EN: Mapping[str, str] = MappingProxyType(
         "公顷": "ha",
     }
 )
+#: Characters Markdown (and the HTML it allows) could read as markup; ``:`` stops autolinks.
+_MARKUP = frozenset("\\`*_{}[]()#+-.!|<>~&$:=\"'")
+
+
+class Markdown(str):
+    """Text that is safe to show through Markdown: the app's own messages, or data passed through :func:`literal`."""
+
+    __slots__ = ()
+
+
+def literal(text: object) -> Markdown:
+    """``text`` (from the data or a user) shown through Markdown exactly as it is, never as markup.
+
+    Every character Markdown or HTML could act on becomes a character reference, which
+    Markdown shows as the character itself: ``![x](http://…)`` stays those characters
+    (no image is fetched), ``_``, ``*`` and ``__`` stay in the text.
+    """
+    if isinstance(text, Markdown):
+        return text
+    return Markdown("".join(f"&#{ord(ch)};" if ch in _MARKUP else ch for ch in str(text)))
 
 
 def _fields(template: str) -> set[str]:
@@ -515,11 +582,21 @@ class Texts:
         """Whether the interface is in English."""
         return self.language == "en"
 
-    def __call__(self, message_id: str, /, **values: Any) -> str:
-        """The message in this language, its ``{fields}`` filled with ``values``."""
+    def __call__(self, message_id: str, /, **values: Any) -> Markdown:
+        """The message in this language, its ``{fields}`` filled with ``values`` shown literally.
+
+        The message is Markdown (the app's own); every value filled in is data and is
+        passed through :func:`literal`, unless it is :class:`Markdown` already. The
+        result goes to any Streamlit element that renders Markdown.
+        """
         zh, en = MESSAGES[message_id]
         template = en if self.english and en else zh
-        return template.format(**values) if values else template
+        if not values:
+            return Markdown(template)
+        safe = {
+            k: v if isinstance(v, Markdown | int | float) else literal(v) for k, v in values.items()
+        }
+        return Markdown(template.format(**safe))
 
     def unit(self, unit: str) -> str:
         """A unit of a target in this language (亩 → mu in English; counts need no word)."""
@@ -539,9 +616,9 @@ class Texts:
         """A layer's name: ``name_en`` in English when the definition has one, else ``name_zh``."""
         return spec.name_en if self.english and spec.name_en else spec.name_zh
 
-    def error(self, err: YkgeoError) -> str:
-        """An error of ykgeo in this language (its English message, when it has one)."""
-        return err.message_en if self.english and err.message_en else err.message_zh
+    def error(self, err: YkgeoError) -> Markdown:
+        """An error of ykgeo in this language (its English message, when it has one), shown literally."""
+        return literal(err.message_en if self.english and err.message_en else err.message_zh)
 
 
 def session_texts() -> Texts:

@@ -7,10 +7,12 @@ from typing import Any
 
 import streamlit as st
 
-from ykgeo.errors import DataError, YkgeoError
+from ykgeo.errors import DataError, StoreError, YkgeoError
 from ykgeo.io import ValidationReport, list_layers, validate_file
 from ykgeo.store import Store
 from ykgeo.ui import data
+from ykgeo.ui.account import writer
+from ykgeo.ui.i18n import literal
 from ykgeo.ui.read_options import RECHECK_KEY, offer_suggested_crs, read_options
 from ykgeo.ui.shell import PageContext
 from ykgeo.ui.uploads import ACCEPTED_TYPES, saved_upload
@@ -22,7 +24,9 @@ logger.addHandler(logging.NullHandler())
 
 _REPORT = "ykgeo_import_report"
 _DONE = "ykgeo_import_done"
-_MODES = ("upsert", "append")
+_MODES = ("upsert", "append", "replace")
+_REPLACE_OK = "ykgeo_import_replace_ok"
+_SHOWN = 50
 #: The source written to the edit log (the log is the bureau's record: always Chinese).
 _WEB_SOURCE = "网页导入：{name}"
 
@@ -45,7 +49,11 @@ def render(ctx: PageContext) -> None:
     done = st.session_state.pop(_DONE, None)
     if done:
         st.success(done)
-    store = Store(ctx.store_path)
+    try:
+        store = Store(ctx.store_path)
+    except StoreError as err:
+        st.error(t.error(err))
+        return
     keys = store.layer_keys()
     st.caption(t("import.intro", limit=ctx.settings.upload_limit_mb))
     cols = st.columns([2, 2])
@@ -115,7 +123,7 @@ def render(ctx: PageContext) -> None:
     c2.metric(t("import.errors"), len(report.errors))
     c3.metric(t("import.warnings"), len(report.warnings))
     for note in report.notes_zh:
-        st.caption(note)
+        st.caption(literal(note))
     _file_problems(t, report)
     if report.problems:
         st.dataframe(
@@ -128,30 +136,38 @@ def render(ctx: PageContext) -> None:
             st.rerun()
         return
     st.success(t("import.passed", n=f"{n:,}", layer=t.layer(spec)))
+    removals = _confirm_removals(ctx, store, held_key, report) if held_mode == "replace" else None
     go, cancel = st.columns([1, 1])
     if cancel.button(t("import.cancel"), key="ykgeo_import_cancel"):
         st.session_state.pop(_REPORT, None)
         st.rerun()
-    if go.button(t("import.go"), type="primary", key="ykgeo_import_go"):
-        assert ctx.user is not None and report.gdf is not None
+    blocked = bool(removals) and not st.session_state.get(_REPLACE_OK)
+    if go.button(t("import.go"), type="primary", key="ykgeo_import_go", disabled=blocked):
+        user = writer(ctx.settings, ctx.user, t)  # the role as the users file says now
+        if user is None or report.gdf is None:
+            return
         try:
-            summary = Store(ctx.store_path).import_features(
+            summary = Store(
+                ctx.store_path, busy_timeout_s=ctx.settings.write_wait_s
+            ).import_features(
                 held_key,
                 report.gdf,
-                user=ctx.user.name,
+                user=user.name,
                 source=_WEB_SOURCE.format(name=name),
                 mode=held_mode,
+                confirmed_removals=removals,
             )
         except YkgeoError as err:
             st.error(t("import.failed", problem=t.error(err)))
             return
         st.session_state.pop(_REPORT, None)
+        st.session_state.pop(_REPLACE_OK, None)
         version = (
             t("import.data_version", version=summary.data_version)
             if summary.data_version
             else summary.data_version
         )
-        st.session_state[_DONE] = t(
+        done = t(
             "import.done",
             name=name,
             added=f"{summary.added:,}",
@@ -159,13 +175,40 @@ def render(ctx: PageContext) -> None:
             unchanged=f"{summary.unchanged:,}",
             version=version,
         )
+        if summary.removed:
+            done += " " + t(
+                "import.done_removed", removed=f"{summary.removed:,}", batch=summary.batch_id
+            )
+        st.session_state[_DONE] = done
         st.rerun()
+
+
+def _confirm_removals(
+    ctx: PageContext, store: Store, key: str, report: ValidationReport
+) -> list[str] | None:
+    """Replace mode: name the features it deletes and ask for a tick before the import may run."""
+    t = ctx.t
+    if report.gdf is None:
+        return None
+    spec = store.spec(key)
+    removals = store.removals(key, report.gdf[spec.id_field].astype(str))
+    if not removals:
+        st.info(t("import.replace_none", layer=t.layer(spec)))
+        return removals
+    with st.container(border=True, key="ykgeo_import_removals"):
+        st.warning(t("import.replace_warning", layer=t.layer(spec), n=f"{len(removals):,}"))
+        shown: str = literal("、".join(removals[:_SHOWN]))
+        if len(removals) > _SHOWN:
+            shown += " " + t("import.replace_more", n=f"{len(removals) - _SHOWN:,}")
+        st.caption(shown)
+        st.checkbox(t("import.replace_confirm", n=f"{len(removals):,}"), key=_REPLACE_OK)
+    return removals
 
 
 def _file_problems(t: Any, report: ValidationReport) -> None:
     """Problems with the whole file in full (a table cell would cut them off), and the likely CRS."""
     for problem in report.errors:
         if not problem.feature and not problem.field:
-            st.error(f"{t('import.file_problem')}{problem.message_zh}")
+            st.error(f"{t('import.file_problem')}{literal(problem.message_zh)}")
     if report.crs_suggestions:
         offer_suggested_crs(t, report.crs_suggestions)

@@ -14,6 +14,7 @@ from ykgeo.layers import STATUS_GROUPS
 from ykgeo.store import Store
 from ykgeo.ui import data
 from ykgeo.ui.assets import ASSET_URL
+from ykgeo.ui.i18n import literal
 from ykgeo.ui.shell import PageContext, knowledge_banner
 
 __all__ = ["render"]
@@ -280,7 +281,10 @@ def _details(ctx: PageContext, store: Store) -> None:
     if measure is not None:
         names.append(t("map.area_mu" if spec.geometry_type == "Polygon" else "map.length_km"))
         values.append(measure[0] or "")
-    table = pd.DataFrame({t("map.field"): names, t("map.value"): values})
+    # st.table renders Markdown: every name and value is shown as the characters it is
+    table = pd.DataFrame(
+        {t("map.field"): [literal(n) for n in names], t("map.value"): [literal(v) for v in values]}
+    )
     with st.container(key="ykgeo_map_detail"):
         st.table(table.set_index(t("map.field")))
     st.caption(t("map.version", version=int(row["ykgeo_version"])))
@@ -297,7 +301,7 @@ def _history(ctx: PageContext) -> None:
         return
     t = ctx.t
     key, feature_id = selected
-    st.markdown(t("common.history") + f" · {feature_id}")
+    st.markdown(t("common.history") + " · " + literal(feature_id))
     history = data.feature_history(ctx.store_path, ctx.mtime_ns, key, feature_id, t.language)
     if history.empty:
         st.caption(t("map.no_history"))
@@ -356,7 +360,7 @@ def render(ctx: PageContext) -> None:
             on_change=_on_map_event,
         )
         shown = sum(lay.count for lay in layers if lay.kind == "features")
-        caption = t(
+        caption: str = t(
             "map.caption",
             as_of=f"{ctx.as_of:%Y-%m-%d}",
             shown=f"{shown:,}",
@@ -367,7 +371,7 @@ def render(ctx: PageContext) -> None:
             caption += t("map.caption_rasters", n=len(rasters), kb=f"{kb:,.0f}")
         st.caption(caption)
         for note in (f"{lay.name_zh}：{lay.note_zh}" for lay in layers if lay.note_zh):
-            st.caption(note)
+            st.caption(literal(note))
     with right:
         _details(ctx, store)
     _history(ctx)

@@ -21,8 +21,8 @@ from ykgeo.progress.frames import (
 )
 from ykgeo.progress.output import format_figure
 from ykgeo.ui import data
-from ykgeo.ui.i18n import Texts
-from ykgeo.ui.shell import PageContext, knowledge_banner, md_escape
+from ykgeo.ui.i18n import Texts, literal
+from ykgeo.ui.shell import PageContext, knowledge_banner
 
 __all__ = ["RATING_ZH", "format_amount", "render"]
 
@@ -91,7 +91,7 @@ def _feature_dialog(row: Any, as_of: dt.date, names_en: dict[str, str], t: Texts
         elif len(sample) and isinstance(sample.iloc[0], dt.date):
             config[col] = st.column_config.DateColumn(format="YYYY-MM-DD")
     with st.container(key="ykgeo_overview_drill"):
-        st.markdown(f"**{md_escape(name)}**")
+        st.markdown(f"**{literal(name)}**")
         st.dataframe(
             table,
             hide_index=True,
@@ -100,7 +100,7 @@ def _feature_dialog(row: Any, as_of: dt.date, names_en: dict[str, str], t: Texts
             column_config=config,
             row_height=_ROW_PX,
         )
-        st.caption(row.rule_zh)
+        st.caption(literal(row.rule_zh))
         _download(table, f"{name}_{as_of:%Y%m%d}", "ykgeo_overview_drill_xlsx", t)
 
 
@@ -113,11 +113,11 @@ def _card(
     unit = t.unit(row.unit)
     name = target_name(row, t.language, names_en)
     with st.container(border=True, key=f"ykgeo_card_{row.key}"):
-        st.markdown(f"**{md_escape(name)}**")
+        st.markdown(f"**{literal(name)}**")
         done = format_amount(row.done, row.decimals)
         target = format_amount(row.target, row.decimals)
         st.markdown(
-            f"<span class='yk-done'>{done}</span> / {target} {md_escape(unit)}",
+            f"<span class='yk-done'>{done}</span> / {target} {literal(unit)}",
             unsafe_allow_html=True,
         )
         pct = 0.0 if math.isnan(row.pct) else row.pct
@@ -152,7 +152,7 @@ def _card(
                     "overview.gain",
                     since=f"{st.session_state[_SINCE]:%Y-%m-%d}",
                     gain=f"{sign}{format_amount(abs(gain), row.decimals)}",
-                    unit=md_escape(unit),
+                    unit=literal(unit),
                 )
                 + "</span>",
                 unsafe_allow_html=True,
@@ -169,7 +169,7 @@ def _summary(report: Any, names_en: dict[str, str], t: Texts) -> None:
     summary = rating_summary(report)
     reds = [target_name(r, t.language, names_en) for r in report.rows if r.key in summary.red_keys]
     with st.container(key="ykgeo_overview_summary"):
-        line = t(
+        line: str = t(
             "overview.summary",
             green=summary.green,
             amber=summary.amber,
@@ -177,7 +177,7 @@ def _summary(report: Any, names_en: dict[str, str], t: Texts) -> None:
             none=summary.none,
         )
         if reds:
-            line += t("overview.summary_red", names="、".join(md_escape(n) for n in reds))
+            line += t("overview.summary_red", names="、".join(reds))  # t() shows them literally
         st.markdown(line)
         st.caption(RATING_RULE["en" if t.english else "zh"])
 
@@ -191,7 +191,7 @@ def _changes(ctx: PageContext, report: Any, since_report: Any, names_en: dict[st
         st.caption(t("overview.no_changes"))
         return
     counts = changes.iloc[:, 5].value_counts()
-    st.caption(" · ".join(f"{k} {v:,}" for k, v in counts.items()))
+    st.caption(literal(" · ".join(f"{k} {v:,}" for k, v in counts.items())))
     numeric = {c: st.column_config.NumberColumn(format="%.2f") for c in changes.columns[-3:]}
     with st.container(key="ykgeo_overview_changes"):
         st.dataframe(
@@ -300,9 +300,9 @@ def render(ctx: PageContext) -> None:
     head.caption(
         t(
             "overview.caption",
-            plan=md_escape(report.plan_name) if not t.english else t("overview.plan_en", year=year),
+            plan=literal(report.plan_name) if not t.english else t("overview.plan_en", year=year),
             as_of=f"{report.as_of:%Y-%m-%d}",
-            version=md_escape(t.data_version(report.data_version)),
+            version=literal(t.data_version(report.data_version)),
         )
     )
     if "brief" in ctx.pages:
@@ -310,7 +310,7 @@ def render(ctx: PageContext) -> None:
             ctx.pages["brief"], label=t("overview.brief_link"), icon=":material/picture_as_pdf:"
         )
     for warning in report.warnings:
-        st.warning(warning)
+        st.warning(literal(warning))
     _summary(report, names_en, t)
     gains = compare_reports(report, since_report)[0] if since_report is not None else {}
     rows = [r for r in report.rows if not red_only or r.rating == "red"]

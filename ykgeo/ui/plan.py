@@ -14,7 +14,8 @@ from ykgeo.errors import ValidationError, YkgeoError
 from ykgeo.layers import PLAN_STATUSES
 from ykgeo.store import PlanVersion, Store, now
 from ykgeo.ui import candidates, plan_data
-from ykgeo.ui.shell import PageContext, knowledge_banner, md_escape
+from ykgeo.ui.i18n import literal
+from ykgeo.ui.shell import PageContext, knowledge_banner
 from ykgeo.ui.uploads import saved_upload
 
 __all__ = ["render"]
@@ -36,7 +37,7 @@ _TARGET_COLUMNS = (
 def _problems(problems: Any, t: Any) -> None:
     """Every problem, where it is and what is wrong, as text (a planner copies it into a reply)."""
     st.error(t("plan.refused", n=len(problems)))
-    lines = [f"- {md_escape(p.where_zh())}：{md_escape(p.message_zh)}" for p in problems]
+    lines = [f"- {literal(p.where_zh())}：{literal(p.message_zh)}" for p in problems]
     with st.container(key="ykgeo_plan_problems"):
         st.markdown("\n".join(lines))
 
@@ -248,9 +249,9 @@ def render(ctx: PageContext) -> None:
     st.caption(
         t(
             "plan.caption",
-            name=md_escape(info.data["name_zh"]),
+            name=literal(info.data["name_zh"]),
             status=info.data["status"],
-            version=md_escape(info.label),
+            version=literal(info.label),
         )
     )
     _version_used(ctx, year, info)
@@ -305,7 +306,7 @@ def _version_used(ctx: PageContext, year: int, info: Any) -> None:
     with st.container(key="ykgeo_plan_version_used"):
         if used.version == info.version:
             st.caption(
-                t("plan.version_used", as_of=day, knowledge=knowledge, label=md_escape(used.label))
+                t("plan.version_used", as_of=day, knowledge=knowledge, label=literal(used.label))
             )
         else:
             st.info(
@@ -313,12 +314,12 @@ def _version_used(ctx: PageContext, year: int, info: Any) -> None:
                     "plan.version_differs",
                     as_of=day,
                     knowledge=knowledge,
-                    label=md_escape(used.label),
+                    label=literal(used.label),
                     current=info.version,
                 )
             )
         if used.note:
-            st.caption(md_escape(used.note))
+            st.caption(literal(used.note))
 
 
 def _files(ctx: PageContext, year: int, info: Any) -> None:

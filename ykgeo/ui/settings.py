@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ykgeo.auth import default_users_path
 from ykgeo.errors import StoreError
 from ykgeo.maps import MapSettings, basemap_names
+from ykgeo.signin import ThrottlePolicy
 from ykgeo.store import DEMO_STORE_IN_CHECKOUT, default_store_path
 
 __all__ = ["AppSettings", "parse_settings"]
@@ -35,6 +36,14 @@ class AppSettings:
     online_basemaps
         Online basemaps offered (``--basemaps amap,osm``, ``$YKGEO_BASEMAPS``); none by default,
         so a browser on the intranet never asks for a tile.
+    sign_in
+        How wrong passwords are slowed down and locked out (``--sign-in-delay-s``,
+        ``--lockout-after``, ``--lockout-minutes``).
+    session_hours
+        How long a sign-in lasts across page refreshes (``--session-hours``).
+    write_wait_s
+        How long a save waits while someone else writes the store (``--write-wait-s``)
+        before it says so and keeps the edit in the form.
     """
 
     store_path: Path
@@ -42,6 +51,9 @@ class AppSettings:
     upload_limit_mb: int = 100
     tianditu_key: str = ""
     online_basemaps: tuple[str, ...] = ()
+    sign_in: ThrottlePolicy = field(default_factory=ThrottlePolicy)
+    session_hours: float = 8.0
+    write_wait_s: float = 10.0
 
     def map_settings(self, *, basemap: str, asset_url: str, language: str = "zh") -> MapSettings:
         """Map settings for a page: the basemap chosen there, the session's language and what the bureau enabled."""
@@ -77,6 +89,11 @@ def parse_settings(argv: Sequence[str], environ: dict[str, str] | None = None) -
     parser.add_argument("--upload-limit-mb", type=int)
     parser.add_argument("--tianditu-key")
     parser.add_argument("--basemaps")
+    parser.add_argument("--sign-in-delay-s", type=float)
+    parser.add_argument("--lockout-after", type=int)
+    parser.add_argument("--lockout-minutes", type=float)
+    parser.add_argument("--session-hours", type=float)
+    parser.add_argument("--write-wait-s", type=float)
     args, _ = parser.parse_known_args(list(argv))
     try:
         store = default_store_path(args.store, environ=env)
@@ -91,4 +108,21 @@ def parse_settings(argv: Sequence[str], environ: dict[str, str] | None = None) -
         upload_limit_mb=max(1, limit),
         tianditu_key=(args.tianditu_key or env.get("YKGEO_TIANDITU_KEY", "")).strip(),
         online_basemaps=tuple(b.strip() for b in basemaps.split(",") if b.strip()),
+        sign_in=_policy(args),
+        session_hours=max(0.1, args.session_hours or 8.0),
+        write_wait_s=max(0.0, 10.0 if args.write_wait_s is None else args.write_wait_s),
+    )
+
+
+def _policy(args: argparse.Namespace) -> ThrottlePolicy:
+    """The sign-in policy with the command line's changes to the defaults."""
+    default = ThrottlePolicy()
+    lockout = max(2, args.lockout_after or default.lockout_failures)
+    return ThrottlePolicy(
+        free_failures=min(default.free_failures, lockout - 1),
+        first_delay_s=default.first_delay_s
+        if args.sign_in_delay_s is None
+        else args.sign_in_delay_s,
+        lockout_failures=lockout,
+        lockout_s=60 * (args.lockout_minutes or default.lockout_s / 60),
     )

@@ -5,23 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-from ykgeo.auth import AuthError, User, UserDirectory
+from ykgeo.auth import User
 from ykgeo.errors import StoreError
 from ykgeo.layers import PLAN_DRAFT
 from ykgeo.progress.knowledge import KNOWLEDGE, Knowledge, default_knowledge
 from ykgeo.store import now, store_change_key
 from ykgeo.ui import data, plan_data
-from ykgeo.ui.i18n import Texts, language_switch
+from ykgeo.ui.account import signed_in_user
+from ykgeo.ui.i18n import Texts, language_switch, literal
 from ykgeo.ui.settings import AppSettings
 
 __all__ = ["PageContext", "clamp_to_year", "current_context", "knowledge_banner", "sidebar"]
 
-_USER_KEY = "ykgeo_user"
 _CONTEXT_KEY = "ykgeo_context"
 
 
@@ -50,20 +49,6 @@ class PageContext:
     def as_of_or_now(self) -> dt.date | None:
         """The as-of date for reading layers (None when it is today or later: read as now)."""
         return None if self.as_of >= now().date() else self.as_of
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _users(path: str, mtime_ns: int) -> UserDirectory:
-    return UserDirectory.load(path)
-
-
-def _user_directory(path: Path, t: Texts) -> tuple[UserDirectory | None, str]:
-    if not path.exists():
-        return None, t("shell.no_users", name=path.name)
-    try:
-        return _users(str(path), path.stat().st_mtime_ns), ""
-    except AuthError as err:
-        return None, t("shell.users_problem", problem=t.error(err))
 
 
 _AS_OF = "ykgeo_as_of"
@@ -114,33 +99,6 @@ def _year_switch(store_key: str, mtime_ns: int, t: Texts) -> None:
     )
 
 
-def _sign_in(settings: AppSettings, t: Texts) -> User | None:
-    user: User | None = st.session_state.get(_USER_KEY)
-    directory, problem = _user_directory(settings.users_path, t)
-    if user is not None:
-        st.sidebar.markdown(t("shell.current_user", user=_md_escape(user.label_zh)))
-        if st.sidebar.button(t("shell.sign_out"), key="ykgeo_sign_out"):
-            del st.session_state[_USER_KEY]
-            st.rerun()
-        return user
-    if directory is None:
-        st.sidebar.caption(problem)
-        return None
-    with st.sidebar.form("ykgeo_sign_in", clear_on_submit=True):
-        st.markdown(t("shell.sign_in_title"))
-        name = st.text_input(t("shell.user_name"), key="ykgeo_sign_in_name")
-        password = st.text_input(t("shell.password"), type="password", key="ykgeo_sign_in_password")
-        submitted = st.form_submit_button(t("shell.sign_in"))
-    if submitted:
-        found = directory.authenticate(name, password)
-        if found is None:
-            st.sidebar.error(t("shell.bad_password"))
-        else:
-            st.session_state[_USER_KEY] = found
-            st.rerun()
-    return None
-
-
 def _knowledge_key(as_of: dt.date) -> str:
     # one switch per year, so each year starts on its own default (a closed year: 按当时所知)
     return f"ykgeo_knowledge_{as_of.year}"
@@ -189,17 +147,6 @@ def knowledge_banner(ctx: PageContext) -> None:
         )
 
 
-def _md_escape(text: str) -> str:
-    """Text shown through Markdown without being read as Markdown or HTML."""
-    out = []
-    for ch in text:
-        if ch in "\\`*_{}[]()#+-.!|<>~&$":
-            out.append("&#" + str(ord(ch)) + ";")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
 def sidebar(settings: AppSettings, pages: Mapping[str, Any] | None = None) -> PageContext:
     """Draw the shared sidebar and return the context every page gets."""
     t = language_switch()
@@ -212,8 +159,8 @@ def sidebar(settings: AppSettings, pages: Mapping[str, Any] | None = None) -> Pa
     key = str(path)
     try:
         name = data.store_name(key, mtime_ns)
-        st.sidebar.markdown(t("shell.store", name=_md_escape(name)))
-        st.sidebar.caption(path.name)
+        st.sidebar.markdown(t("shell.store", name=name))  # t() shows values literally
+        st.sidebar.caption(literal(path.name))
         _year_switch(key, mtime_ns, t)
     except StoreError as err:
         st.error(t.error(err))
@@ -229,7 +176,7 @@ def sidebar(settings: AppSettings, pages: Mapping[str, Any] | None = None) -> Pa
     if not isinstance(as_of, dt.date):
         as_of = _default_as_of(plan_data.default_year(key, mtime_ns, now().date()))
     knowledge = _knowledge_switch(as_of, t)
-    user = _sign_in(settings, t)
+    user = signed_in_user(settings, t)
     context = PageContext(
         settings=settings,
         store_path=key,
@@ -248,6 +195,3 @@ def current_context() -> PageContext:
     """The context :func:`sidebar` made earlier in this run (this session's, not a global)."""
     context: PageContext = st.session_state[_CONTEXT_KEY]
     return context
-
-
-md_escape = _md_escape

@@ -1,0 +1,385 @@
+"""The app under attack and bad luck, in headless chromium: sign-in, roles, uploads, a busy store, Markdown.
+
+One server of its own (module scope) on a copy of the demo store, with a fast sign-in
+policy (lockout after 5 failures for a minute, 6 s first delay) and a 2 s write wait, so that the
+tests do not wait out real lockouts. Its store carries a parcel whose name and note are a
+Markdown payload. Every page of these tests fails if a request goes anywhere but the app
+(not even another port of this machine), a dialog opens or JavaScript throws.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import shapely
+from playwright.sync_api import expect
+
+from tests.conftest import (
+    APP_DEMO_STORE,
+    app_build_store,
+    app_page_on,
+    app_parcel_frame,
+    app_require_browser,
+    app_running,
+)
+from tests.ui.test_app_browser import (
+    MAP_FRAME,
+    PARCELS,
+    _feature_point,
+    _open_feature,
+    choose,
+    go,
+    map_frame,
+    open_app,
+    sign_in,
+    wait_idle,
+)
+from ykgeo.auth import add_user, remove_user, set_role
+from ykgeo.crs import YONGKANG_CENTRE
+from ykgeo.store import TZ, Store
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+#: A value that Markdown would turn into an image fetched from this machine's port 9, and emphasis.
+PAYLOAD = "![x](http://127.0.0.1:9/x.png) a_b_c *星* __粗__"
+PAYLOAD_ID = "MD-0001"
+EDITOR = ("bianji", "editor-secret-1")
+VIEWER = ("chakan", "viewer-secret-1")
+PASSWORD = "other-secret-9"  # of the accounts made for one test each
+
+
+@pytest.fixture(scope="module")
+def trust_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    app_require_browser()
+    folder = tmp_path_factory.mktemp("trust_server")
+    store = folder / "store.gpkg"
+    if APP_DEMO_STORE.exists():
+        shutil.copyfile(APP_DEMO_STORE, store)
+    else:
+        app_build_store(store)
+    frame = app_parcel_frame(1)
+    x, y = YONGKANG_CENTRE
+    frame.geometry = [shapely.box(x + 0.01, y + 0.01, x + 0.013, y + 0.012)]
+    frame["地块编号"] = [PAYLOAD_ID]
+    frame["企业名称"] = [PAYLOAD]
+    frame["备注"] = [PAYLOAD]
+    Store(store).import_features(  # known since the start of the demo year, as the app shows it
+        PARCELS,
+        frame,
+        user="测试",
+        source="测试数据",
+        effective_date=dt.date(2022, 1, 1),
+        recorded_at=dt.datetime(2022, 1, 1, 9, tzinfo=TZ),
+    )
+    users = folder / "users.toml"
+    add_user(users, EDITOR[0], role="editor", password=EDITOR[1], display_name="编辑员")
+    add_user(users, VIEWER[0], role="viewer", password=VIEWER[1], display_name="查看员")
+    options = ("--lockout-after", "5", "--sign-in-delay-s", "6", "--lockout-minutes", "1")
+    with app_running(folder, store, users, *options, "--write-wait-s", "2") as running:
+        yield running
+
+
+@pytest.fixture
+def page(app_browser: Any, trust_server: dict[str, Any]) -> Iterator[Any]:
+    with app_page_on(app_browser, trust_server) as fresh:
+        yield fresh
+
+
+def _sidebar(page: Any) -> Any:
+    return page.locator("[data-testid='stSidebar']")
+
+
+def _try_sign_in(page: Any, name: str, password: str, *, logged: str) -> str:
+    """Submit the sign-in form once and wait for the server to log ``logged`` once more; the sidebar's text."""
+    log = Path(page.app["log"])
+    before = log.read_text(encoding="utf-8").count(logged)
+    sidebar = _sidebar(page)
+    sidebar.get_by_label("用户名").fill(name)
+    sidebar.get_by_label("密码").fill(password)
+    sidebar.get_by_role("button", name="登录").click()
+    deadline = time.monotonic() + 30
+    while log.read_text(encoding="utf-8").count(logged) <= before:
+        assert time.monotonic() < deadline, f"the server never logged {logged!r}"
+        page.wait_for_timeout(100)
+    wait_idle(page)
+    return str(sidebar.inner_text())
+
+
+def _alerts(page: Any) -> str:
+    return "\n".join(page.locator("[data-testid='stAlert']").all_inner_texts())
+
+
+# --- sign-in -----------------------------------------------------------------------------------
+
+
+def test_sign_in_survives_a_refresh_and_signing_out_revokes_it(page: Any) -> None:
+    open_app(page)
+    sign_in(page, *EDITOR)
+    page.wait_for_timeout(1000)  # the browser fetches the cookie from its one-time grant
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    cookie = cookies["ykgeo_session"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert EDITOR[1] not in cookie["value"] and "ykgeo_session" not in page.evaluate(
+        "document.cookie"
+    )
+    page.reload()
+    page.wait_for_selector("h1", timeout=60_000)
+    wait_idle(page)
+    expect(_sidebar(page)).to_contain_text("当前用户", timeout=30_000)
+    assert "编辑员" in _sidebar(page).inner_text()
+    # signing out ends the session: the old cookie, put back, no longer signs anyone in
+    _sidebar(page).get_by_role("button", name="退出登录").click()
+    wait_idle(page)
+    page.context.add_cookies([{k: cookie[k] for k in ("name", "value", "domain", "path")}])
+    page.reload()
+    page.wait_for_selector("h1", timeout=60_000)
+    wait_idle(page)
+    assert "当前用户" not in _sidebar(page).inner_text()
+    expect(_sidebar(page).get_by_role("button", name="登录")).to_be_visible()
+
+
+def test_wrong_passwords_slow_down_then_lock_even_the_right_one(
+    page: Any, trust_server: dict[str, Any]
+) -> None:
+    add_user(trust_server["users"], "xianliu", role="viewer", password=PASSWORD)
+    failed = "sign-in failed: user 'xianliu' from client 'localhost'"
+    refused = "sign-in refused before checking: user 'xianliu'"
+    open_app(page)
+    for _ in range(4):  # three free failures, the fourth starts the delay
+        text = _try_sign_in(page, "xianliu", "wrong-password", logged=failed)
+        assert "用户名或密码不正确" in text
+    text = _try_sign_in(page, "xianliu", PASSWORD, logged=refused)
+    assert "登录失败次数过多" in text and "秒后再试" in text
+    assert "当前用户" not in text  # refused before the password was checked
+    page.wait_for_timeout(6500)  # the delay passes
+    text = _try_sign_in(page, "xianliu", "wrong-password", logged=failed)  # the fifth: locked
+    text = _try_sign_in(page, "xianliu", PASSWORD, logged=refused)
+    assert "已暂时锁定" in text and "当前用户" not in text
+    log = Path(trust_server["log"]).read_text(encoding="utf-8")
+    assert "sign-in locked for 60 s: user 'xianliu' after 5 failures" in log
+    # another name from this machine is not locked by it
+    sign_in(page, *VIEWER)
+
+
+def test_an_open_session_loses_its_rights_with_the_users_file(
+    page: Any, trust_server: dict[str, Any]
+) -> None:
+    users = trust_server["users"]
+    add_user(users, "wuer", role="editor", password=PASSWORD)
+    store = Store(trust_server["store"])
+    fid = str(store.read_layer(PARCELS).index[5])
+    version = int(store.read_layer(PARCELS).loc[fid, "ykgeo_version"])
+    open_app(page)
+    sign_in(page, "wuer", PASSWORD)
+    go(page, "编辑")
+    _open_feature(page, fid)
+    form = page.locator("[data-testid='stForm']")
+    form.get_by_label("备注").fill("降级之后不应保存")  # a real change
+    set_role(users, "wuer", "viewer")  # demoted while the form is open
+    form.get_by_role("button", name="保存修改").click()
+    wait_idle(page)
+    assert "只读" in _alerts(page) or "没有编辑权限" in _alerts(page)
+    assert "角色已改为" in _sidebar(page).inner_text()
+    assert (
+        int(Store(trust_server["store"]).read_layer(PARCELS).loc[fid, "ykgeo_version"]) == version
+    )
+    # removed altogether: signed out on the next run
+    remove_user(users, "wuer")
+    go(page, "总览")
+    assert "已退出登录" in _sidebar(page).inner_text()
+    assert "当前用户" not in _sidebar(page).inner_text()
+
+
+# --- uploads -----------------------------------------------------------------------------------
+
+
+def _session_ids(page: Any) -> set[str]:
+    """Watch the app's websocket for the ids Streamlit gives this session."""
+    ids: set[str] = set()
+
+    def on_frame(payload: Any) -> None:
+        data = payload if isinstance(payload, bytes) else str(payload).encode()
+        ids.update(
+            m.decode() for m in re.findall(rb"[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}", data)
+        )
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+    return ids
+
+
+def _put_upload(page: Any, session: str, mb: int) -> int:
+    return int(
+        page.evaluate(
+            """async ([sid, mb]) => {
+              const xsrf = (document.cookie.match(/_streamlit_xsrf=([^;]+)/) || [])[1] || '';
+              const form = new FormData();
+              form.append('file', new Blob([new Uint8Array(mb * 1024 * 1024)]), 'big.zip');
+              try {
+                const r = await fetch(`/_stcore/upload_file/${sid}/probe`, {method: 'PUT', body: form,
+                  headers: {'X-Xsrftoken': decodeURIComponent(xsrf)}});
+                return r.status;
+              } catch (e) { return 0; }
+            }""",
+            [session, mb],
+        )
+    )
+
+
+def test_uploads_are_refused_for_sessions_that_may_not_import(page: Any) -> None:
+    ids = _session_ids(page)
+    open_app(page)
+    assert ids, "no session id seen on the websocket"
+    # anonymous: every id this session knows is refused, before the 5 MB body is read
+    assert {_put_upload(page, sid, 5) for sid in ids} == {403}
+    sign_in(page, *VIEWER)
+    assert {_put_upload(page, sid, 5) for sid in ids} == {403}
+
+
+def test_an_editor_uploads_and_a_replace_import_needs_a_tick(
+    page: Any, trust_server: dict[str, Any], tmp_path: Path
+) -> None:
+    store = Store(trust_server["store"])
+    keep = store.read_layer("old_estates").drop(columns=["ykgeo_version"]).iloc[[0]]
+    source = tmp_path / "一个小区.geojson"
+    keep.reset_index(drop=True).to_file(source, driver="GeoJSON")
+    gone = sorted(set(store.read_layer("old_estates").index) - set(keep.index))
+    open_app(page)
+    sign_in(page, *EDITOR)
+    go(page, "导入")
+    page.get_by_role("combobox", name="导入到图层").click()
+    page.keyboard.type("old_estates")  # the list is long: filter it
+    page.get_by_role("option", name=re.compile(r"old_estates")).first.click()
+    wait_idle(page)
+    choose(page, "导入方式", "以文件为准（删除文件中没有的要素，须确认）")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(source))
+    wait_idle(page)
+    page.get_by_role("button", name="校验").click()
+    wait_idle(page)
+    box = page.locator(".st-key-ykgeo_import_removals")
+    expect(box).to_contain_text(
+        f"将删除 老旧小区改造 中不在文件里的 {len(gone)} 个要素", timeout=30_000
+    )
+    for fid in gone:
+        assert fid in box.inner_text()
+    go_button = page.get_by_role("button", name="导入到项目库")
+    expect(go_button).to_be_disabled()
+    box.get_by_text(f"我已核对，确认删除以上 {len(gone)} 个要素").click()
+    wait_idle(page)
+    expect(go_button).to_be_enabled()
+    go_button.click()
+    expect(page.locator("[data-testid='stAlert']").first).to_contain_text("已导入", timeout=60_000)
+    done = _alerts(page)
+    assert f"已删除 {len(gone)} 个不在文件中的要素" in done and "ykgeo revert" in done
+    assert Store(trust_server["store"]).count("old_estates") == 1
+
+
+# --- a busy store ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def held_lock(trust_server: dict[str, Any]) -> Iterator[subprocess.Popen[str]]:
+    """Another process in the middle of a long write: the write lock held, changes not committed."""
+    script = (
+        "import sqlite3, sys\n"
+        "conn = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "conn.execute('BEGIN EXCLUSIVE')\n"
+        "conn.execute(\"UPDATE ykgeo_meta SET value = value || '' WHERE key = 'name'\")\n"
+        "print('held', flush=True)\n"
+        "sys.stdin.readline()\n"
+        "conn.execute('ROLLBACK')\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(trust_server["store"])],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.communicate("\n", timeout=30)
+
+
+def test_a_long_write_stops_neither_readers_nor_the_editors_form(
+    page: Any, trust_server: dict[str, Any], held_lock: subprocess.Popen[str]
+) -> None:
+    store_path = trust_server["store"]
+    fid = str(Store(store_path).read_layer(PARCELS).index[7])
+    start = time.monotonic()
+    open_app(page, "map")  # a reader
+    map_frame(page)
+    assert time.monotonic() - start < 30
+    assert "已损坏" not in page.locator("[data-testid='stMain']").inner_text()
+    sign_in(page, *EDITOR)
+    go(page, "编辑")
+    _open_feature(page, fid)
+    form = page.locator("[data-testid='stForm']")
+    choose(form, "状态", "推进中")
+    form.get_by_label("备注").fill("锁等待期间填写的备注")
+    form.get_by_role("button", name="保存修改").click()
+    expect(page.locator("[data-testid='stAlert']").first).to_contain_text(
+        "项目库正被他人写入", timeout=30_000
+    )
+    alerts = _alerts(page)
+    assert "项目库正被他人写入，请稍后重试" in alerts and "损坏" not in alerts
+    assert "您的修改仍保留在表单中" in page.locator("[data-testid='stMain']").inner_text()
+    # the edit is still in the form
+    assert form.get_by_label("备注").input_value() == "锁等待期间填写的备注"
+    assert "推进中" in form.get_by_role("combobox", name="状态").aria_snapshot()
+    held_lock.communicate("\n", timeout=30)  # the other writer finishes
+    form.get_by_role("button", name="保存修改").click()
+    expect(page.locator("[data-testid='stAlert']").first).to_contain_text("已保存", timeout=30_000)
+    row = Store(store_path).read_layer(PARCELS).loc[fid]
+    assert (row["状态"], row["备注"]) == ("推进中", "锁等待期间填写的备注")
+
+
+# --- what the data says, shown as it is --------------------------------------------------------
+
+
+def test_markdown_in_data_and_file_names_is_shown_literally(
+    page: Any, trust_server: dict[str, Any], tmp_path: Path
+) -> None:
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if "x.png" in r.url else None)
+    open_app(page, "map")
+    frame = map_frame(page)
+    point = _feature_point(frame, PAYLOAD_ID)
+    assert point is not None
+    box = page.locator(MAP_FRAME).bounding_box()
+    page.wait_for_timeout(400)
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    detail = page.locator(".st-key-ykgeo_map_detail")
+    detail.wait_for(timeout=20_000)
+    wait_idle(page)
+    assert detail.inner_text().count(PAYLOAD) == 2  # 企业名称 and 备注, every character kept
+    table = detail.locator("table")
+    assert table.locator("img, em, strong, del, code, h1, h2, h3").count() == 0
+    # a URL in the text may be offered as a link (GFM's autolink), showing exactly itself
+    links = table.locator("a").evaluate_all("els => els.map(e => [e.textContent, e.href])")
+    assert all(text == href == "http://127.0.0.1:9/x.png" for text, href in links)
+    # an upload's file name in the import report
+    sign_in(page, *EDITOR)
+    go(page, "导入")
+    named = tmp_path / "![x](x.png) a_b_c *星* __粗__.geojson"
+    named.write_text(json.dumps({"type": "FeatureCollection", "features": []}), encoding="utf-8")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(named))
+    wait_idle(page)
+    page.get_by_role("button", name="校验").click()
+    wait_idle(page)
+    main = page.locator("[data-testid='stMain']")
+    assert named.name in main.inner_text()
+    assert main.locator("h3").locator("img, em, strong, del").count() == 0
+    page.wait_for_timeout(500)
+    assert fetched == []  # no image requested, from port 9 or the app
