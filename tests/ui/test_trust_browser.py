@@ -85,7 +85,8 @@ def trust_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     add_user(users, EDITOR[0], role="editor", password=EDITOR[1], display_name="编辑员")
     add_user(users, VIEWER[0], role="viewer", password=VIEWER[1], display_name="查看员")
     options = ("--lockout-after", "5", "--sign-in-delay-s", "6", "--lockout-minutes", "1")
-    with app_running(folder, store, users, *options, "--write-wait-s", "2") as running:
+    limits = ("--write-wait-s", "2", "--upload-limit-mb", "5")
+    with app_running(folder, store, users, *options, *limits) as running:
         yield running
 
 
@@ -239,10 +240,20 @@ def test_uploads_are_refused_for_sessions_that_may_not_import(page: Any) -> None
     ids = _session_ids(page)
     open_app(page)
     assert ids, "no session id seen on the websocket"
-    # anonymous: every id this session knows is refused, before the 5 MB body is read
-    assert {_put_upload(page, sid, 5) for sid in ids} == {403}
+    # anonymous: every id this session knows is refused, before the 4 MB body is read
+    assert {_put_upload(page, sid, 4) for sid in ids} == {403}
     sign_in(page, *VIEWER)
-    assert {_put_upload(page, sid, 5) for sid in ids} == {403}
+    assert {_put_upload(page, sid, 4) for sid in ids} == {403}
+    _sidebar(page).get_by_role("button", name="退出登录").click()
+    wait_idle(page)
+    sign_in(page, *EDITOR)
+    answers = {_put_upload(page, sid, 4) for sid in ids}
+    assert 204 in answers  # the editor's own session may upload …
+    assert 413 in {_put_upload(page, sid, 6) for sid in ids}  # … up to the app's cap (5 MB)
+    go(page, "导入")
+    assert (
+        "5MB" in page.locator("[data-testid='stFileUploader']").inner_text()
+    )  # Streamlit's own limit
 
 
 def test_an_editor_uploads_and_a_replace_import_needs_a_tick(
