@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The full ``ykgeo`` argument parser."""
     parser = argparse.ArgumentParser(prog="ykgeo", description="永康市用地与基础设施目标 GIS 工具")
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
-    for group in (  # in help order
+    groups = (
         project,
         data,
         recovery,
@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
         raster,
         brief,
         user,
-    ):
+    )
+    for group in groups:  # in help order
         group.add_cli(sub)
     return parser
 
