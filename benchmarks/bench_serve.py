@@ -129,11 +129,32 @@ def measure(store: Path, label: str, work: Path) -> None:
             for page in (1000, 10000):
                 out = work / f"oapif-{label}-{page}.gpkg"
                 out.unlink(missing_ok=True)
-                cmd = [ogr2ogr, "-f", "GPKG", "-oo", f"PAGE_SIZE={page}", str(out), f"OAPIF:{url}", KEY]
-                rows.append((f"full layer via OAPIF (ogr2ogr, page {page})", _timed(cmd), f"{count} features"))
+                cmd = [
+                    ogr2ogr,
+                    "-f",
+                    "GPKG",
+                    "-oo",
+                    f"PAGE_SIZE={page}",
+                    str(out),
+                    f"OAPIF:{url}",
+                    KEY,
+                ]
+                rows.append(
+                    (
+                        f"full layer via OAPIF (ogr2ogr, page {page})",
+                        _timed(cmd),
+                        f"{count} features",
+                    )
+                )
             out = work / f"direct-{label}.gpkg"
             out.unlink(missing_ok=True)
-            rows.append(("peer: ogr2ogr GPKG → GPKG", _timed([ogr2ogr, "-f", "GPKG", str(out), str(store), KEY]), ""))
+            rows.append(
+                (
+                    "peer: ogr2ogr GPKG → GPKG",
+                    _timed([ogr2ogr, "-f", "GPKG", str(out), str(store), KEY]),
+                    "",
+                )
+            )
         t0 = time.perf_counter()
         pyogrio.read_dataframe(store, layer=KEY, use_arrow=True)
         rows.append(("peer: pyogrio.read_dataframe (GPKG)", time.perf_counter() - t0, ""))
@@ -146,7 +167,9 @@ def measure(store: Path, label: str, work: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", default="100k", help="comma-separated synthetic sizes, e.g. 10k,100k")
+    parser.add_argument(
+        "--sizes", default="100k", help="comma-separated synthetic sizes, e.g. 10k,100k"
+    )
     parser.add_argument("--workdir", default="/tmp/ykgeo-bench-serve")
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()

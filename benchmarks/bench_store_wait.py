@@ -5,7 +5,8 @@ Usage::
     python benchmarks/bench_store_wait.py            # N = 200k parcels
     python benchmarks/bench_store_wait.py 20000      # another size
 
-On a copy of the demo store, N synthetic parcels inside the city boundary are written
+On a copy of the demo store, N synthetic parcels inside the city boundary (made by
+``tests._builders.parcels_inside``) are written
 into ``low_efficiency_industrial`` twice: by ``ykgeo import`` (a real process) and, as the
 peer, by GDAL (pyogrio ``append=True`` in a child process). While each writer runs, a
 reader in this process opens the store and reads it in a loop (``Store(...)``, a count and
@@ -28,42 +29,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the parcels are made as the tests make them
 DEMO = ROOT / "data" / "gis" / "yongkang-demo.gpkg"
 LAYER = "low_efficiency_industrial"
-
-
-def synthetic_parcels(n: int, boundary: object, seed: int = 7):  # type: ignore[no-untyped-def]
-    """N 12-vertex parcels (25–55 m across) at random inside ``boundary`` (EPSG:4490)."""
-    import geopandas as gpd
-    import shapely
-
-    rng = np.random.default_rng(seed)
-    inner = shapely.buffer(boundary, -0.005)
-    x0, y0, x1, y1 = inner.bounds
-    found: list[np.ndarray] = []
-    while sum(len(p) for p in found) < n:
-        cx, cy = rng.uniform(x0, x1, n), rng.uniform(y0, y1, n)
-        keep = shapely.contains_xy(inner, cx, cy)
-        found.append(np.column_stack([cx[keep], cy[keep]]))
-    centre = np.concatenate(found)[:n]
-    angle = np.linspace(0, 2 * np.pi, 12, endpoint=False)
-    radius = rng.uniform(0.0002, 0.0005, (n, 1)) * rng.uniform(0.8, 1.0, (n, 12))
-    ring = np.stack(
-        [centre[:, :1] + radius * np.cos(angle), centre[:, 1:] + radius * np.sin(angle) * 0.9],
-        axis=-1,
-    )
-    ring = np.concatenate([ring, ring[:, :1]], axis=1)
-    return gpd.GeoDataFrame(
-        {
-            "地块编号": [f"BW{i:07d}" for i in range(n)],
-            "企业名称": [f"永康市合成五金厂{i % 997}" for i in range(n)],
-            "所属镇街": "东城街道",
-            "地类编码": "0601",
-            "状态": "未启动",
-        },
-        geometry=shapely.polygons(ring),
-        crs=4490,
-    )
 
 
 class Reader(threading.Thread):
@@ -153,13 +121,15 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
     import pyogrio
 
+    from tests._builders import parcels_inside
     from ykgeo.store import Store
 
     with tempfile.TemporaryDirectory(prefix="ykgeo-bench-wait-") as tmp:
         folder = Path(tmp)
         boundary = Store(DEMO).read_layer("city_boundary").geometry.union_all()
         source = folder / "parcels.gpkg"
-        pyogrio.write_dataframe(synthetic_parcels(n, boundary), source, layer="parcels")
+        frame = parcels_inside(boundary, n, prefix="BW")
+        pyogrio.write_dataframe(frame, source, layer="parcels")
         rows = []
         ours = folder / "ykgeo.gpkg"
         shutil.copyfile(DEMO, ours)

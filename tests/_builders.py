@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import subprocess
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -243,3 +246,70 @@ def import_rows(
         effective_date=effective_date,
         recorded_at=recorded_at,
     )
+
+
+def parcels_inside(
+    boundary: shapely.Geometry, n: int, *, seed: int = 7, prefix: str = "P"
+) -> gpd.GeoDataFrame:
+    """``n`` small 12-vertex parcels (25–55 m across) at random inside ``boundary`` (EPSG:4490).
+
+    Fields as a low-efficiency-industrial ledger has them; ids ``{prefix}000000`` ….
+    """
+    rng = np.random.default_rng(seed)
+    inner = shapely.buffer(boundary, -0.005)
+    x0, y0, x1, y1 = inner.bounds
+    found: list[np.ndarray] = []
+    while sum(len(p) for p in found) < n:
+        cx, cy = rng.uniform(x0, x1, n), rng.uniform(y0, y1, n)
+        keep = shapely.contains_xy(inner, cx, cy)
+        found.append(np.column_stack([cx[keep], cy[keep]]))
+    centre = np.concatenate(found)[:n]
+    angle = np.linspace(0, 2 * np.pi, 12, endpoint=False)
+    radius = rng.uniform(0.0002, 0.0005, (n, 1)) * rng.uniform(0.8, 1.0, (n, 12))
+    ring = np.stack(
+        [centre[:, :1] + radius * np.cos(angle), centre[:, 1:] + radius * np.sin(angle) * 0.9],
+        axis=-1,
+    )
+    ring = np.concatenate([ring, ring[:, :1]], axis=1)
+    return gpd.GeoDataFrame(
+        {
+            "地块编号": [f"{prefix}{i:06d}" for i in range(n)],
+            "企业名称": [f"永康市合成五金厂{i}" for i in range(n)],
+            "所属镇街": "东城街道",
+            "地类编码": "0601",
+            "状态": "未启动",
+        },
+        geometry=shapely.polygons(ring),
+        crs=4490,
+    )
+
+
+# --- processes -----------------------------------------------------------------------------------
+
+_HOLD_LOCK = """import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute('BEGIN EXCLUSIVE')
+conn.execute("UPDATE ykgeo_meta SET value = value || '' WHERE key = 'name'")
+print('held', flush=True)
+sys.stdin.readline()
+conn.execute('ROLLBACK')
+"""
+
+
+@contextmanager
+def write_lock_held(path: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another process in the middle of a long write to store ``path``: the write lock held
+    (``BEGIN EXCLUSIVE``), a change not committed. It lets go when the block ends, or when
+    ``proc.communicate("\\n")`` is called inside it."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.communicate("\n", timeout=30)

@@ -116,6 +116,20 @@ def io_write_shapefile(tmp_path: Path) -> Callable[..., Path]:
     return _write
 
 
+@pytest.fixture()
+def store_path(tmp_path: Path) -> Path:
+    """A copy of the demo store to run commands on (fails when the demo store is missing)."""
+    import shutil
+
+    from ykgeo.store import DEMO_STORE
+
+    if not DEMO_STORE.exists():
+        pytest.fail("the demo store data/gis/yongkang-demo.gpkg is missing")
+    path = tmp_path / "store.gpkg"
+    shutil.copy(DEMO_STORE, path)
+    return path
+
+
 # --- the app, maps and auth (ykgeo.maps, ykgeo.auth, ykgeo.ui) -----------------------------------
 
 #: The hostile name every app test store carries: it must show as text, never run.

@@ -7,14 +7,13 @@ rings clockwise, GeoJSON counter-clockwise with 7 decimals) and read back by
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 import shapely
 
 from ykgeo.io import validate_file, write_vector
-from ykgeo.store import DEMO_STORE, Store
+from ykgeo.store import Store
 from ykgeo.store.diff import same_geometries
 from ykgeo.store.imports import StoreImporter
 
@@ -22,11 +21,8 @@ KEY = "low_efficiency_industrial"
 
 
 @pytest.fixture()
-def demo_copy(tmp_path: Path) -> Store:
-    if not DEMO_STORE.exists():
-        pytest.fail("the demo store data/gis/yongkang-demo.gpkg is missing")
-    shutil.copy(DEMO_STORE, tmp_path / "store.gpkg")
-    return Store(tmp_path / "store.gpkg")
+def demo_copy(store_path: Path) -> Store:
+    return Store(store_path)
 
 
 def _exported(store: Store, path: Path, encoding: str = "UTF-8") -> Path:
@@ -77,7 +73,9 @@ def test_geometries_are_compared_as_shapes() -> None:
     clockwise = shapely.orient_polygons(square, exterior_cw=True)
     rotated = shapely.Polygon(list(square.exterior.coords)[2:-1] + list(square.exterior.coords)[:3])
     moved = shapely.affinity.translate(square, xoff=2e-7)
-    same = same_geometries([square, square, square, None, square], [clockwise, rotated, moved, None, None])
+    same = same_geometries(
+        [square, square, square, None, square], [clockwise, rotated, moved, None, None]
+    )
     assert same.tolist() == [True, True, False, True, False]
 
 

@@ -17,58 +17,16 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import geopandas as gpd
-import numpy as np
 import pyogrio
 import pytest
-import shapely
 
+from tests._builders import parcels_inside, write_lock_held
 from ykgeo.errors import StoreBusyError, StoreCorruptError, StoreError, StoreReadOnlyError
 from ykgeo.store import DEMO_STORE, Store
 from ykgeo.store.connection import store_error
 
 KEY = "low_efficiency_industrial"
 YKGEO = [sys.executable, "-c", "import sys; from ykgeo.cli import main; sys.exit(main())"]
-
-
-def parcels_inside(boundary: shapely.Geometry, n: int, *, seed: int = 7) -> gpd.GeoDataFrame:
-    """``n`` small 12-vertex parcels (25–55 m across) at random inside ``boundary`` (EPSG:4490)."""
-    rng = np.random.default_rng(seed)
-    inner = shapely.buffer(boundary, -0.005)
-    x0, y0, x1, y1 = inner.bounds
-    found: list[np.ndarray] = []
-    while sum(len(p) for p in found) < n:
-        cx, cy = rng.uniform(x0, x1, n), rng.uniform(y0, y1, n)
-        keep = shapely.contains_xy(inner, cx, cy)
-        found.append(np.column_stack([cx[keep], cy[keep]]))
-    centre = np.concatenate(found)[:n]
-    angle = np.linspace(0, 2 * np.pi, 12, endpoint=False)
-    radius = rng.uniform(0.0002, 0.0005, (n, 1)) * rng.uniform(0.8, 1.0, (n, 12))
-    ring = np.stack(
-        [centre[:, :1] + radius * np.cos(angle), centre[:, 1:] + radius * np.sin(angle) * 0.9],
-        axis=-1,
-    )
-    ring = np.concatenate([ring, ring[:, :1]], axis=1)
-    return gpd.GeoDataFrame(
-        {
-            "地块编号": [f"KILL{i:06d}" for i in range(n)],
-            "企业名称": [f"永康市合成五金厂{i}" for i in range(n)],
-            "所属镇街": "东城街道",
-            "地类编码": "0601",
-            "状态": "未启动",
-        },
-        geometry=shapely.polygons(ring),
-        crs=4490,
-    )
-
-
-@pytest.fixture()
-def demo_copy(tmp_path: Path) -> Path:
-    if not DEMO_STORE.exists():
-        pytest.fail("the demo store data/gis/yongkang-demo.gpkg is missing")
-    path = tmp_path / "store.gpkg"
-    shutil.copy(DEMO_STORE, path)
-    return path
 
 
 def _content(path: Path) -> dict[str, int]:
@@ -109,22 +67,24 @@ def _written_so_far(path: Path) -> int:
 
 @pytest.mark.slow
 def test_import_killed_mid_write_is_recovered_and_logged_by_the_next_command(
-    demo_copy: Path, tmp_path: Path
+    store_path: Path, tmp_path: Path
 ) -> None:
-    boundary = Store(demo_copy).read_layer("city_boundary").geometry.union_all()
+    boundary = Store(store_path).read_layer("city_boundary").geometry.union_all()
     source = tmp_path / "big.gpkg"
-    pyogrio.write_dataframe(parcels_inside(boundary, 20_000), source)
-    before = _content(demo_copy)
-    wal_before = _written_so_far(demo_copy)
+    pyogrio.write_dataframe(parcels_inside(boundary, 20_000, prefix="KILL"), source)
+    before = _content(store_path)
+    wal_before = _written_so_far(store_path)
     proc = subprocess.Popen(
-        [*YKGEO, "import", str(source), "--layer", KEY, "--store", str(demo_copy), "--user", "甲"],
+        [*YKGEO, "import", str(source), "--layer", KEY, "--store", str(store_path), "--user", "甲"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
     try:
         # kill it once it holds the write lock and has written a part of the import
-        while not (_writer_is_busy(demo_copy) and _written_so_far(demo_copy) > wal_before + 2**20):
+        while not (
+            _writer_is_busy(store_path) and _written_so_far(store_path) > wal_before + 2**20
+        ):
             assert proc.poll() is None, "the import finished before it could be killed"
             assert time.monotonic() < deadline, "the import never started writing"
             time.sleep(0.005)
@@ -133,73 +93,55 @@ def test_import_killed_mid_write_is_recovered_and_logged_by_the_next_command(
         proc.wait()
     assert proc.returncode == -signal.SIGKILL
 
-    first = _run("layers", "--store", str(demo_copy))
+    first = _run("layers", "--store", str(store_path))
     assert first.returncode == 0, first.stderr
     assert "已损坏" not in first.stderr
     assert "上一次写入" in first.stderr and "未完成即中断" in first.stderr
     assert "导入 big.gpkg" in first.stderr and "已自动回滚" in first.stderr
     assert "332" in first.stdout  # the parcels as before the import
-    second = _run("layers", "--store", str(demo_copy))
+    second = _run("layers", "--store", str(store_path))
     assert second.returncode == 0 and "中断" not in second.stderr  # said once
-    assert _content(demo_copy) == before
-    with sqlite3.connect(demo_copy) as conn:
+    assert _content(store_path) == before
+    with sqlite3.connect(store_path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     # and the store takes the import afterwards
-    again = _run("import", str(source), "--layer", KEY, "--store", str(demo_copy), "--user", "甲")
+    again = _run("import", str(source), "--layer", KEY, "--store", str(store_path), "--user", "甲")
     assert again.returncode == 0, again.stderr[-2000:]
-    assert Store(demo_copy).count(KEY) == before[KEY] + 20_000
+    assert Store(store_path).count(KEY) == before[KEY] + 20_000
 
 
 @pytest.fixture()
-def held_lock(demo_copy: Path) -> Iterator[subprocess.Popen[str]]:
-    """Another process in the middle of a write: it holds the lock (EXCLUSIVE) with changes not yet committed."""
-    Store(demo_copy).update_feature(
+def held_lock(store_path: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another process in the middle of a write, after a first write has put the store in WAL mode."""
+    Store(store_path).update_feature(
         KEY, "DX-001-001", {"备注": "写入一次"}, user="甲", expected_version=None
     )
-    script = (
-        "import sqlite3, sys, time\n"
-        "conn = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
-        "conn.execute('BEGIN EXCLUSIVE')\n"
-        "conn.execute(\"UPDATE ykgeo_meta SET value = 'held' WHERE key = 'name'\")\n"
-        "print('held', flush=True)\n"
-        "sys.stdin.readline()\n"
-        "conn.execute('ROLLBACK')\n"
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", script, str(demo_copy)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
-    try:
+    with write_lock_held(store_path) as proc:
         yield proc
-    finally:
-        proc.communicate("\n", timeout=30)
 
 
 def test_readers_do_not_wait_for_a_writer(
-    demo_copy: Path, held_lock: subprocess.Popen[str]
+    store_path: Path, held_lock: subprocess.Popen[str]
 ) -> None:
     start = time.monotonic()
-    out = _run("layers", "--store", str(demo_copy), timeout=60)
+    out = _run("layers", "--store", str(store_path), timeout=60)
     seconds = time.monotonic() - start
     assert out.returncode == 0, out.stderr
     assert "332" in out.stdout and "已损坏" not in out.stderr
     assert seconds < 10, f"the reader waited {seconds:.1f} s"
     # GDAL reads the committed state too, in WAL mode
     info = subprocess.run(
-        ["ogrinfo", "-ro", "-so", str(demo_copy), KEY], capture_output=True, text=True, timeout=60
+        ["ogrinfo", "-ro", "-so", str(store_path), KEY], capture_output=True, text=True, timeout=60
     )
     assert info.returncode == 0, info.stderr
     assert "Feature Count: 332" in info.stdout
-    assert Store(demo_copy).meta["name"] != "held"
+    assert Store(store_path).meta["name"] != "held"
 
 
 def test_a_writer_that_cannot_get_the_lock_says_so_and_writes_nothing(
-    demo_copy: Path, held_lock: subprocess.Popen[str]
+    store_path: Path, held_lock: subprocess.Popen[str]
 ) -> None:
-    store = Store(demo_copy, busy_timeout_s=0.5)
+    store = Store(store_path, busy_timeout_s=0.5)
     before = store.read_layer(KEY).loc["DX-001-002"]
     with pytest.raises(StoreBusyError, match="项目库正被他人写入，请稍后重试") as caught:
         store.update_feature(KEY, "DX-001-002", {"备注": "改"}, user="乙", expected_version=None)
@@ -208,13 +150,13 @@ def test_a_writer_that_cannot_get_the_lock_says_so_and_writes_nothing(
     assert store.read_layer(KEY).loc["DX-001-002", "备注"] == before["备注"]
 
 
-def test_the_store_is_in_wal_mode_after_a_write_and_gdal_reads_it(demo_copy: Path) -> None:
-    Store(demo_copy).update_feature(
+def test_the_store_is_in_wal_mode_after_a_write_and_gdal_reads_it(store_path: Path) -> None:
+    Store(store_path).update_feature(
         KEY, "DX-001-001", {"备注": "WAL"}, user="甲", expected_version=None
     )
-    with sqlite3.connect(demo_copy) as conn:
+    with sqlite3.connect(store_path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    rows = pyogrio.read_dataframe(demo_copy, layer=KEY, where="地块编号 = 'DX-001-001'")
+    rows = pyogrio.read_dataframe(store_path, layer=KEY, where="地块编号 = 'DX-001-001'")
     assert rows["备注"].tolist() == ["WAL"]
 
 
@@ -251,31 +193,31 @@ def test_errors_name_what_happened_and_only_damage_is_called_damage(tmp_path: Pa
     assert "损坏" not in str(other_file.value)
 
 
-def test_the_change_key_follows_commits_that_are_still_in_the_wal(demo_copy: Path) -> None:
-    store = Store(demo_copy)
+def test_the_change_key_follows_commits_that_are_still_in_the_wal(store_path: Path) -> None:
+    store = Store(store_path)
     store.update_feature(KEY, "DX-001-001", {"备注": "一"}, user="甲", expected_version=None)
-    reader = sqlite3.connect(demo_copy, isolation_level=None)
+    reader = sqlite3.connect(store_path, isolation_level=None)
     try:
         reader.execute("BEGIN")
         reader.execute("SELECT count(*) FROM ykgeo_meta").fetchone()  # holds a snapshot open
-        mtime, key = demo_copy.stat().st_mtime_ns, store.mtime_ns()
+        mtime, key = store_path.stat().st_mtime_ns, store.mtime_ns()
         time.sleep(0.01)
         store.update_feature(KEY, "DX-001-001", {"备注": "二"}, user="甲", expected_version=None)
-        assert demo_copy.stat().st_mtime_ns == mtime  # the commit is in the WAL only
+        assert store_path.stat().st_mtime_ns == mtime  # the commit is in the WAL only
         assert store.mtime_ns() != key
     finally:
         reader.close()
 
 
 def test_an_import_that_cannot_get_the_lock_says_so(
-    demo_copy: Path, held_lock: subprocess.Popen[str], tmp_path: Path
+    store_path: Path, held_lock: subprocess.Popen[str], tmp_path: Path
 ) -> None:
-    one = Store(demo_copy).read_layer(KEY).drop(columns=["ykgeo_version"]).iloc[[0]].copy()
+    one = Store(store_path).read_layer(KEY).drop(columns=["ykgeo_version"]).iloc[[0]].copy()
     one["备注"] = "台账更新"
     source = tmp_path / "one.geojson"
     one.reset_index(drop=True).to_file(source, driver="GeoJSON")
     start = time.monotonic()
-    out = _run("import", str(source), "--layer", KEY, "--store", str(demo_copy), "--wait", "1")
+    out = _run("import", str(source), "--layer", KEY, "--store", str(store_path), "--wait", "1")
     assert out.returncode == 2, out.stdout + out.stderr
     assert "项目库正被他人写入，请稍后重试" in out.stderr and "损坏" not in out.stderr
     assert time.monotonic() - start < 60

@@ -329,7 +329,9 @@ def test_replace_mode_deletes_missing_ids(store: Store) -> None:
 def test_replace_mode_deletes_only_what_was_confirmed(store: Store) -> None:
     digest = _sha(store.path)
     with pytest.raises(StoreError, match="须先列出并确认"):
-        store.import_features(KEY, _parcels(["A1"], ["未启动"]), user="x", source="x", mode="replace")
+        store.import_features(
+            KEY, _parcels(["A1"], ["未启动"]), user="x", source="x", mode="replace"
+        )
     shown = store.removals(KEY, ["A1"])
     store.import_features(KEY, _parcels(["A9"], ["未启动"]), user="乙", source="y")  # meanwhile
     with pytest.raises(StoreError, match="确认之后项目库已有变化"):

@@ -119,22 +119,28 @@ def _feature_point(frame: Any, feature_id: str) -> dict[str, float]:
     )
 
 
+def map_point(page: Any, feature_id: str) -> tuple[Any, float, float]:
+    """On the map page: the map's frame, and where feature ``feature_id`` is on the page (centred, zoomed in)."""
+    frame = map_frame(page)
+    point = _feature_point(frame, feature_id)
+    assert point is not None, f"{feature_id} is not on the map"
+    box = page.locator(MAP_FRAME).bounding_box()
+    page.wait_for_timeout(400)
+    return frame, box["x"] + point["x"], box["y"] + point["y"]
+
+
 def test_hostile_name_is_shown_as_text(app_page: Any) -> None:
     page = app_page
     store = Store(page.app["store"])
     parcels = store.read_layer(PARCELS)
     fid = parcels.index[parcels["企业名称"] == APP_HOSTILE_NAME][0]
     open_app(page, "map")
-    frame = map_frame(page)
-    point = _feature_point(frame, fid)
-    assert point is not None
-    box = page.locator(MAP_FRAME).bounding_box()
-    page.wait_for_timeout(400)
-    page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+    frame, x, y = map_point(page, fid)
+    page.mouse.move(x, y)
     frame.wait_for_selector(".yk-tooltip", timeout=5000)
     assert APP_HOSTILE_NAME in frame.locator(".yk-tooltip").inner_text()
     assert frame.locator(".yk-tooltip img").count() == 0
-    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    page.mouse.click(x, y)
     frame.wait_for_selector(".yk-popup", timeout=5000)
     assert APP_HOSTILE_NAME in frame.locator(".yk-popup").inner_text()
     assert "面积（亩，椭球）" in frame.locator(".yk-popup").inner_text()  # the official area

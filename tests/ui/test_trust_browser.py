@@ -14,7 +14,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +23,7 @@ import pytest
 import shapely
 from playwright.sync_api import expect
 
+from tests._builders import write_lock_held
 from tests.conftest import (
     APP_DEMO_STORE,
     app_build_store,
@@ -33,13 +33,12 @@ from tests.conftest import (
     app_running,
 )
 from tests.ui.test_app_browser import (
-    MAP_FRAME,
     PARCELS,
-    _feature_point,
     _open_feature,
     choose,
     go,
     map_frame,
+    map_point,
     open_app,
     sign_in,
     wait_idle,
@@ -300,27 +299,8 @@ def test_an_editor_uploads_and_a_replace_import_needs_a_tick(
 @pytest.fixture
 def held_lock(trust_server: dict[str, Any]) -> Iterator[subprocess.Popen[str]]:
     """Another process in the middle of a long write: the write lock held, changes not committed."""
-    script = (
-        "import sqlite3, sys\n"
-        "conn = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
-        "conn.execute('BEGIN EXCLUSIVE')\n"
-        "conn.execute(\"UPDATE ykgeo_meta SET value = value || '' WHERE key = 'name'\")\n"
-        "print('held', flush=True)\n"
-        "sys.stdin.readline()\n"
-        "conn.execute('ROLLBACK')\n"
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", script, str(trust_server["store"])],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
-    try:
+    with write_lock_held(trust_server["store"]) as proc:
         yield proc
-    finally:
-        if proc.poll() is None:
-            proc.communicate("\n", timeout=30)
 
 
 def test_a_long_write_stops_neither_readers_nor_the_editors_form(
@@ -365,12 +345,8 @@ def test_markdown_in_data_and_file_names_is_shown_literally(
     fetched: list[str] = []
     page.on("request", lambda r: fetched.append(r.url) if "x.png" in r.url else None)
     open_app(page, "map")
-    frame = map_frame(page)
-    point = _feature_point(frame, PAYLOAD_ID)
-    assert point is not None
-    box = page.locator(MAP_FRAME).bounding_box()
-    page.wait_for_timeout(400)
-    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    _, x, y = map_point(page, PAYLOAD_ID)
+    page.mouse.click(x, y)
     detail = page.locator(".st-key-ykgeo_map_detail")
     detail.wait_for(timeout=20_000)
     wait_idle(page)

@@ -103,16 +103,14 @@ def add_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     p = sub.add_parser("list", help="列出用户及角色")
     p.add_argument("--users", metavar="PATH")
     p.set_defaults(func=_cmd_user_list)
-    p = sub.add_parser("remove", help="移除用户（其已登录的会话随即失效）")
-    p.add_argument("name")
-    p.add_argument("--users", metavar="PATH")
-    p.set_defaults(func=_cmd_user_remove)
-    p = sub.add_parser("role", help="修改用户角色（保留密码）")
-    p.add_argument("name")
-    p.add_argument("--role", choices=sorted(ROLES), required=True)
-    p.add_argument("--users", metavar="PATH")
-    p.set_defaults(func=_cmd_user_role)
-    p = sub.add_parser("revoke", help="结束用户的所有登录会话（如怀疑账号被盗用）")
-    p.add_argument("name")
-    p.add_argument("--users", metavar="PATH")
-    p.set_defaults(func=_cmd_user_revoke)
+    for name, help_zh, func in (
+        ("remove", "移除用户（其已登录的会话随即失效）", _cmd_user_remove),
+        ("role", "修改用户角色（保留密码）", _cmd_user_role),
+        ("revoke", "结束用户的所有登录会话（如怀疑账号被盗用）", _cmd_user_revoke),
+    ):
+        p = sub.add_parser(name, help=help_zh)
+        p.add_argument("name")
+        if name == "role":
+            p.add_argument("--role", choices=sorted(ROLES), required=True)
+        p.add_argument("--users", metavar="PATH")
+        p.set_defaults(func=func)
