@@ -155,3 +155,27 @@ def fill_date(box: Any, day: dt.date) -> None:
     box.fill(day.isoformat())
     box.press("Enter")
     box.press("Escape")
+
+
+def feature_point(frame: Any, feature_id: str) -> dict[str, float]:
+    return frame.evaluate(
+        """(fid) => {
+          const m = YK.maps[0]; let hit = null;
+          m.eachLayer(l => { if (l.feature && l.feature.properties.i === fid) hit = l; });
+          if (!hit) return null;
+          m.setView(hit.getBounds ? hit.getBounds().getCenter() : hit.getLatLng(), 16, {animate: false});
+          const p = m.latLngToContainerPoint(hit.getBounds ? hit.getBounds().getCenter() : hit.getLatLng());
+          return {x: p.x, y: p.y};
+        }""",
+        feature_id,
+    )
+
+
+def map_point(page: Any, feature_id: str) -> tuple[Any, float, float]:
+    """On the map page: the map's frame, and where feature ``feature_id`` is on the page (centred, zoomed in)."""
+    frame = map_frame(page)
+    point = feature_point(frame, feature_id)
+    assert point is not None, f"{feature_id} is not on the map"
+    box = page.locator(MAP_FRAME).bounding_box()
+    page.wait_for_timeout(400)
+    return frame, box["x"] + point["x"], box["y"] + point["y"]

@@ -25,7 +25,6 @@ from playwright.sync_api import expect
 
 from tests.conftest import APP_EDITOR, APP_HOSTILE_NAME, APP_SCREENSHOTS, APP_VIEWER
 from tests.ui.helpers import (
-    MAP_FRAME,
     MENU,
     PAGES,
     PARCELS,
@@ -33,6 +32,7 @@ from tests.ui.helpers import (
     expect_card,
     go,
     map_frame,
+    map_point,
     no_exceptions,
     not_done_parcel,
     open_app,
@@ -103,30 +103,6 @@ def test_map_shows_features_quickly_and_offline(app_page: Any) -> None:
     open_layers(frame)
     themes = frame.locator(".yk-layers-theme").all_inner_texts()
     assert "土地" in themes and "参考" in themes
-
-
-def _feature_point(frame: Any, feature_id: str) -> dict[str, float]:
-    return frame.evaluate(
-        """(fid) => {
-          const m = YK.maps[0]; let hit = null;
-          m.eachLayer(l => { if (l.feature && l.feature.properties.i === fid) hit = l; });
-          if (!hit) return null;
-          m.setView(hit.getBounds ? hit.getBounds().getCenter() : hit.getLatLng(), 16, {animate: false});
-          const p = m.latLngToContainerPoint(hit.getBounds ? hit.getBounds().getCenter() : hit.getLatLng());
-          return {x: p.x, y: p.y};
-        }""",
-        feature_id,
-    )
-
-
-def map_point(page: Any, feature_id: str) -> tuple[Any, float, float]:
-    """On the map page: the map's frame, and where feature ``feature_id`` is on the page (centred, zoomed in)."""
-    frame = map_frame(page)
-    point = _feature_point(frame, feature_id)
-    assert point is not None, f"{feature_id} is not on the map"
-    box = page.locator(MAP_FRAME).bounding_box()
-    page.wait_for_timeout(400)
-    return frame, box["x"] + point["x"], box["y"] + point["y"]
 
 
 def test_hostile_name_is_shown_as_text(app_page: Any) -> None:

@@ -32,14 +32,14 @@ from tests.conftest import (
     app_require_browser,
     app_running,
 )
-from tests.ui.test_app_browser import (
+from tests.ui.helpers import (
     PARCELS,
-    _open_feature,
     choose,
     go,
     map_frame,
     map_point,
     open_app,
+    open_feature,
     sign_in,
     wait_idle,
 )
@@ -182,7 +182,7 @@ def test_an_open_session_loses_its_rights_with_the_users_file(
     open_app(page)
     sign_in(page, "wuer", PASSWORD)
     go(page, "编辑")
-    _open_feature(page, fid)
+    open_feature(page, fid)
     form = page.locator("[data-testid='stForm']")
     form.get_by_label("备注").fill("降级之后不应保存")  # a real change
     set_role(users, "wuer", "viewer")  # demoted while the form is open
@@ -315,7 +315,7 @@ def test_a_long_write_stops_neither_readers_nor_the_editors_form(
     assert "已损坏" not in page.locator("[data-testid='stMain']").inner_text()
     sign_in(page, *EDITOR)
     go(page, "编辑")
-    _open_feature(page, fid)
+    open_feature(page, fid)
     form = page.locator("[data-testid='stForm']")
     choose(form, "状态", "推进中")
     form.get_by_label("备注").fill("锁等待期间填写的备注")
