@@ -182,9 +182,13 @@ def _save(page: Any, note: str) -> None:
     wait_idle(page)
 
 
-def _open_plan_as_editor(page: Any) -> None:
+def _open_plan_as_editor(page: Any, *, signed_in: bool = False) -> None:
+    """Open the 2023 plan page as the editor (``signed_in``: the page is reloaded and keeps the sign-in)."""
     open_app(page)
-    sign_in(page, *APP_EDITOR)
+    if signed_in:
+        expect(page.locator("[data-testid='stSidebar']")).to_contain_text("当前用户")
+    else:
+        sign_in(page, *APP_EDITOR)
     choose(page.locator("[data-testid='stSidebar']"), YEAR_BOX, "2023（草案）")
     go_plan(page)
     page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=30_000)
@@ -209,8 +213,9 @@ def test_editor_changes_a_target_through_the_tables(app_page: Any) -> None:
     assert "与全市目标 2,100.00 亩 相差 -100.00 亩" in main.inner_text()
     assert Path(page.app["store"]).read_bytes() == bytes_before
     shot(page, "plan_refused_sum")
-    # a fresh page (the refused edit is gone): change a target the plan does not split by township
-    _open_plan_as_editor(page)
+    # a fresh page (the refused edit is gone, the sign-in kept): change a target the plan does not
+    # split by township
+    _open_plan_as_editor(page, signed_in=True)
     _type_in(page, tables.nth(0), 1, 4, "2700")
     _save(page, "浏览器测试：调整消化批而未供目标")
     shot(page, "plan_second_save")
