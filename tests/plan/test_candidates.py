@@ -9,89 +9,26 @@ import geopandas as gpd
 import openpyxl
 import pytest
 
-from tests._builders import gk_square
-from tests.plan.test_evaluation import YONGKANG_4549, code, write_table
+from tests._sheets import HOSTILE_TEXTS, assert_no_formula
+from tests.plan.builders import CANDIDATE_LAYER, CANDIDATE_TARGET, add_candidate_data, square
 from ykgeo.errors import StoreError
 from ykgeo.io import read_vector
-from ykgeo.layers import parse_plan
 from ykgeo.plan import (
     adopt_candidates,
     candidates_to_geojson,
     candidates_to_xlsx,
-    import_evaluation,
-    plan_data,
-    plan_to_toml,
     store_candidates,
 )
-from ykgeo.store import TZ, Store
+from ykgeo.store import Store
 
-KEY = "low_efficiency_remediation"
-LAYER = "low_efficiency_industrial"
-T0 = dt.datetime(2022, 1, 3, 9, tzinfo=TZ)
-
-
-def _square(n: int, size: float = 100.0) -> object:
-    return gk_square(400 * n, 0, size, origin=YONGKANG_4549)
+KEY = CANDIDATE_TARGET
+LAYER = CANDIDATE_LAYER
 
 
 @pytest.fixture
 def store(plan_store: Store, tmp_path: Path) -> Store:
     """Four parcels on the 2022 list, six in the register, two evaluations and a 2023 plan of 40 亩."""
-    listed = gpd.GeoDataFrame(
-        {
-            "地块编号": ["L1", "L2", "L3", "L4"],
-            "企业名称": ["甲厂", "乙厂", "丙厂", "丁厂"],
-            "统一社会信用代码": [code(1), code(2), code(3), code(4)],
-            "所属镇街": ["东城街道"] * 4,
-            "状态": ["推进中", "未启动", "推进中", "已完成"],
-            "完成日期": [None, None, None, "2022-08-01"],
-            "计划完成日期": ["2022-12-31", None, "2023-06-30", "2022-09-30"],
-        },
-        geometry=[_square(1), _square(2), _square(3), _square(4)],
-        crs=4490,
-    )
-    common = {
-        "user": "测试",
-        "source": "测试",
-        "effective_date": dt.date(2022, 1, 1),
-        "recorded_at": T0,
-    }
-    plan_store.import_features(LAYER, listed, **common)
-    register = gpd.GeoDataFrame(
-        {
-            "宗地代码": [f"Z{i}" for i in range(1, 7)],
-            "权利人": ["甲厂", "戊厂", "己厂", "庚厂", "辛厂", "丁厂"],
-            "统一社会信用代码": [code(1), code(5), code(6), code(7), code(8), None],
-            "所属镇街": ["东城街道"] * 6,
-        },
-        # Z1 is L1's land (same code), Z6 is L4's land (no code: found by the overlap)
-        geometry=[_square(1), _square(5), _square(6, 200), _square(7), _square(8), _square(4)],
-        crs=4490,
-    )
-    plan_store.import_features("industrial_parcels", register, **common)
-
-    def row(n: int, cls: str, tax: float) -> list[object]:
-        return [code(n), f"企业{n}", tax, 20, 1.0, 15, cls]
-
-    t2021 = [row(1, "D", 0.5), row(2, "C", 4.0), row(3, "A", 30), row(4, "D", 1), row(5, "C", 5),
-             row(6, "C", 3.0), row(7, "B", 9), row(8, "A", 25)]  # fmt: skip
-    t2022 = [row(1, "D", 0.6), row(2, "C", 3.5), row(3, "A", 28), row(5, "D", 1.2), row(6, "C", 2.5),
-             row(7, "C", 6), row(8, "A", 26), [code(9), "租用厂房的壬厂", 2.0, 15, 1.0, 3, "D"]]  # fmt: skip
-    import_evaluation(
-        plan_store, write_table(tmp_path / "2021.xlsx", t2021), year=2021, user="张三"
-    )
-    import_evaluation(
-        plan_store, write_table(tmp_path / "2022.xlsx", t2022), year=2022, user="张三"
-    )
-    data = plan_data(plan_store.plan(2022))
-    data["year"] = 2023
-    data["targets"] = [t for t in data["targets"] if t["key"] == KEY]
-    data["targets"][0]["value"] = 40
-    data["targets"][0].pop("milestones", None)
-    plan_store.save_plan(
-        parse_plan(plan_to_toml(data), name="2023", layers=plan_store.layers), user="张三"
-    )
-    return plan_store
+    return add_candidate_data(plan_store, tmp_path)
 
 
 def test_ranking_groups_order_and_cut(store: Store) -> None:
@@ -136,6 +73,26 @@ def test_the_list_is_written_as_xlsx_and_geojson(store: Store, tmp_path: Path) -
     assert list(back["地块编号"]) == list(cl.table["地块编号"])
 
 
+def test_hostile_firm_names_stay_text_in_the_candidates_workbook(
+    plan_store: Store, tmp_path: Path
+) -> None:
+    # the register's owners of Z2 (D class) and Z3 (C twice) are on the list; firm 9 of the
+    # evaluation matches no parcel
+    owners = {"Z2": HOSTILE_TEXTS[0], "Z3": HOSTILE_TEXTS[1]}
+    store = add_candidate_data(
+        plan_store, tmp_path, owners=owners, firm_names={9: HOSTILE_TEXTS[3]}
+    )
+    cl = store_candidates(store, year=2023, target=KEY)
+    hostile = {*owners.values(), HOSTILE_TEXTS[3]}
+    assert hostile <= {*cl.table["企业名称"], *cl.unmatched_firms["企业名称"]}
+    path = candidates_to_xlsx(cl, tmp_path / "候选.xlsx")
+    cells = assert_no_formula(path, hostile)
+    assert {c.parent.title for c in cells} == {"候选地块", "未对应企业"}
+    # the store keeps the values as given
+    assert HOSTILE_TEXTS[3] in set(store.evaluation(2022)["企业名称"])
+    assert store.read_layer("industrial_parcels").loc["Z2", "权利人"] == HOSTILE_TEXTS[0]
+
+
 def test_adopting_puts_the_list_on_the_layer_in_one_step(store: Store) -> None:
     cl = store_candidates(store, year=2023, target=KEY)
     adopted_on = dt.date(2022, 12, 28)  # the list is settled before the year starts
@@ -161,7 +118,7 @@ def test_adoption_is_all_or_nothing(store: Store) -> None:
     # someone adds a feature with a register parcel's id meanwhile: the whole adoption is refused
     clash = gpd.GeoDataFrame(
         {"地块编号": ["Z3"], "企业名称": ["他厂"], "所属镇街": ["东城街道"], "状态": ["未启动"]},
-        geometry=[_square(9)],
+        geometry=[square(9)],
         crs=4490,
     )
     store.import_features(LAYER, clash, user="李四", source="测试")

@@ -9,6 +9,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from tests._sheets import HOSTILE_TEXTS, assert_no_formula
 from tests.plan.conftest import APP_TOWNSHIPS
 from ykgeo.errors import ValidationError
 from ykgeo.layers import parse_plan
@@ -188,12 +189,18 @@ def test_toml_problems_name_the_target_and_field(plan_store: Store, tmp_path: Pa
 
 
 def test_text_cells_are_written_literally(plan_store: Store, tmp_path: Path) -> None:
-    plan = plan_store.plan(2022)
-    text = plan.toml_text.replace(
-        'name_zh = "整治低效工业用地"', 'name_zh = "=HYPERLINK(\\"x\\")"', 1
-    )
-    hostile = parse_plan(text, name="x", layers=plan_store.layers)
+    """Hostile names and notes of a plan stay text in the export and in next year's template."""
+    name, target_name, note = HOSTILE_TEXTS[0], HOSTILE_TEXTS[1], HOSTILE_TEXTS[4]
+    data = plan_data(plan_store.plan(2022))
+    data["name_zh"] = name
+    data["targets"][0].update(name_zh=target_name, note_zh=note)
+    hostile = parse_plan(plan_to_toml(data), name="x", layers=plan_store.layers)
     plan_store.save_plan(hostile, user="张三")
     path = export_plan(plan_store, 2022, tmp_path / "literal.xlsx")
-    cell = openpyxl.load_workbook(path)["目标"]["B2"]
-    assert cell.value == '=HYPERLINK("x")' and cell.data_type == "s"
+    cells = assert_no_formula(path, {name, target_name, note})
+    assert {c.parent.title for c in cells} == {"计划", "目标"}
+    # read back unchanged: the quote prefix is a style, not part of the value
+    back = read_plan_file(path, layers=plan_store.layers, townships=APP_TOWNSHIPS)
+    assert back.name_zh == name and back.targets[0].name_zh == target_name
+    template = plan_template(plan_store, tmp_path / "模板.xlsx", year=2023)
+    assert_no_formula(template, {target_name, note})
