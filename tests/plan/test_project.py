@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 import warnings
+from contextlib import closing
 from pathlib import Path
 
 import geopandas as gpd
+import pyogrio
 import pytest
 import shapely
 
@@ -33,6 +36,18 @@ def test_init_makes_an_empty_store_with_the_shipped_geography(tmp_path: Path) ->
     assert len(summary.townships) == 14 and "东城街道" in summary.townships
     notes = set(store.read_layer("townships")["说明"])
     assert all("示意范围" in n for n in notes)
+
+
+def test_init_leaves_one_file_in_wal_mode_that_gdal_reads(tmp_path: Path) -> None:
+    """A new store runs in WAL mode from the start (readers never wait for a writer), with no
+    journal, WAL or write marker left beside it, and GDAL reads it as it is."""
+    path = tmp_path / "项目库.gpkg"
+    init_store(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["项目库.gpkg"]
+    with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert {"townships", "city_boundary"} <= set(pyogrio.list_layers(path)[:, 0])
+    assert pyogrio.read_info(path, layer="townships")["features"] == 14
 
 
 def test_init_never_overwrites(tmp_path: Path) -> None:
