@@ -7,7 +7,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ykgeo.cli._common import add_store_option, open_store, parse_date, print_refusal, print_table
+from ykgeo.cli._common import (
+    add_store_option,
+    add_wait_option,
+    open_store,
+    parse_date,
+    print_refusal,
+    print_table,
+)
 from ykgeo.errors import ValidationError
 from ykgeo.plan import (
     adopt_candidates,
@@ -163,6 +170,7 @@ def add_cli(subparsers: Any) -> None:
         "--rules", metavar="TOML", help="分类规则文件（默认：layers/mujun-rules.toml，示意）"
     )
     add_store_option(p)
+    add_wait_option(p)
     p.set_defaults(func=_cmd_import)
     p = sub.add_parser("list", help="列出已导入的评价年度")
     add_store_option(p)
@@ -187,4 +195,5 @@ def add_cli(subparsers: Any) -> None:
     )
     c.add_argument("--user", default="命令行", help="记入编辑日志的操作人（--adopt 时）")
     add_store_option(c)
+    add_wait_option(c)
     c.set_defaults(func=_cmd_candidates)

@@ -6,7 +6,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ykgeo.cli._common import add_store_option, open_store, parse_date, print_refusal, print_table
+from ykgeo.cli._common import (
+    add_store_option,
+    add_wait_option,
+    open_store,
+    parse_date,
+    print_refusal,
+    print_table,
+)
 from ykgeo.errors import DataError, ValidationError
 from ykgeo.plan import (
     default_plan_year,
@@ -205,6 +212,7 @@ def add_cli(subparsers: Any) -> None:
         "--effective-date", type=parse_date, help="调整自哪天起适用（默认：今天；首版为 1 月 1 日）"
     )
     add_store_option(p)
+    add_wait_option(p)
     p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("list", help="列出各年度计划")
@@ -237,4 +245,5 @@ def add_cli(subparsers: Any) -> None:
     p.add_argument("--as-of", type=parse_date, help="结转截至日（默认：上一年 12 月 31 日）")
     p.add_argument("--user", default="命令行", help="记入编辑日志的操作人")
     add_store_option(p)
+    add_wait_option(p)
     p.set_defaults(func=_cmd_rollover)
