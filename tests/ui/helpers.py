@@ -58,6 +58,17 @@ def go(page: Any, title: str) -> None:
     wait_idle(page)
 
 
+#: The sidebar's plan-year switch.
+YEAR_BOX = "计划年度"
+
+
+def go_plan(page: Any) -> None:
+    """Open the 计划 page from the sidebar's navigation."""
+    page.locator("[data-testid='stSidebarNav'] a", has_text="计划").first.click()
+    expect(page.locator("h1").first).to_have_text("年度目标计划", timeout=60_000)
+    wait_idle(page)
+
+
 def no_exceptions(page: Any) -> None:
     shown = page.locator("[data-testid='stException']").all_inner_texts()
     assert shown == [], shown

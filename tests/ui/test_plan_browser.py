@@ -18,7 +18,9 @@ from playwright.sync_api import expect
 
 from tests.conftest import APP_EDITOR, APP_VIEWER
 from tests.ui.helpers import (
+    YEAR_BOX,
     choose,
+    go_plan,
     no_exceptions,
     open_app,
     set_as_of,
@@ -31,15 +33,6 @@ from ykgeo.plan import default_plan_year, export_plan, plan_data, plan_to_toml
 from ykgeo.store import Store, now
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-YEAR_BOX = "计划年度"
-
-
-def go_plan(page: Any) -> None:
-    page.locator("[data-testid='stSidebarNav'] a", has_text="计划").first.click()
-    expect(page.locator("h1").first).to_have_text("年度目标计划", timeout=60_000)
-    wait_idle(page)
-
 
 def as_of_value(page: Any) -> dt.date:
     box = page.locator("[data-testid='stSidebar'] [data-testid='stDateInput'] input").first

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 import shapely
 from playwright.sync_api import expect
@@ -34,8 +35,10 @@ from tests.conftest import (
 )
 from tests.ui.helpers import (
     PARCELS,
+    YEAR_BOX,
     choose,
     go,
+    go_plan,
     map_frame,
     map_point,
     open_app,
@@ -45,6 +48,8 @@ from tests.ui.helpers import (
 )
 from ykgeo.auth import add_user, remove_user, set_role
 from ykgeo.crs import YONGKANG_CENTRE
+from ykgeo.layers import parse_plan
+from ykgeo.plan import export_plan, plan_data, plan_to_toml
 from ykgeo.store import TZ, Store
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -368,5 +373,111 @@ def test_markdown_in_data_and_file_names_is_shown_literally(
     main = page.locator("[data-testid='stMain']")
     assert named.name in main.inner_text()
     assert main.locator("h3").locator("img, em, strong, del").count() == 0
+    page.wait_for_timeout(500)
+    assert fetched == []  # no image requested, from port 9 or the app
+
+
+# --- the 计划 page (issue 11) under the same guarantees ---------------------------------------
+
+
+def _plan_page(page: Any, year: str, tab: str = "") -> Any:
+    """Open the 计划 page on ``year`` (as the year switch labels it), on ``tab``; the main area."""
+    choose(_sidebar(page), YEAR_BOX, year)
+    go_plan(page)
+    if tab:
+        page.get_by_role("tab", name=tab).click()
+        wait_idle(page)
+    return page.locator("[data-testid='stMain']")
+
+
+def test_the_plan_page_writes_only_for_whom_the_users_file_still_names_an_editor(
+    page: Any, trust_server: dict[str, Any]
+) -> None:
+    users = trust_server["users"]
+    add_user(users, "wusan", role="editor", password=PASSWORD)
+    store = Store(trust_server["store"])
+    before = (store.count(PARCELS), store.data_version().log_id)
+    open_app(page)
+    sign_in(page, "wusan", PASSWORD)
+    main = _plan_page(page, "2023（草案）", "候选地块（亩均）")
+    expect(main).to_contain_text("划线在第", timeout=60_000)
+    page.get_by_text("确认把线内", exact=False).click()
+    wait_idle(page)
+    set_role(users, "wusan", "viewer")  # demoted with the adoption ticked and one click away
+    page.get_by_role("button", name="纳入名单", exact=False).click()
+    wait_idle(page)
+    assert "角色已改为" in _sidebar(page).inner_text()
+    assert "已纳入" not in main.inner_text()
+    assert page.get_by_role("button", name="纳入名单", exact=False).count() == 0
+    after = Store(trust_server["store"])
+    assert (after.count(PARCELS), after.data_version().log_id) == before
+
+
+def test_a_long_write_keeps_the_plan_file_and_its_note_on_the_page(
+    page: Any, trust_server: dict[str, Any], tmp_path: Path
+) -> None:
+    store_path = trust_server["store"]
+    store = Store(store_path)
+    versions = len(store.plan_versions(2022))
+    path = export_plan(store, 2022, tmp_path / "2022年度目标.xlsx")
+    book = openpyxl.load_workbook(path)
+    cell = book["目标"]["E3"]  # the second target (split by no township): one 亩 more
+    cell.value = float(cell.value) + 1
+    book.save(path)
+    open_app(page)
+    sign_in(page, *EDITOR)
+    main = _plan_page(page, "2022", "导入导出")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
+    wait_idle(page)
+    note = page.locator(".st-key-ykgeo_plan_upload_note input")
+    note.fill("锁等待期间导入的计划调整")
+    note.press("Enter")
+    wait_idle(page)
+    with write_lock_held(store_path) as held:
+        page.get_by_role("button", name="校验并导入").click()
+        expect(page.locator("[data-testid='stAlert']").first).to_contain_text(
+            "项目库正被他人写入", timeout=30_000
+        )
+        alerts = _alerts(page)
+        assert "项目库正被他人写入，请稍后重试" in alerts and "损坏" not in alerts
+        assert "您填写的内容仍保留在页面上" in main.inner_text()
+        assert note.input_value() == "锁等待期间导入的计划调整"
+        assert path.name in main.inner_text()  # the upload is still there
+        held.communicate("\n", timeout=30)  # the other writer finishes
+    page.get_by_role("button", name="校验并导入").click()
+    saved = page.locator("[data-testid='stAlert']").filter(has_text="已保存")
+    expect(saved.first).to_be_visible(timeout=30_000)
+    after = Store(store_path).plan_versions(2022)
+    assert len(after) == versions + 1 and after[-1].note == "锁等待期间导入的计划调整"
+
+
+def test_plan_text_from_the_data_is_shown_literally_on_the_plan_page(
+    page: Any, trust_server: dict[str, Any]
+) -> None:
+    """Changes the trust store: the 2023 draft gets a version named with the Markdown payload."""
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if "x.png" in r.url else None)
+    store = Store(trust_server["store"])
+    data = plan_data(store.plan(2023))
+    assert data["targets"][0]["key"] == "low_efficiency_remediation"
+    data["name_zh"] = PAYLOAD
+    data["targets"][0]["name_zh"] = PAYLOAD
+    store.save_plan(
+        parse_plan(plan_to_toml(data), name="payload", layers=store.layers, year=2023),
+        user="测试",
+        note=PAYLOAD,
+    )
+    open_app(page)
+    main = _plan_page(page, "2023（草案）")
+    # the caption: the plan's name and its version's note (every character kept)
+    expect(main).to_contain_text(PAYLOAD, timeout=30_000)
+    assert main.inner_text().count(PAYLOAD) >= 2
+    page.get_by_role("tab", name="候选地块（亩均）").click()
+    wait_idle(page)
+    summary = main.locator("[data-testid='stMarkdownContainer']", has_text="划线在第")
+    expect(summary.first).to_be_visible(timeout=60_000)
+    assert PAYLOAD in summary.first.inner_text()  # the target's name in the list's summary
+    assert main.locator("[data-testid='stMarkdownContainer'] img").count() == 0
+    assert main.locator("[data-testid='stMarkdownContainer'] em").count() == 0
     page.wait_for_timeout(500)
     assert fetched == []  # no image requested, from port 9 or the app

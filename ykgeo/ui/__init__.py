@@ -3,10 +3,12 @@
 ``app.py`` needs only :func:`app_title`, :func:`parse_settings`, :func:`build_pages` and
 :func:`sidebar`; each page is a module here (:mod:`~ykgeo.ui.overview`,
 :mod:`~ykgeo.ui.map_view`, :mod:`~ykgeo.ui.brief`, :mod:`~ykgeo.ui.edit`,
-:mod:`~ykgeo.ui.importer`, :mod:`~ykgeo.ui.export`) over the shared
-:mod:`~ykgeo.ui.shell` (with the sign-in of :mod:`~ykgeo.ui.account`), the cached loaders
-of :mod:`~ykgeo.ui.data` and the texts of :mod:`~ykgeo.ui.i18n`. The web server around
-them (upload gate, sign-in cookie) is :mod:`~ykgeo.ui.server`.
+:mod:`~ykgeo.ui.importer`, :mod:`~ykgeo.ui.export`, :mod:`~ykgeo.ui.plan` with
+:mod:`~ykgeo.ui.candidates`) over the shared :mod:`~ykgeo.ui.shell` (with the sign-in of
+:mod:`~ykgeo.ui.account`), the guarded writes of :mod:`~ykgeo.ui.writes`, the cached loaders
+of :mod:`~ykgeo.ui.data` and :mod:`~ykgeo.ui.plan_data` and the texts of
+:mod:`~ykgeo.ui.i18n`. The web server around them (upload gate, sign-in cookie) is
+:mod:`~ykgeo.ui.server`.
 
 The names below are imported when first used: the server imports :mod:`ykgeo.ui.server`
 before any session runs, without loading the pages and their cached loaders.

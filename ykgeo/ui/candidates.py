@@ -14,7 +14,9 @@ from ykgeo.errors import YkgeoError
 from ykgeo.store import Store
 from ykgeo.ui import plan_data
 from ykgeo.ui.assets import ASSET_URL
+from ykgeo.ui.i18n import literal
 from ykgeo.ui.shell import PageContext
+from ykgeo.ui.writes import write_as_editor
 
 __all__ = ["render"]
 
@@ -45,11 +47,11 @@ def render(ctx: PageContext, year: int, info: Any) -> None:
     except YkgeoError as err:
         st.info(t.error(err))
         return
-    st.markdown(f"**{result.summary_zh()}**")
+    st.markdown(f"**{literal(result.summary_zh())}**")  # names from the plan and the data
     if ctx.knowledge == "then":
         st.caption(t("candidates.known_now"))
     for note in result.notes:
-        st.caption(note)
+        st.caption(literal(note))
     table = pd.DataFrame(result.table.drop(columns="geometry"))
     st.dataframe(
         table,
@@ -98,12 +100,10 @@ def render(ctx: PageContext, year: int, info: Any) -> None:
     if st.button(
         t("candidates.adopt", n=n), type="primary", disabled=not sure, key="ykgeo_candidates_adopt"
     ):
-        try:
-            summary = planning.adopt_candidates(
-                Store(ctx.store_path), result, user=ctx.user.name if ctx.user else ""
-            )
-        except YkgeoError as err:
-            st.error(t.error(err))
+        summary = write_as_editor(
+            ctx, lambda store, user: planning.adopt_candidates(store, result, user=user.name)
+        )
+        if summary is None:
             return
         st.session_state[_ADOPTED] = t(
             "candidates.adopted",

@@ -99,6 +99,10 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "您的修改仍保留在表单中，稍后再点“保存修改”即可。",
             "Your edit is kept in the form: press Save changes again in a moment.",
         ),
+        "write.kept": (
+            "您填写的内容仍保留在页面上，稍后再试即可。",
+            "What you entered is kept on the page: try again in a moment.",
+        ),
         "account.removed": (
             "您的账号已从用户配置中移除（或登录已被结束），已退出登录。",
             "Your account was removed from the users file (or your session was ended): signed out.",

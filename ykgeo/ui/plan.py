@@ -10,13 +10,14 @@ import pandas as pd
 import streamlit as st
 
 from ykgeo import plan as planning
-from ykgeo.errors import ValidationError, YkgeoError
+from ykgeo.auth import User
 from ykgeo.layers import PLAN_STATUSES
 from ykgeo.store import PlanVersion, Store, now
 from ykgeo.ui import candidates, plan_data
 from ykgeo.ui.i18n import literal
 from ykgeo.ui.shell import PageContext, knowledge_banner
 from ykgeo.ui.uploads import saved_upload
+from ykgeo.ui.writes import write_as_editor
 
 __all__ = ["render"]
 
@@ -42,15 +43,15 @@ def _problems(problems: Any, t: Any) -> None:
         st.markdown("\n".join(lines))
 
 
-def _record(t: Any, save: Callable[[], PlanVersion]) -> None:
-    """Run a save; every problem or the error on the page, else the new version and a rerun."""
-    try:
-        version = save()
-    except ValidationError as err:
-        _problems(err.problems, t)
-        return
-    except YkgeoError as err:
-        st.error(t.error(err))
+def _record(ctx: PageContext, save: Callable[[Store, User], PlanVersion]) -> None:
+    """Run a save as the editor the users file says the user is now (:func:`write_as_editor`).
+
+    Every problem, the busy store or the error on the page (the tables keep what was
+    typed), else the new version and a rerun.
+    """
+    t = ctx.t
+    version = write_as_editor(ctx, save, problems=lambda found: _problems(found, t))
+    if version is None:
         return
     st.session_state[_DONE] = t("plan.saved", year=version.year, version=version.version)
     st.rerun()
@@ -180,11 +181,11 @@ def _editor(ctx: PageContext, year: int, info: Any) -> None:
         return
     draft = _edited_draft(data, targets, town_table, status)
     _record(
-        t,
-        lambda: planning.save_plan_draft(
-            Store(ctx.store_path),
+        ctx,
+        lambda store, user: planning.save_plan_draft(
+            store,
             draft,
-            user=ctx.user.name if ctx.user else "",
+            user=user.name,
             effective_date=effective if isinstance(effective, dt.date) else None,
             note=note.strip(),
             source="网页计划编辑",
@@ -230,16 +231,15 @@ def render(ctx: PageContext) -> None:
                 key="ykgeo_plan_rollover",
             )
         ):
-            try:
-                result, _ = planning.rollover_and_save(
-                    Store(ctx.store_path),
-                    from_year=year - 1,
-                    to_year=year,
-                    user=ctx.user.name if ctx.user else "",
-                )
-            except YkgeoError as err:
-                st.error(t.error(err))
+            rolled = write_as_editor(
+                ctx,
+                lambda store, user: planning.rollover_and_save(
+                    store, from_year=year - 1, to_year=year, user=user.name
+                ),
+            )
+            if rolled is None:
                 return
+            result, _ = rolled
             st.session_state[_DONE] = t(
                 "plan.rolled", year=year, n=int(result.carried["结转个数"].sum())
             )
@@ -350,17 +350,13 @@ def _files(ctx: PageContext, year: int, info: Any) -> None:
     if st.button(t("plan.import"), disabled=upload is None, key="ykgeo_plan_import"):
         assert upload is not None
 
-        def imported() -> PlanVersion:
+        def imported(store: Store, user: User) -> PlanVersion:
             assert upload is not None
             with saved_upload(
                 upload.name, upload.getvalue(), limit_mb=ctx.settings.upload_limit_mb
             ) as path:
                 return planning.import_plan_file(
-                    Store(ctx.store_path),
-                    path,
-                    user=ctx.user.name if ctx.user else "",
-                    note=note.strip(),
-                    source_name=upload.name,
+                    store, path, user=user.name, note=note.strip(), source_name=upload.name
                 )
 
-        _record(t, imported)
+        _record(ctx, imported)
