@@ -91,7 +91,7 @@ def _measure(store: Store, target: TargetSpec, gdf: gpd.GeoDataFrame) -> float:
 
 
 def test_build_reproduces_committed_content(built: Store) -> None:
-    assert DEMO_STORE.exists(), "run `ykgeo demo build --seed 2022 -o data/gis/yongkang-demo.gpkg`"
+    assert DEMO_STORE.exists(), "run `ykgeo demo build --seed 2022 --force -o data/gis/yongkang-demo.gpkg`"
     new, old = _content(built.path), _content(DEMO_STORE)
     assert sorted(new) == sorted(old)
     for table in sorted(new):
