@@ -23,7 +23,7 @@ import pytest
 from tests._builders import parcels_inside, write_lock_held
 from ykgeo.errors import StoreBusyError, StoreCorruptError, StoreError, StoreReadOnlyError
 from ykgeo.store import DEMO_STORE, Store
-from ykgeo.store.connection import store_error
+from ykgeo.store.connection import StoreFile, store_error
 
 KEY = "low_efficiency_industrial"
 YKGEO = [sys.executable, "-c", "import sys; from ykgeo.cli import main; sys.exit(main())"]
@@ -191,6 +191,29 @@ def test_errors_name_what_happened_and_only_damage_is_called_damage(tmp_path: Pa
     with pytest.raises(StoreError, match="不是 ykgeo 项目库") as other_file:
         Store(path)
     assert "损坏" not in str(other_file.value)
+
+
+def test_damage_seen_while_a_write_is_under_way_is_reported_as_busy(tmp_path: Path) -> None:
+    """A read that SQLite calls malformed while another process writes is told to retry, not 已损坏.
+
+    (A reader that also reads through GDAL, a second SQLite in the process, can see this
+    at the moment a large write commits: see ``benchmarks/bench_store_wait.py``.) The
+    write in progress is shown by the marker ykgeo's writer keeps beside the store.
+    """
+    broken = tmp_path / "broken.gpkg"
+    shutil.copy(DEMO_STORE, broken)
+    with broken.open("r+b") as fh:
+        fh.seek(4096 * 3)
+        fh.write(b"\xff" * 4096 * 20)
+    file = StoreFile(broken)
+    file.marker.write_text("{}", encoding="utf-8")  # another process is writing
+    busy_message = "项目库正被他人写入，请稍后重试"
+    with pytest.raises(StoreBusyError, match=busy_message) as busy, file.read() as conn:
+        conn.execute(f'SELECT * FROM "{KEY}"').fetchall()
+    assert "损坏" not in str(busy.value)
+    file.marker.unlink()  # the write is over: now SQLite's verdict stands
+    with pytest.raises(StoreCorruptError, match="已损坏"), file.read() as conn:
+        conn.execute(f'SELECT * FROM "{KEY}"').fetchall()
 
 
 def test_the_change_key_follows_commits_that_are_still_in_the_wal(store_path: Path) -> None:

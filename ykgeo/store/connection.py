@@ -27,6 +27,7 @@ import secrets
 import socket
 import sqlite3
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -59,6 +60,9 @@ TOKEN_KEY = "last_write"
 META_TABLE = "ykgeo_meta"
 _BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
 _READONLY = {"SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN", "SQLITE_AUTH"}
+_DAMAGE = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
+#: A read that fails as "damaged" this soon after a commit reached the WAL is reported as busy.
+_RECENT_WRITE_S = 5.0
 
 
 def _primary_name(err: sqlite3.Error) -> str:
@@ -185,10 +189,11 @@ class StoreFile:
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """A read-only connection: in WAL mode it sees the last commit and never waits for a writer."""
+        before = change_key(self.path)
         try:
             conn = self._connect(self.busy_timeout_s)
         except sqlite3.Error as err:
-            raise store_error(err, self.path, action="读取") from err
+            raise self._read_error(err, before) from err
         try:
             conn.execute("PRAGMA query_only = ON")
             yield conn
@@ -196,9 +201,37 @@ class StoreFile:
             cause = _sqlite_cause(err)
             if cause is None:
                 raise
-            raise store_error(cause, self.path, action="读取") from err
+            raise self._read_error(cause, before) from err
         finally:
             conn.close()
+
+    def _read_error(self, err: sqlite3.Error, before: int) -> StoreError:
+        """What a failed read means: "damaged" seen while another process was committing is not damage.
+
+        A reader in a process that also reads the store through GDAL (a second copy of
+        SQLite in the same process) can see 「database disk image is malformed」 at the
+        moment another process commits a large write, while the file is intact (the next
+        read succeeds). When a write was under way (its marker is there), landed during the
+        read (the change key moved) or moments before it (the WAL changed within
+        :data:`_RECENT_WRITE_S`), the read is reported as busy, to be tried again; only
+        otherwise is SQLite's verdict reported as damage.
+        """
+        if _primary_name(err) in _DAMAGE and (
+            self.marker.exists() or change_key(self.path) != before or self._written_lately()
+        ):
+            logger.warning("read of %s failed while a write landed: %s", self.path.name, err)
+            msg = f"项目库正被他人写入，请稍后重试（{self.path.name}：读取时另一进程正在提交）"
+            en = f"the store {self.path.name} was being written while it was read; try again"
+            return StoreBusyError(msg, message_en=en)
+        return store_error(err, self.path, action="读取")
+
+    def _written_lately(self) -> bool:
+        """Whether a commit reached the WAL within the last :data:`_RECENT_WRITE_S` seconds."""
+        try:
+            wal = Path(f"{self.path}-wal").stat()
+        except FileNotFoundError:
+            return False
+        return wal.st_size > 0 and time.time() - wal.st_mtime < _RECENT_WRITE_S
 
     @contextmanager
     def write(
