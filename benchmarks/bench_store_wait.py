@@ -8,7 +8,9 @@ Usage::
 On a copy of the demo store, N synthetic parcels inside the city boundary (made by
 ``tests._builders.parcels_inside``) are written
 into ``low_efficiency_industrial`` twice: by ``ykgeo import`` (a real process) and, as the
-peer, by GDAL (pyogrio ``append=True`` in a child process). While each writer runs, a
+peer, by GDAL (pyogrio ``append=True`` in a child process). Then ``ykgeo import`` writes the
+same N parcels again with every status changed (N updates, each logged: the case where a
+whole ledger is re-imported, which holds the biggest transaction). While each writer runs, a
 reader in this process opens the store and reads it in a loop (``Store(...)``, a count and
 the 14 townships), as every page of the app and every command does. Printed per writer:
 the writer's seconds, how long it held the write lock, the number of reads, the longest
@@ -151,6 +153,11 @@ def main() -> None:
                 ],
             )
         )
+        changed = folder / "parcels-changed.gpkg"
+        frame["状态"] = "推进中"
+        pyogrio.write_dataframe(frame, changed, layer="parcels")
+        again = [*ykgeo, "import", str(changed), "--layer", LAYER, "--store", str(ours)]
+        rows.append(measure("ykgeo re-import (updates)", ours, [*again, "--user", "bench"]))
         peer = folder / "gdal.gpkg"
         shutil.copyfile(DEMO, peer)
         script = (
@@ -165,11 +172,11 @@ def main() -> None:
             )
         )
     print(f"reader waits while {n:,} parcels are written into a copy of the demo store")
-    head = f"{'writer':<24}{'write s':>9}{'lock s':>8}{'reads':>7}{'idle s':>8}{'max s':>8}{'p95 s':>8}{'failed':>7}"
+    head = f"{'writer':<26}{'write s':>9}{'lock s':>8}{'reads':>7}{'idle s':>8}{'max s':>8}{'p95 s':>8}{'failed':>7}"
     print(head)
     for r in rows:
         print(
-            f"{r['writer']:<24}{r['write_s']:>9.1f}{r['lock_s']:>8.1f}{r['reads']:>7}"
+            f"{r['writer']:<26}{r['write_s']:>9.1f}{r['lock_s']:>8.1f}{r['reads']:>7}"
             f"{r['idle_read_s']:>8.2f}{r['max_read_s']:>8.2f}{r['p95_read_s']:>8.2f}{r['failed']:>7}"
         )
     for r in rows:
