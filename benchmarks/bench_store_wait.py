@@ -14,7 +14,9 @@ whole ledger is re-imported, which holds the biggest transaction). While each wr
 reader in this process opens the store and reads it in a loop (``Store(...)``, a count and
 the 14 townships), as every page of the app and every command does. Printed per writer:
 the writer's seconds, how long it held the write lock, the number of reads, the longest
-and 95th-percentile read, and the reads that failed (with the first error).
+and 95th-percentile read, and the reads that failed (with the first error). The lock is
+polled every 50 ms from this process, which the reader thread shares: a window of a second
+or less (ykgeo's re-import) can be missed; time it from a process of its own to be sure.
 """
 
 from __future__ import annotations
