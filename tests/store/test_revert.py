@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 import shapely
 
+from tests.plan.conftest import make_plan_store
 from tests.store.test_store import _at, _parcels, registry, store
 from ykgeo.errors import StoreError
+from ykgeo.layers import parse_plan
+from ykgeo.plan import plan_data, plan_to_toml
 from ykgeo.store import Store, batches, revert_batch
 
 KEY = "low_efficiency_industrial"
@@ -64,3 +68,18 @@ def test_an_undone_import_is_undone_now_and_for_the_past_as_known_now(store: Sto
 def test_unknown_batches_are_named(store: Store) -> None:
     with pytest.raises(StoreError, match="没有批次 nope"):
         revert_batch(store, "nope", user="甲")
+
+
+def test_a_plan_amendment_is_not_undone_as_a_batch_and_the_way_is_named(tmp_path: Path) -> None:
+    """Plans are the store's own records (issue 11): their versions are amended, not undone."""
+    store = make_plan_store(tmp_path / "plan.gpkg")
+    plan = store.plan(2022)
+    data = plan_data(plan)
+    data["name_zh"] = f"{plan.name_zh}（调整）"
+    version = store.save_plan(
+        parse_plan(plan_to_toml(data), name="x", layers=store.layers, year=2022), user="甲"
+    )
+    batch = store.edit_log().iloc[-1]["batch_id"]
+    with pytest.raises(StoreError, match=r"ykgeo_plans.*ykgeo plan export .* ykgeo plan import"):
+        revert_batch(store, batch, user="乙")
+    assert store.plan_versions(2022)[-1] == version

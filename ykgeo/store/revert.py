@@ -79,6 +79,11 @@ def batches(store: Store, *, since: dt.datetime | None = None, limit: int = 20) 
 
 
 _UNDO_SOURCE = "撤销批次 "
+#: What to do instead for the store's own records, which are not undone batch by batch.
+_NOT_A_LAYER = {
+    "ykgeo_plans": "计划的某一版可用 ykgeo plan export 年度 --version 版本号 导出，再用 ykgeo plan import 记为一次新的调整",
+    "ykgeo_mujun": "亩均评价可用 ykgeo mujun import 文件 --year 年度 --replace 重新导入该年度",
+}
 
 
 def _undone_pairs(log: pd.DataFrame) -> set[str]:
@@ -123,7 +128,9 @@ def revert_batch(
         raise StoreError(msg)
     unknown = sorted(set(rows["layer"]) - set(store.layers))
     if unknown:
-        msg = f"批次 {batch_id} 修改了图层以外的内容（{'、'.join(unknown)}），不能用撤销处理"
+        hints = [_NOT_A_LAYER[k] for k in unknown if k in _NOT_A_LAYER]
+        hint = f"。{'；'.join(hints)}" if hints else ""
+        msg = f"批次 {batch_id} 修改了图层以外的内容（{'、'.join(unknown)}），不能用撤销处理{hint}"
         raise StoreError(msg)
     first = rows.iloc[0]
     last_id = int(rows["log_id"].max())
