@@ -437,12 +437,10 @@ def test_a_long_write_keeps_the_plan_file_and_its_note_on_the_page(
     wait_idle(page)
     with write_lock_held(store_path) as held:
         page.get_by_role("button", name="校验并导入").click()
-        expect(page.locator("[data-testid='stAlert']").first).to_contain_text(
-            "项目库正被他人写入", timeout=30_000
-        )
+        expect(main).to_contain_text("您填写的内容仍保留在页面上", timeout=30_000)
+        wait_idle(page)
         alerts = _alerts(page)
         assert "项目库正被他人写入，请稍后重试" in alerts and "损坏" not in alerts
-        assert "您填写的内容仍保留在页面上" in main.inner_text()
         assert note.input_value() == "锁等待期间导入的计划调整"
         assert path.name in main.inner_text()  # the upload is still there
         held.communicate("\n", timeout=30)  # the other writer finishes
