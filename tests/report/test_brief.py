@@ -47,7 +47,8 @@ from ykgeo.report import (
     format_pct,
     format_target,
 )
-from ykgeo.store import Store
+from ykgeo.report.data import load_pack_data
+from ykgeo.store import TZ, Store
 
 
 def test_small_pack_has_the_known_figures(small: tuple[Store, BriefResult]) -> None:
@@ -407,3 +408,52 @@ def test_township_labels_move_clear_of_the_features() -> None:
     label = shapely.Point(clear[:2])
     assert town.contains(label)
     assert shapely.distance(label, shapely.MultiPoint(dots)) >= 900
+
+
+def _with_late_completion(path: Path) -> Store:
+    """The small store, and P4 (east, 15 亩) done on 2022-09-01 but recorded only on 2022-10-15."""
+    store = small_store(path, demo=False)
+    store.update_feature(
+        "parcels",
+        "P4",
+        {"状态": "已完成", "完成日期": "2022-09-01"},
+        user="测试",
+        expected_version=None,
+        effective_date=dt.date(2022, 9, 1),
+        note="补录",
+        recorded_at=dt.datetime(2022, 10, 15, 9, tzinfo=TZ),
+    )
+    return store
+
+
+def test_a_pack_counts_as_known_then_or_now_and_says_which(tmp_path: Path) -> None:
+    """按当时所知 (default) leaves out the late record; 按现在所知 counts it in figures, maps and changes."""
+    store = _with_late_completion(tmp_path / "s.gpkg")
+    day, since = dt.date(2022, 9, 30), dt.date(2022, 6, 30)
+    then = build_brief(store, as_of=day, since=since, output=tmp_path / "then.pdf")
+    known_at = dt.datetime(2022, 10, 16, tzinfo=TZ)
+    later = build_brief(
+        store, as_of=day, since=since, known_at=known_at, output=tmp_path / "now.pdf"
+    )
+    then_texts, now_texts = page_texts(then.path), page_texts(later.path)  # type: ignore[arg-type]
+    assert "按当时所知" in squash(then_texts[0]) and "按现在所知" not in squash(then_texts[0])
+    assert "按现在所知：含截至 2022-10-16 00:00 补录的数据" in squash(now_texts[0])
+    # the figures: 45 of 60 亩 as known on the day, all 60 亩 as known later
+    assert "完成测试地块整治 亩 60 45.00 75.0%" in squash(
+        then_texts[section_page(then, "一、") - 1]
+    )
+    summary = squash(now_texts[section_page(later, "一、") - 1])
+    assert "完成测试地块整治 亩 60 60.00 100.0%" in summary
+    engine = progress_report(store, as_of=day, known_at=known_at).row("parcels_done")
+    assert engine.done == pytest.approx(60.0, abs=0.01)
+    town_table = squash(now_texts[section_page(later, "2.1 ")])
+    assert "东测镇 30.00" in town_table
+    # the changes: P4's completion appears as known now, read with the same records at both dates
+    changes = squash(" ".join(now_texts[section_page(later, "三、") - 1 :]))
+    assert "两日均按截至 2022-10-16 00:00 已录入的数据" in changes
+    # the map data behind the figures is the same snapshot
+    _, _, frame, geo = load_pack_data(store, day, None, since, known_at)
+    assert geo.layers["parcels"].loc["P4", "状态"] == "已完成"
+    assert frame is not None and "P4" in set(frame["id"].astype(str))
+    _, _, _, geo_then = load_pack_data(store, day, None, since)
+    assert geo_then.layers["parcels"].loc["P4", "状态"] == "未启动"

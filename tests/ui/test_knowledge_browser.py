@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import APP_EDITOR, APP_HOSTILE_NAME
+from tests.report.conftest import page_texts
 from tests.ui.helpers import (
     PARCELS,
     choose,
@@ -25,6 +27,7 @@ from tests.ui.helpers import (
     wait_idle,
 )
 from ykgeo.progress import late_records, progress_report
+from ykgeo.progress.output import format_figure
 from ykgeo.store import Store, now
 from ykgeo.ui.overview import format_amount
 
@@ -33,7 +36,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 DAY = dt.date(2022, 12, 31)
 
 
-def test_late_edit_is_explained_and_every_view_agrees(app_page: Any) -> None:
+def test_late_edit_is_explained_and_every_view_agrees(app_page: Any, tmp_path: Path) -> None:
     page = app_page
     path = page.app["store"]
     store = Store(path)
@@ -89,6 +92,22 @@ def test_late_edit_is_explained_and_every_view_agrees(app_page: Any) -> None:
     expect(page.locator("[data-testid='stMain']")).to_contain_text(
         re.compile(rf"当前选择 {len(expected):,} 个要素")
     )
+    # the briefing pack made now counts what the pages count, and its cover says so
+    go(page, "汇报")
+    expect(page.locator("[data-testid='stMain']")).to_contain_text("简报按现在所知统计")
+    page.get_by_role("button", name="生成简报").click()
+    button = page.locator(".st-key-ykgeo_brief_download button")
+    button.wait_for(timeout=180_000)
+    with page.expect_download() as info:
+        button.click()
+    pdf = tmp_path / "brief.pdf"
+    info.value.save_as(pdf)
+    texts = [" ".join(text.split()) for text in page_texts(pdf)]
+    assert "按现在所知" in texts[0]
+    # the summary table's row: name, unit, target, done, …
+    rows = re.findall(rf"{re.escape(known.name_zh)} {known.unit} \S+ (\S+) ", " ".join(texts[1:]))
+    assert rows and rows[0] == format_figure(known.done, known.decimals)
+    assert rows[0] != format_figure(then.done, then.decimals)
     # back to what was known then: the edit leaves every view again
     page.locator(".st-key-ykgeo_knowledge_banner").get_by_role(
         "button", name="改为按当时所知"

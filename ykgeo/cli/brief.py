@@ -10,7 +10,7 @@ from typing import Any
 
 from ykgeo.cli._common import add_store_option, open_store, parse_date
 from ykgeo.report import build_brief
-from ykgeo.store import Store, now
+from ykgeo.store import Store, known_now, now
 
 __all__ = ["add_cli"]
 
@@ -33,13 +33,15 @@ def _cmd_brief(args: argparse.Namespace) -> int:
         as_of=as_of,
         township=args.township,
         since=args.since,
+        known_at=known_now() if args.known_now else None,
         output=Path(args.output),
         png_dir=Path(args.png) if args.png else None,
         dpi=args.dpi,
     )
     pngs = f"，地图 PNG {len(result.png_files)} 张（{args.png}）" if result.png_files else ""
     print(
-        f"已生成简报 {result.path}：共 {result.pages} 页{pngs}；统计日 {as_of.isoformat()}，"
+        f"已生成简报 {result.path}：共 {result.pages} 页{pngs}；统计日 {as_of.isoformat()}"
+        f"（{'按现在所知，含补录' if args.known_now else '按当时所知'}），"
         f"{result.data_version.label_zh()}；用时 {result.seconds:.1f} 秒",
         file=sys.stderr,
     )
@@ -62,6 +64,11 @@ def add_cli(subparsers: Any) -> None:
     p.add_argument("--township", metavar="NAME", help="只做该镇街的简报")
     p.add_argument(
         "--since", type=parse_date, metavar="DATE", help="列出自该日以来的变化（上次简报日期）"
+    )
+    p.add_argument(
+        "--known-now",
+        action="store_true",
+        help="按现在所知统计（包含统计日之后补录的更正；默认按当时所知，事后重做结果不变）",
     )
     p.add_argument("-o", "--output", required=True, metavar="PDF", help="输出 PDF 文件")
     p.add_argument("--png", metavar="DIR", help="另将每幅地图存为 PNG 到该目录")

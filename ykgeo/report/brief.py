@@ -62,6 +62,7 @@ def _write(
     as_of: dt.date,
     township: str | None,
     since: dt.date | None,
+    known_at: dt.datetime | None,
     sink: Any,
     png_dir: Path | None,
     dpi: int,
@@ -76,7 +77,7 @@ def _write(
         msg = "生成简报 PDF 需要 Python 包 reportlab（pip install reportlab），当前环境没有安装"
         raise ReportError(msg, message_en="reportlab is not installed") from err
     started = time.perf_counter()
-    report, summary, changes, geo = load_pack_data(store, as_of, township, since)
+    report, summary, changes, geo = load_pack_data(store, as_of, township, since, known_at)
     items = {item["key"]: item for item in summary["targets"]}
     illustrative = is_illustrative(store)
     texts = pack_texts(store, report, summary, changes, geo)
@@ -169,6 +170,7 @@ def build_brief(
     as_of: dt.date,
     township: str | None = None,
     since: dt.date | None = None,
+    known_at: dt.datetime | None = None,
     output: Path,
     png_dir: Path | None = None,
     dpi: int = 300,
@@ -185,6 +187,10 @@ def build_brief(
         Restrict the pack to one township (its figures, maps zoomed to it, its atlas page).
     since
         Add the changes between the end of this date and ``as_of``.
+    known_at
+        Count the records known at this moment (按现在所知: pass
+        :func:`ykgeo.store.known_now`); default the end of ``as_of`` (按当时所知), so
+        a pack made again later is the same pack. The cover says which.
     output
         The PDF file to write (its folder is created).
     png_dir
@@ -211,6 +217,7 @@ def build_brief(
             as_of=as_of,
             township=township,
             since=since,
+            known_at=known_at,
             sink=str(tmp),
             png_dir=png_dir,
             dpi=dpi,
@@ -222,9 +229,23 @@ def build_brief(
 
 
 def brief_pdf_bytes(
-    store: Store, *, as_of: dt.date, township: str | None = None, since: dt.date | None = None
+    store: Store,
+    *,
+    as_of: dt.date,
+    township: str | None = None,
+    since: dt.date | None = None,
+    known_at: dt.datetime | None = None,
 ) -> bytes:
     """The briefing pack as PDF bytes (for the app's download button); see :func:`build_brief`."""
     sink = io.BytesIO()
-    _write(store, as_of=as_of, township=township, since=since, sink=sink, png_dir=None, dpi=300)
+    _write(
+        store,
+        as_of=as_of,
+        township=township,
+        since=since,
+        known_at=known_at,
+        sink=sink,
+        png_dir=None,
+        dpi=300,
+    )
     return sink.getvalue()

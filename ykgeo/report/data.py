@@ -26,7 +26,7 @@ from ykgeo.progress import ProgressReport, changes_between, progress_report, rep
 from ykgeo.progress import output as progress_output
 from ykgeo.progress.output import RATING_ZH
 from ykgeo.report import maps
-from ykgeo.store import Store
+from ykgeo.store import Store, end_of_day
 
 if TYPE_CHECKING:  # reportlab is imported only when a PDF is written
     from ykgeo.report.pdf import Fonts, Styles
@@ -35,6 +35,7 @@ __all__ = [
     "MapData",
     "Pack",
     "is_illustrative",
+    "knowledge_zh",
     "load_pack_data",
     "numeral",
     "pack_texts",
@@ -95,19 +96,27 @@ class Pack:
         return self.town_ids.get(layer, {}).get(township, set())
 
 
-def _snapshot(store: Store, key: str, as_of: dt.date) -> gpd.GeoDataFrame:
+def _snapshot(
+    store: Store, key: str, as_of: dt.date, known_at: dt.datetime | None = None
+) -> gpd.GeoDataFrame:
     """A layer at the as-of date; the current one for a reference layer loaded later than that."""
-    gdf = store.read_layer(key, as_of=as_of)
+    gdf = store.read_layer(key, as_of=as_of, known_at=known_at)
     if gdf.empty and store.spec(key).reference:
         gdf = store.read_layer(key)
     return gdf
 
 
-def _load_geo(store: Store, as_of: dt.date, layer_keys: Sequence[str]) -> MapData:
+def _load_geo(
+    store: Store,
+    as_of: dt.date,
+    layer_keys: Sequence[str],
+    known_at: dt.datetime | None = None,
+) -> MapData:
     """Townships, the city boundary and the as-of snapshot of ``layer_keys``, in EPSG:4549.
 
     Snapshots are read exactly as the progress engine reads them (as of the end of
-    ``as_of``, as known then), so the features on a map are those behind its figures.
+    ``as_of``, with the records known at ``known_at``: by default the end of ``as_of``),
+    so the features on a map are those behind its figures.
     """
     keys = set(store.layer_keys())
     names: list[str] = []
@@ -116,7 +125,7 @@ def _load_geo(store: Store, as_of: dt.date, layer_keys: Sequence[str]) -> MapDat
     illustrative = False
     if _TOWNSHIP_LAYER in keys:
         spec = store.spec(_TOWNSHIP_LAYER)
-        towns = _snapshot(store, _TOWNSHIP_LAYER, as_of)
+        towns = _snapshot(store, _TOWNSHIP_LAYER, as_of, known_at)
         name_field = spec.name_field or spec.id_field
         names = towns[name_field].astype(str).tolist()
         codes = towns.index.astype(str).tolist()
@@ -126,7 +135,7 @@ def _load_geo(store: Store, as_of: dt.date, layer_keys: Sequence[str]) -> MapDat
         )
         illustrative = "示意" in notes or "示意" in spec.description_zh
     if _BOUNDARY_LAYER in keys:
-        boundary_gk = maps.gk_frame(_snapshot(store, _BOUNDARY_LAYER, as_of))
+        boundary_gk = maps.gk_frame(_snapshot(store, _BOUNDARY_LAYER, as_of, known_at))
     else:
         boundary_gk = np.zeros(0, dtype=object)
     if boundary_gk.size == 0 and towns_gk.size:
@@ -135,7 +144,7 @@ def _load_geo(store: Store, as_of: dt.date, layer_keys: Sequence[str]) -> MapDat
     layers_gk: dict[str, npt.NDArray[np.object_]] = {}
     for key in dict.fromkeys(layer_keys):
         if key in keys:
-            gdf = store.read_layer(key, as_of=as_of)
+            gdf = store.read_layer(key, as_of=as_of, known_at=known_at)
             layers[key] = gdf
             layers_gk[key] = maps.gk_frame(gdf)
     return MapData(names, codes, towns_gk, boundary_gk, illustrative, layers, layers_gk)
@@ -196,25 +205,43 @@ def _source_texts() -> list[str]:
 
 
 def load_pack_data(
-    store: Store, as_of: dt.date, township: str | None, since: dt.date | None
+    store: Store,
+    as_of: dt.date,
+    township: str | None,
+    since: dt.date | None,
+    known_at: dt.datetime | None = None,
 ) -> tuple[ProgressReport, dict[str, Any], pd.DataFrame | None, MapData]:
     """The engine's report, its JSON, the changes and the map data, read side by side.
 
+    All four read the same records: those known at ``known_at`` (default: the end of
+    ``as_of``, 按当时所知), so the figures, maps and changes of a pack always agree.
     The three reads are independent (each opens its own read-only connection), so
     they run in threads: SQLite, shapely and much of pandas release the GIL.
     """
     if since is not None and since >= as_of:
         msg = f"比较基准日 {since} 应早于统计日 {as_of}"
         raise DataError(msg)
-    plan = store.plan(as_of.year)
+    horizon = known_at or end_of_day(as_of)
+    plan = store.plan(as_of.year, as_of=as_of, known_at=horizon)
     with ThreadPoolExecutor(max_workers=3) as pool:
-        report_job = pool.submit(progress_report, store, as_of=as_of, township=township)
-        geo_job = pool.submit(_load_geo, store, as_of, [t.layer for t in plan.targets])
-        changes_job = pool.submit(changes_between, store, since, as_of) if since else None
+        report_job = pool.submit(
+            progress_report, store, as_of=as_of, township=township, known_at=known_at
+        )
+        geo_job = pool.submit(_load_geo, store, as_of, [t.layer for t in plan.targets], horizon)
+        changes_job = (
+            pool.submit(changes_between, store, since, as_of, known_at=known_at) if since else None
+        )
         report = report_job.result()
         geo = geo_job.result()
         changes = changes_job.result() if changes_job else None
     return report, report_to_json(report), changes, geo
+
+
+def knowledge_zh(report: ProgressReport) -> str:
+    """Which records the pack counts, in words: 按当时所知 or 按现在所知 with the moment."""
+    if report.known_at <= end_of_day(report.as_of):
+        return "按当时所知：当日结束前已录入项目库的数据"
+    return f"按现在所知：含截至 {report.known_at:%Y-%m-%d %H:%M} 补录的数据"
 
 
 def pack_texts(

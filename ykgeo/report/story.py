@@ -29,7 +29,7 @@ from ykgeo.progress.output import (
     summary_cells,
 )
 from ykgeo.report import maps
-from ykgeo.report.data import Pack, numeral
+from ykgeo.report.data import Pack, knowledge_zh, numeral
 from ykgeo.report.pdf import (
     ATLAS_GAP,
     ATLAS_MAP_WIDTH,
@@ -86,7 +86,7 @@ def _cover(pack: Pack) -> list[Flowable]:
     counts = {k: sum(1 for r in report.rows if r.rating == k) for k in RATING_ZH}
     rated = "、".join(f"{RATING_ZH[k]} {n}" for k, n in counts.items() if n)
     rows = [
-        ("统计日", f"{report.as_of:%Y年%m月%d日}（按当日结束前已录入项目库的数据统计）"),
+        ("统计日", f"{report.as_of:%Y年%m月%d日}（{knowledge_zh(report)}）"),
         ("范围", scope),
         ("数据版本", report.data_version.label_zh()),
         (

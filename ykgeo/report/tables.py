@@ -13,6 +13,7 @@ from ykgeo.progress import TargetProgress
 from ykgeo.progress.output import format_figure, format_pct
 from ykgeo.report.data import Pack, numeral
 from ykgeo.report.pdf import BODY_WIDTH, FRAME_PAD, Heading, para, table
+from ykgeo.store import end_of_day
 
 __all__ = ["appendix_section", "changes_section", "problems_section"]
 
@@ -36,6 +37,14 @@ def _measure_text(value: Any, unit: Any) -> str:
     return format_figure(float(value), 3 if unit == "km" else 2)
 
 
+def _changes_knowledge(pack: Pack) -> str:
+    """Which records both dates are read with: each day's own, or everything known at the pack's horizon."""
+    report = pack.report
+    if report.known_at <= end_of_day(report.as_of):
+        return "各按当日已录入的数据"
+    return f"两日均按截至 {report.known_at:%Y-%m-%d %H:%M} 已录入的数据，含补录"
+
+
 def changes_section(pack: Pack, number: int) -> list[Flowable]:
     st = pack.styles
     frame = _change_rows(pack)
@@ -50,7 +59,8 @@ def changes_section(pack: Pack, number: int) -> list[Flowable]:
             key="changes",
         ),
         para(
-            f"比较 {since.isoformat()} 日终与 {pack.report.as_of.isoformat()} 日终的项目库状态（各按当日已录入的数据）。",
+            f"比较 {since.isoformat()} 日终与 {pack.report.as_of.isoformat()} 日终的项目库状态"
+            f"（{_changes_knowledge(pack)}）。",
             st.small,
         ),
     ]

@@ -9,7 +9,7 @@ import streamlit as st
 
 from ykgeo.errors import YkgeoError
 from ykgeo.ui import data
-from ykgeo.ui.shell import PageContext
+from ykgeo.ui.shell import PageContext, knowledge_banner
 
 __all__ = ["render"]
 
@@ -23,13 +23,13 @@ def render(ctx: PageContext) -> None:
     """The briefing page: choose the scope, make the pack on request (it takes seconds), download it."""
     t = ctx.t
     st.title(t("brief.title"))
+    knowledge_banner(ctx)  # the pack counts the records the pages count: say which are left out
     st.caption(t("brief.intro"))
     if not data.plan_years(ctx.store_path, ctx.mtime_ns):
         st.warning(t("common.no_plan"))
         return
     st.markdown(t("brief.as_of", as_of=f"{ctx.as_of:%Y-%m-%d}"))
-    if ctx.knowledge == "now":
-        st.caption(t("brief.known_then"))  # the pack is what was recorded by the end of the date
+    st.caption(t(f"brief.knowledge.{ctx.knowledge}"))  # the pack reads what the pages read
     towns = ["", *data.township_names(ctx.store_path, ctx.mtime_ns)]  # "": the whole city
     if st.session_state.get(_TOWNSHIP) not in towns:
         st.session_state[_TOWNSHIP] = ""
@@ -57,6 +57,7 @@ def render(ctx: PageContext) -> None:
         ctx.as_of,
         str(township) or None,
         since if isinstance(since, dt.date) else None,
+        ctx.knowledge,
     )
     if st.button(t("brief.make"), type="primary", key="ykgeo_brief_make"):
         started = time.perf_counter()

@@ -398,9 +398,24 @@ def raster_layer(path: str, mtime_ns: int, visible: bool, language: str) -> maps
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def brief_pdf(
-    path: str, mtime_ns: int, as_of: dt.date, township: str | None, since: dt.date | None
+    path: str,
+    mtime_ns: int,
+    as_of: dt.date,
+    township: str | None,
+    since: dt.date | None,
+    knowledge: Knowledge = "then",
 ) -> bytes:
-    """The briefing pack (:func:`ykgeo.report.brief_pdf_bytes`) for the date, township and since-date."""
+    """The briefing pack (:func:`ykgeo.report.brief_pdf_bytes`) for the date, township and since-date.
+
+    It counts the records ``knowledge`` counts, as the pages do, so the pack and the
+    pages it was made from agree.
+    """
     from ykgeo.report import brief_pdf_bytes
 
-    return brief_pdf_bytes(Store(path), as_of=as_of, township=township, since=since)
+    return brief_pdf_bytes(
+        Store(path),
+        as_of=as_of,
+        township=township,
+        since=since,
+        known_at=_known_at(as_of, knowledge),
+    )

@@ -493,10 +493,15 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "统计日：{as_of}（左侧“数据截至日期”）",
             "Date of the figures: {as_of} (“Data as of” on the left)",
         ),
-        "brief.known_then": (
-            "简报按当时所知统计（截至日当天结束前已录入的记录），与左侧“按现在所知”的页面可能不同。",
-            "The pack counts what had been recorded by the end of the date (as known then); pages "
-            "set to “as known now” may differ.",
+        "brief.knowledge.then": (
+            "简报按当时所知统计（统计日当天结束前已录入的记录），与左侧的选择一致；事后重做，结果不变。",
+            "The pack counts what had been recorded by the end of the date (as known then), as the "
+            "choice on the left; made again later, it is the same pack.",
+        ),
+        "brief.knowledge.now": (
+            "简报按现在所知统计（含统计日之后补录的更正），与左侧的选择一致；封面注明截至的录入时间。",
+            "The pack counts everything recorded so far (as known now, late corrections included), "
+            "as the choice on the left; the cover gives the moment.",
         ),
         "brief.scope": ("范围", "Scope"),
         "brief.whole_city": ("全市", "Whole city"),
