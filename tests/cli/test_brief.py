@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.report.conftest import (
+    complete,
     page_texts,
     small_store,
     squash,
@@ -32,14 +33,7 @@ def test_cli_known_now_counts_a_late_record_and_says_so(
 ) -> None:
     """``--known-now`` counts a completion recorded after the date; without it the pack is as known then."""
     store = small_store(tmp_path / "s.gpkg", demo=True)
-    store.update_feature(
-        "parcels",
-        "P4",
-        {"状态": "已完成", "完成日期": "2022-06-01"},
-        user="测试",
-        expected_version=None,
-        effective_date=dt.date(2022, 6, 1),
-    )  # recorded now, years after the date
+    complete(store, "P4", dt.date(2022, 6, 1))  # recorded now, years after the date
     monkeypatch.setattr("ykgeo.layers.DEFAULT_LAYER_DIR", tmp_path / "layers")
     base = ["brief", "--store", str(store.path), "--as-of", "2022-06-30"]
     assert cli.main([*base, "-o", str(tmp_path / "then.pdf")]) == 0

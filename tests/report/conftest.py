@@ -265,15 +265,23 @@ def small_store(path: Path, *, demo: bool) -> Store:
         **recorded,
     )
     # after 2022-06-30: P3 is done on 2022-08-01
+    complete(store, "P3", dt.date(2022, 8, 1), recorded_at=dt.datetime(2022, 8, 2, 9, tzinfo=TZ))
+    return store
+
+
+def complete(
+    store: Store, parcel: str, day: dt.date, *, recorded_at: dt.datetime | None = None
+) -> None:
+    """Record ``parcel`` as 已完成 on ``day`` (effective that day), recorded at ``recorded_at`` (default now)."""
     store.update_feature(
         "parcels",
-        "P3",
-        {"状态": "已完成", "完成日期": "2022-08-01"},
+        parcel,
+        {"状态": "已完成", "完成日期": day.isoformat()},
         user="测试",
         expected_version=None,
-        recorded_at=dt.datetime(2022, 8, 2, 9, tzinfo=TZ),
+        effective_date=day,
+        recorded_at=recorded_at,
     )
-    return store
 
 
 @pytest.fixture(scope="module")

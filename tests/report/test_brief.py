@@ -23,6 +23,7 @@ from tests.report.conftest import (
     PARCELS_TOML,
     PLAN_TOML,
     WELLS_TOML,
+    complete,
     fonts_table,
     has_colour,
     layout_text,
@@ -413,16 +414,7 @@ def test_township_labels_move_clear_of_the_features() -> None:
 def _with_late_completion(path: Path) -> Store:
     """The small store, and P4 (east, 15 亩) done on 2022-09-01 but recorded only on 2022-10-15."""
     store = small_store(path, demo=False)
-    store.update_feature(
-        "parcels",
-        "P4",
-        {"状态": "已完成", "完成日期": "2022-09-01"},
-        user="测试",
-        expected_version=None,
-        effective_date=dt.date(2022, 9, 1),
-        note="补录",
-        recorded_at=dt.datetime(2022, 10, 15, 9, tzinfo=TZ),
-    )
+    complete(store, "P4", dt.date(2022, 9, 1), recorded_at=dt.datetime(2022, 10, 15, 9, tzinfo=TZ))
     return store
 
 
