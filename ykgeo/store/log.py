@@ -1,11 +1,19 @@
-"""Reading the typed edit log (schema 2) column by column, and decoding its values for display."""
+"""Reading the typed edit log (schema 2) and the feature tables, and decoding log values for display.
+
+Every read of the store goes through Python's :mod:`sqlite3`, the same SQLite library the
+writes use, never through GDAL: GDAL (pyogrio's wheel) carries its own copy of SQLite, and
+SQLite's locks are POSIX locks, held per process. When a second copy of SQLite in the same
+process opens and closes the store, the locks the first copy holds are silently dropped
+(SQLite's "how to corrupt" notes, §2.2.1): a write transaction of this process then no longer
+keeps other processes out, and readers see "database disk image is malformed" while another
+process commits. ``tests/store/test_one_sqlite.py`` shows both.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,18 +21,17 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyogrio
-import shapely
 
 from ykgeo.layers import LayerRegistry
+from ykgeo.store.gpkg import decode_geometries
 from ykgeo.store.history import GEOMETRY_FIELD
 
 __all__ = [
     "LOG_TYPES",
     "decode_values",
-    "read_features_arrow",
+    "read_features",
     "read_log",
-    "read_log_arrow",
+    "read_log_table",
     "sql_text",
 ]
 
@@ -115,17 +122,6 @@ def sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _column(table: pa.Table, name: str) -> npt.NDArray[Any]:
-    col = table.column(name)
-    if pa.types.is_date(col.type):
-        col = pc.cast(col, pa.string())
-    if pa.types.is_integer(col.type) and col.null_count == 0:
-        return np.asarray(col.to_numpy(), dtype=np.int64)
-    if pa.types.is_floating(col.type) or pa.types.is_integer(col.type):
-        return np.asarray(col.to_numpy(zero_copy_only=False), dtype="float64")
-    return np.asarray(col.to_numpy(zero_copy_only=False), dtype=object)
-
-
 LOG_TYPES = {
     "log_id": pa.int64(),
     "version": pa.int64(),
@@ -137,70 +133,36 @@ LOG_TYPES = {
 }
 
 
-def read_log_table(path: Path, columns: Sequence[str], where: str) -> pa.Table:
-    """Log rows (oldest first) as an Arrow table read through GDAL; the filter runs in SQLite.
+def read_log_table(conn: sqlite3.Connection, columns: Sequence[str], where: str) -> pa.Table:
+    """Log rows (oldest first) as an Arrow table typed by :data:`LOG_TYPES` (text otherwise).
 
-    ``where`` is SQL with its values inlined (:func:`sql_text`). ``log_id`` comes
-    back as the result's feature id. A column GDAL leaves out (no row with a value)
-    is added as nulls of its type, so the table always has ``columns``.
+    ``where`` is SQL with its values inlined (:func:`sql_text`); the filter runs in
+    SQLite. Read through the same SQLite library as every other access to the store
+    (see :mod:`ykgeo.store.log` on why not through GDAL).
     """
-    others = [c for c in columns if c != "log_id"]
-    _, table = pyogrio.read_arrow(
-        path,
-        sql=f"SELECT log_id, {', '.join(others)} FROM ykgeo_edit_log WHERE {where} ORDER BY log_id",
-        return_fids=True,
-    )
-    arrays = [
-        table.column(c)
-        if c in table.column_names
-        else pa.nulls(table.num_rows, LOG_TYPES.get(c, pa.string()))
-        for c in columns
-    ]
+    rows = conn.execute(
+        f"SELECT {', '.join(columns)} FROM ykgeo_edit_log WHERE {where} ORDER BY log_id"
+    ).fetchall()
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+    arrays = []
+    for name, column in zip(columns, values, strict=True):
+        kind = LOG_TYPES.get(name, pa.string())
+        if kind == pa.date32():  # stored as ISO text
+            arrays.append(pc.cast(pa.array(column, pa.string()), kind))
+        else:
+            arrays.append(pa.array(column, kind))
     return pa.table(arrays, names=list(columns))
 
 
-def read_log_arrow(path: Path, columns: Sequence[str], where: str) -> pd.DataFrame:
-    """Log rows (oldest first) read through GDAL into Arrow, typed as :func:`read_log` types them.
-
-    ``where`` is SQL with its values inlined (:func:`sql_text`); the filter runs in
-    SQLite. ``log_id`` comes back as the result's feature id.
-    """
-    others = [c for c in columns if c != "log_id"]
-    _, table = pyogrio.read_arrow(
-        path,
-        sql=f"SELECT log_id, {', '.join(others)} FROM ykgeo_edit_log WHERE {where} ORDER BY log_id",
-        return_fids=True,
-    )
-    data = {}
-    for name in columns:
-        if name in table.column_names:
-            data[name] = _column(table, name)
-        else:  # GDAL leaves out columns it cannot type when no row has a value
-            data[name] = np.full(table.num_rows, None if name not in _FLOAT_COLUMNS else np.nan)
-    frame = _frame(data, columns)
-    for name in _FLOAT_COLUMNS:
-        if name in frame:
-            frame[name] = frame[name].astype("float64")
-    for name in _INT_COLUMNS:
-        if name in frame:
-            frame[name] = frame[name].astype("int64")
-    return frame
-
-
-def read_features_arrow(
-    path: Path, layer: str, names: Sequence[str]
+def read_features(
+    conn: sqlite3.Connection, layer: str, names: Sequence[str]
 ) -> tuple[pd.DataFrame, npt.NDArray[np.object_]]:
-    """A feature table's fields (``names`` and ykgeo_version, in fid order) and its geometries, through GDAL's Arrow reader."""
-    meta, table = pyogrio.read_arrow(path, layer=layer)
-    geometry = meta["geometry_name"] or "geom"
-    data = {}
-    for name in [*names, "ykgeo_version"]:
-        data[name] = (
-            _column(table, name) if name in table.column_names else np.full(table.num_rows, None)
-        )
-    wkb = (
-        table.column(geometry).to_numpy(zero_copy_only=False)
-        if table.num_rows
-        else np.zeros(0, dtype=object)
-    )
-    return _frame(data, [*names, "ykgeo_version"]), shapely.from_wkb(np.asarray(wkb, dtype=object))
+    """A feature table's fields (``names`` and ykgeo_version, in fid order, as stored) and its geometries."""
+    cols = ", ".join(f'"{n}"' for n in [*names, "ykgeo_version"])
+    rows = conn.execute(f'SELECT {cols}, geom FROM "{layer}" ORDER BY fid').fetchall()
+    values = list(zip(*rows, strict=True)) if rows else [()] * (len(names) + 2)
+    data = {
+        name: np.array(column, dtype=object) for name, column in zip(names, values, strict=False)
+    }
+    data["ykgeo_version"] = np.fromiter(values[-2], dtype=np.int64, count=len(rows))
+    return _frame(data, [*names, "ykgeo_version"]), decode_geometries(values[-1])

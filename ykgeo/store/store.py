@@ -51,14 +51,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pyproj import Transformer
@@ -85,11 +83,9 @@ from ykgeo.store.dates import TZ, end_of_day, now, stamp
 from ykgeo.store.history import as_of_layer, retype
 from ykgeo.store.imports import StoreImporter
 from ykgeo.store.log import (
-    LOG_TYPES,
     decode_values,
-    read_features_arrow,
+    read_features,
     read_log,
-    read_log_arrow,
     read_log_table,
     sql_text,
 )
@@ -133,8 +129,6 @@ _LOG_INDEXES = tuple(LOG_INDEXES.values())
 
 
 _stamp = stamp
-_T = TypeVar("_T")
-_READ_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -437,26 +431,27 @@ class Store(StoreRecords, StoreImporter):
 
     # --- reading ------------------------------------------------------------------------------
 
-    def _current(self, spec: LayerSpec) -> gpd.GeoDataFrame:
-        """The layer's rows now, read through GDAL's Arrow reader (columns, not rows of Python objects)."""
+    def _current(self, spec: LayerSpec, conn: sqlite3.Connection) -> gpd.GeoDataFrame:
+        """The layer's rows now, read on ``conn`` (so that a log read on it sees the same commit)."""
         names = [spec.id_field, *[f for f in spec.field_names if f != spec.id_field]]
-        if self.count(spec.key):
-            frame, geoms = read_features_arrow(self.path, spec.key, names)
-        else:
-            frame = pd.DataFrame({n: pd.Series(dtype=object) for n in [*names, "ykgeo_version"]})
-            geoms = np.zeros(0, dtype=object)
+        frame, geoms = read_features(conn, spec.key, names)
         gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=CGCS2000), crs=CGCS2000)
         return self._typed(gdf, spec)
 
-    def _consistent(self, read: Callable[[], _T]) -> _T:
-        """Run ``read`` (separate GDAL reads) until no write landed meanwhile (the last log id is unchanged)."""
-        for _ in range(_READ_ATTEMPTS):
-            before = self.data_version().log_id
-            result = read()
-            if self.data_version().log_id == before:
-                return result
-        msg = f"项目库 {self.path.name} 正在连续写入，未能读到一致的数据，请稍后重试"
-        raise StoreError(msg)
+    def _snapshot(
+        self, spec: LayerSpec, where: str | None
+    ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+        """The layer now and its log rows matching ``where``, from one read transaction (one commit)."""
+        with self._read() as conn:
+            conn.execute("BEGIN")
+            current = self._current(spec, conn)
+            log = (
+                read_log(conn, HISTORY_COLUMNS, where, ())
+                if where
+                else read_log(None, HISTORY_COLUMNS, "", ())
+            )
+            conn.execute("COMMIT")
+        return current, log
 
     def _typed(self, gdf: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
         gdf = retype(gdf, spec)
@@ -492,7 +487,7 @@ class Store(StoreRecords, StoreImporter):
         """
         spec = self.spec(key)
         if as_of is None and known_at is None:
-            return self._current(spec)
+            return self._snapshot(spec, None)[0]
         day = as_of or (known_at.astimezone(TZ).date() if known_at else now().date())
         horizon = known_at or end_of_day(day)
         current, log = self.history(key, unknown_at=(day, horizon))
@@ -507,12 +502,7 @@ class Store(StoreRecords, StoreImporter):
         :meth:`history`, which reads the typed log and only the rows needed.
         """
         spec = self.spec(key)
-        current, log = self._consistent(
-            lambda: (
-                self._current(spec),
-                read_log_arrow(self.path, HISTORY_COLUMNS, f"layer = {sql_text(key)}"),
-            )
-        )
+        current, log = self._snapshot(spec, f"layer = {sql_text(key)}")
         return current, decode_values(log, self.layers, layer=key)
 
     def history(
@@ -537,23 +527,13 @@ class Store(StoreRecords, StoreImporter):
                 f"AND recorded_at < {sql_text(stamp(horizon))}) "
                 f"UNION SELECT feature_id FROM {BACKDATED_TABLE} WHERE layer = {sql_text(key)})"
             )
-        if self._never_written(key):  # no GDAL round trips for the many empty layers
-            return self._current(spec), read_log(None, HISTORY_COLUMNS, "", ())
-        return self._consistent(
-            lambda: (self._current(spec), read_log_arrow(self.path, HISTORY_COLUMNS, where))
-        )
-
-    def _never_written(self, key: str) -> bool:
-        """True when layer ``key`` has no edit-log rows: it never had a feature."""
-        with self._read() as conn:
-            row = conn.execute(f"SELECT 1 FROM {LOG_TABLE} WHERE layer = ? LIMIT 1", (key,))
-            return row.fetchone() is None
+        return self._snapshot(spec, where)
 
     def status_events(self, key: str) -> pa.Table:
         """The status index of a layer: its inserts, deletes and status changes, oldest first.
 
         One indexed query over the typed log (``field IS NULL OR field = <status
-        field>``), read through GDAL straight into Arrow: columns log_id, feature_id,
+        field>``) into Arrow: columns log_id, feature_id,
         action, old_text, new_text, effective_date (date32), recorded_at. Progress
         counting reads this instead of the whole log.
         """
@@ -564,9 +544,8 @@ class Store(StoreRecords, StoreImporter):
         )  # fmt: skip
         where = f"layer = {sql_text(key)} AND (field IS NULL"
         where += f" OR field = {sql_text(status)})" if status is not None else ")"
-        if self._never_written(key):
-            return pa.table({c: pa.array([], type=LOG_TYPES.get(c, pa.string())) for c in columns})
-        return read_log_table(self.path, columns, where)
+        with self._read() as conn:
+            return read_log_table(conn, columns, where)
 
     def feature(self, key: str, feature_id: str) -> pd.Series:
         """One feature now (StoreError if absent)."""
