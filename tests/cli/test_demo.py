@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ykgeo.cli import demo as demo_cli
+from ykgeo.demo import DEMO_SEED
 from ykgeo.store import DEMO_STORE, Store
 
 
@@ -28,11 +29,12 @@ def test_cli_registers_demo_build(
         shutil.copyfile(store_path, path)
         return Store(path)
 
-    monkeypatch.setattr(demo_cli, "build_demo", fake_build)
+    monkeypatch.setattr("ykgeo.demo.build_demo", fake_build)
     assert args.func(args) == 0
     assert "低效工业用地（low_efficiency_industrial）：" in capsys.readouterr().out
     defaults = parser.parse_args(["demo", "build"])
     assert defaults.seed == 2022 and defaults.output == DEMO_STORE
+    assert demo_cli.DEMO_SEED == DEMO_SEED  # the parser's default is the builder's seed
 
 
 def test_demo_build_refuses_an_existing_file_unless_forced(
@@ -53,6 +55,6 @@ def test_demo_build_refuses_an_existing_file_unless_forced(
         shutil.copyfile(DEMO_STORE, path)
         return Store(path)
 
-    monkeypatch.setattr(demo_cli, "build_demo", fake_build)
+    monkeypatch.setattr("ykgeo.demo.build_demo", fake_build)  # imported when the command runs
     assert main(["demo", "build", "--force", "-o", str(existing)]) == 0
     assert seen == {"overwrite": True}

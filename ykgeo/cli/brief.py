@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from ykgeo.cli._common import add_store_option, open_store, parse_date
-from ykgeo.report import build_brief
 from ykgeo.store import Store, known_now, now
 
 __all__ = ["add_cli"]
@@ -26,6 +25,8 @@ def _default_as_of(store: Store) -> dt.date:
 
 
 def _cmd_brief(args: argparse.Namespace) -> int:
+    from ykgeo.report import build_brief  # the PDF stack only for this command
+
     store = open_store(args)
     as_of = args.as_of or _default_as_of(store)
     result = build_brief(

@@ -8,13 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from ykgeo.cli._common import add_store_option
-from ykgeo.demo import DEMO_SEED, build_demo, build_demo_rasters
 from ykgeo.store import DEMO_STORE, find_demo_store
 
-__all__ = ["add_cli", "add_raster_demo_cli"]
+__all__ = ["DEMO_SEED", "add_cli", "add_raster_demo_cli"]
+
+#: :data:`ykgeo.demo.DEMO_SEED`, here so that building the parser does not load the demo builder
+#: (a test keeps the two equal).
+DEMO_SEED = 2022
 
 
 def _cli_build(args: argparse.Namespace) -> int:
+    from ykgeo.demo import build_demo  # the demo builder only for this command
+
     started = time.perf_counter()
     store = build_demo(args.output, seed=args.seed, overwrite=args.force)
     seconds = time.perf_counter() - started
@@ -60,6 +65,8 @@ def add_cli(subparsers: Any) -> None:
 
 
 def _cmd_raster_demo(args: argparse.Namespace) -> int:
+    from ykgeo.demo import build_demo_rasters
+
     store = Path(args.store) if args.store else None
     paths = build_demo_rasters(Path(args.output), store_path=store, seed=args.seed)
     for p in paths:
@@ -73,6 +80,6 @@ def add_raster_demo_cli(raster_subparsers: Any) -> None:
         "demo", help="按演示项目库生成演示栅格（DEM、2021/2022 年末地类）"
     )
     p.add_argument("-o", "--output", default="data/gis/rasters", help="输出目录")
-    p.add_argument("--seed", type=int, default=2022)
+    p.add_argument("--seed", type=int, default=DEMO_SEED)
     add_store_option(p)
     p.set_defaults(func=_cmd_raster_demo)

@@ -15,16 +15,6 @@ import pandas as pd
 from ykgeo.cli._common import add_store_option, open_store
 from ykgeo.errors import DataError, StoreError
 from ykgeo.io import csv_frame
-from ykgeo.plan import default_plan_year
-from ykgeo.progress import (
-    changes_between,
-    progress_report,
-    report_to_csv,
-    report_to_json,
-    report_to_table,
-    report_to_xlsx,
-)
-from ykgeo.progress.output import changes_to_table
 from ykgeo.store import known_now, now
 
 __all__ = ["add_cli"]
@@ -97,6 +87,16 @@ def _write_text(text: str, output: str | None, *, bom: bool = False) -> None:
 
 
 def _cmd_progress(args: argparse.Namespace) -> int:
+    from ykgeo.progress import (
+        progress_report,
+        report_to_csv,
+        report_to_json,
+        report_to_table,
+        report_to_xlsx,
+    )
+
+    from ykgeo.plan import default_plan_year
+
     store = open_store(args)
     today = now().date()
     years = store.plan_years()
@@ -141,6 +141,9 @@ def _cmd_progress(args: argparse.Namespace) -> int:
 
 
 def _cmd_changes(args: argparse.Namespace) -> int:
+    from ykgeo.progress import changes_between
+    from ykgeo.progress.output import changes_to_table
+
     store = open_store(args)
     # --since is inclusive: compare with the state at the end of the day before
     frame = changes_between(store, args.since - dt.timedelta(days=1), args.until, layers=args.layer)

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -22,19 +22,9 @@ from ykgeo.cli._common import add_store_option, open_store, parse_date
 from ykgeo.cli.demo import add_raster_demo_cli
 from ykgeo.errors import RasterError
 from ykgeo.io import csv_rows, read_vector
-from ykgeo.raster import (
-    RasterSettings,
-    change_evidence,
-    progress_grid,
-    raster_date,
-    raster_info,
-    reported_status,
-    reservoir_storage,
-    terrain_stats,
-    write_progress_grid,
-    zonal_stats,
-)
-from ykgeo.raster.zonal import atomic_write
+
+if TYPE_CHECKING:
+    from ykgeo.raster import RasterSettings
 
 #: Column headers for tables and CSV (JSON keeps the machine names).
 _HEADERS_ZH = {
@@ -83,6 +73,8 @@ _VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".zip", ".kml", ".gdb"
 
 
 def _settings(args: argparse.Namespace) -> RasterSettings:
+    from ykgeo.raster import RasterSettings  # rasterio only for the raster commands
+
     return RasterSettings()
 
 
@@ -197,6 +189,8 @@ def _emit(
     title: str = "",
 ) -> None:
     """Write a per-feature frame as table, CSV or JSON to stdout or ``-o`` (written whole, only at the end)."""
+    from ykgeo.raster.zonal import atomic_write  # rasterio only for the raster commands
+
     classes = classes or {}
     fmt = getattr(args, "format", "table")
     id_name = df.index.name or "id"
@@ -241,6 +235,8 @@ def _emit(
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
+    from ykgeo.raster import zonal_stats  # rasterio only for the raster commands
+
     gdf, label, _, _ = _load_layer(args, as_of=args.as_of)
     df = zonal_stats(
         args.raster, gdf, categorical=args.categorical, band=args.band, settings=_settings(args)
@@ -267,6 +263,13 @@ def _codes(text: str) -> tuple[int, ...]:
 
 
 def _cmd_change(args: argparse.Namespace) -> int:
+    from ykgeo.raster import (  # rasterio only for the raster commands
+        change_evidence,
+        raster_date,
+        raster_info,
+        reported_status,
+    )
+
     settings = _settings(args)
     updates: dict[str, Any] = {}
     if args.from_classes:
@@ -346,6 +349,11 @@ def _water_levels(text: str | None, index: pd.Index) -> Any:
 
 
 def _cmd_terrain(args: argparse.Namespace) -> int:
+    from ykgeo.raster import (  # rasterio only for the raster commands
+        reservoir_storage,
+        terrain_stats,
+    )
+
     settings = _settings(args)
     gdf, label, spec, store = _load_layer(args, as_of=args.as_of)
     df = terrain_stats(args.dem, gdf, band=args.band, settings=settings)
@@ -383,6 +391,11 @@ def _cmd_terrain(args: argparse.Namespace) -> int:
 
 
 def _cmd_grid(args: argparse.Namespace) -> int:
+    from ykgeo.raster import (  # rasterio only for the raster commands
+        progress_grid,
+        write_progress_grid,
+    )
+
     store = open_store(args)
     grid = progress_grid(store, args.target, as_of=args.as_of, year=args.year, cell_m=args.cell)
     path = write_progress_grid(grid, Path(args.output))

@@ -299,6 +299,8 @@ def printable(text: str, limit: int = 50) -> str:
     The text is never interpreted (no HTML, no format codes); a renderer must
     still escape it for its own medium.
     """
+    if len(text) <= limit and text.isprintable():  # the usual case: nothing to escape or cut
+        return text
     shown = text[:limit]
     escaped = "".join(
         ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")

@@ -79,7 +79,7 @@ def _datum_note(declared: Any, crs: CRS) -> str:
 
 
 def _refuse_impossible(
-    geoms: npt.NDArray[np.object_], labels: list[str], *, geographic: bool, source: str
+    geoms: npt.NDArray[np.object_], frame: gpd.GeoDataFrame, *, geographic: bool, source: str
 ) -> None:
     """Coordinates that cannot be real (infinite, beyond ±180°/±90°, beyond a million km) name their features."""
     coords, owner = shapely.get_coordinates(geoms, return_index=True)
@@ -88,6 +88,7 @@ def _refuse_impossible(
         return
     rows = np.unique(owner[bad])
     first = {int(r): coords[np.flatnonzero(bad & (owner == r))[0]] for r in rows[:10]}
+    labels = feature_labels(frame)
     what = (
         "经纬度超出范围（经度应在 ±180°、纬度应在 ±90° 以内）" if geographic else "坐标数值不可能"
     )
@@ -146,7 +147,6 @@ def place_features(
     back) and the Yongkang check is skipped: that is how ``ykgeo area`` measures any file.
     """
     geoms = np.asarray(gdf.geometry.to_numpy(), dtype=object)
-    labels = feature_labels(gdf)
     choice = _user_choice(user_crs, source)
     if choice is not None:
         crs = choice.crs
@@ -155,7 +155,7 @@ def place_features(
         crs = resolve_crs(declared, source=source, allow_legacy=keep_crs)
         note = f"{origin}，坐标系为 {_describe_crs(crs)}{_datum_note(declared, crs)}"
     else:
-        _refuse_impossible(geoms, labels, geographic=False, source=source)
+        _refuse_impossible(geoms, gdf, geographic=False, source=source)
         coords = shapely.get_coordinates(geoms)
         try:
             guess = detect_crs_from_coordinates(coords[:, 0], coords[:, 1])
@@ -167,7 +167,7 @@ def place_features(
         missing = "缺少 .prj 文件" if ".prj" in origin else "文件未声明坐标系"
         note = f"{missing}，根据坐标数值判断：{guess.reason_zh}"
     try:
-        _refuse_impossible(geoms, labels, geographic=crs.is_geographic, source=source)
+        _refuse_impossible(geoms, gdf, geographic=crs.is_geographic, source=source)
     except DataError as err:
         likely = suggest_crs(*shapely.get_coordinates(geoms).T)
         if not crs.is_geographic or likely is None or likely.epsg == CGCS2000:

@@ -22,9 +22,9 @@ import pyogrio
 import shapely
 
 from ykgeo.errors import DataError, EncodingError
+from ykgeo.io.columns import coerce_field_values
 from ykgeo.io.encoding import (
     DBF_NAME_BYTES,
-    coerce_field_value,
     find_mojibake,
     is_missing,
     normalise_name,
@@ -135,9 +135,15 @@ def _check_shapefile(shp: Path, source: str) -> None:
 def _pyogrio_read(
     path: Path, layer: str, encoding: str | None, *, use_arrow: bool = _USE_ARROW
 ) -> gpd.GeoDataFrame:
-    return pyogrio.read_dataframe(
-        path, layer=layer, encoding=encoding, use_arrow=use_arrow, force_2d=True
-    )
+    if not use_arrow:
+        return pyogrio.read_dataframe(path, layer=layer, encoding=encoding, force_2d=True)
+    # through Arrow, pyogrio's force_2d copies every geometry: only do it when one has Z or M
+    gdf = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, use_arrow=True)
+    if isinstance(gdf, gpd.GeoDataFrame):
+        geoms = gdf.geometry.to_numpy()
+        if (shapely.has_z(geoms) | shapely.has_m(geoms)).any():
+            gdf[gdf.geometry.name] = shapely.force_2d(gdf.geometry)
+    return gdf
 
 
 def _redecode(gdf: gpd.GeoDataFrame, encoding: str) -> gpd.GeoDataFrame:
@@ -538,9 +544,8 @@ _TYPE_LABELS_ZH = {"str": "文字", "int": "整数", "float": "数字", "date": 
 
 
 def _coerce_column(series: pd.Series, field_spec: FieldSpec) -> tuple[pd.Series, int]:
-    results = [coerce_field_value(v, field_spec.type) for v in series.tolist()]
-    values = [v for _ok, v in results]
-    bad = sum(not ok for ok, _v in results)
+    converted, values = coerce_field_values(series, field_spec.type)
+    bad = int(np.count_nonzero(~converted))
     if bad == 0 and field_spec.type == "int":
         return pd.Series(pd.array(values, dtype="Int64"), index=series.index), 0
     if bad == 0 and field_spec.type == "float":

@@ -21,7 +21,8 @@ from shapely.geometry.base import BaseGeometry
 from ykgeo.area import ellipsoidal_area_m2
 from ykgeo.crs import CGCS2000
 from ykgeo.errors import CRSError, DataError, Problem, ValidationError
-from ykgeo.io.encoding import coerce_field_value, is_missing, printable
+from ykgeo.io.columns import coerce_field_values, missing_values
+from ykgeo.io.encoding import coerce_field_value, printable
 from ykgeo.io.read import match_fields, read_vector
 from ykgeo.io.write import _geometries_to_cgcs2000
 from ykgeo.layers import LayerSpec
@@ -158,12 +159,30 @@ class ValidationReport:
             raise ValidationError(self.problems, file=self.source)
 
 
+class _Labels:
+    """Each feature's id, or 第 N 行 (1-based) when it has none; made only for the features a problem names."""
+
+    def __init__(self, frame: pd.DataFrame, id_field: str) -> None:
+        self._ids = frame[id_field].tolist() if id_field in frame.columns else [None] * len(frame)
+        self._made: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, row: int) -> str:
+        label = self._made.get(row)
+        if label is None:
+            text = coerce_field_value(self._ids[row], "str")[1]
+            label = self._made[row] = f"第 {row + 1} 行" if text is None else printable(text, 40)
+        return label
+
+
 @dataclass(frozen=True)
 class _Context:
     frame: pd.DataFrame
     spec: LayerSpec
     source: str
-    labels: Sequence[str]
+    labels: _Labels
 
     def problem(
         self,
@@ -177,13 +196,6 @@ class _Context:
         return Problem(
             code, message, file=self.source, feature=feature, field=field, severity=severity
         )
-
-
-def _labels(frame: pd.DataFrame, id_field: str) -> list[str]:
-    """Each feature's id, or 第 N 行 (1-based) when it has none."""
-    ids = frame[id_field].tolist() if id_field in frame.columns else [None] * len(frame)
-    texts = [coerce_field_value(v, "str")[1] for v in ids]
-    return [f"第 {i + 1} 行" if t is None else printable(t, 40) for i, t in enumerate(texts)]
 
 
 def _rows_zh(rows: Sequence[int], limit: int = 10) -> str:
@@ -223,6 +235,7 @@ def _check_geometries(
     reasons = shapely.is_valid_reason(geoms)
     problems: list[Problem] = []
     out = geoms.copy()
+    repaired: list[int] = []
     for row in np.flatnonzero(missing):
         problems.append(ctx.problem("empty_geometry", "缺少几何（空几何或没有坐标）", int(row)))
     for row in np.flatnonzero(~missing & ~right_type):
@@ -234,6 +247,7 @@ def _check_geometries(
         fixed = _keep_dimension(shapely.make_valid(geoms[row]), dim) if repair else None
         if fixed is not None and not fixed.is_empty and fixed.is_valid:
             out[row] = fixed
+            repaired.append(int(row))
             note = "已自动修复（只保留面部分）" if dim == 2 else "已自动修复"
             problems.append(
                 ctx.problem(
@@ -246,7 +260,8 @@ def _check_geometries(
         else:
             tail = "；自动修复失败" if repair else "；可在导入时选择自动修复，或在 GIS 软件中修正"
             problems.append(ctx.problem("invalid_geometry", message + tail, int(row)))
-    usable = ~missing & right_type & shapely.is_valid(out)
+    usable = ~missing & right_type & (reasons == "Valid Geometry")
+    usable[repaired] = True
     return problems, out, usable
 
 
@@ -257,23 +272,22 @@ def _check_required(ctx: _Context) -> Iterator[Problem]:
             hint = f"（也可用别名：{aliases}）" if aliases else ""
             yield ctx.problem("missing_field", f"缺少必填字段 {name}{hint}", field=name)
             continue
-        for row, value in enumerate(ctx.frame[name].tolist()):
-            if is_missing(value):
-                yield ctx.problem("missing_value", f"必填字段 {name} 为空", row, name)
+        for row in np.flatnonzero(missing_values(ctx.frame[name])).tolist():
+            yield ctx.problem("missing_value", f"必填字段 {name} 为空", row, name)
 
 
 def _check_ids(ctx: _Context, id_field: str) -> Iterator[Problem]:
     if id_field not in ctx.frame.columns:
         return
+    _ok, texts = coerce_field_values(ctx.frame[id_field], "str")  # 7.0 and "7" are the same id
+    ids = pd.Series(texts, dtype=object)
+    repeated = ids.notna().to_numpy() & ids.duplicated(keep=False).to_numpy()
     rows_by_id: dict[str, list[int]] = {}
-    for row, value in enumerate(ctx.frame[id_field].tolist()):
-        _ok, text = coerce_field_value(value, "str")  # 7.0 and "7" are the same id
-        if text is not None:
-            rows_by_id.setdefault(text, []).append(row)
+    for row in np.flatnonzero(repeated).tolist():
+        rows_by_id.setdefault(texts[row], []).append(row)
     for rows in rows_by_id.values():
-        if len(rows) > 1:
-            message = f"编号重复：{len(rows)} 个要素使用同一编号（{_rows_zh(rows)}）"
-            yield ctx.problem("duplicate_id", message, rows[0], id_field)
+        message = f"编号重复：{len(rows)} 个要素使用同一编号（{_rows_zh(rows)}）"
+        yield ctx.problem("duplicate_id", message, rows[0], id_field)
 
 
 def _check_values(ctx: _Context) -> Iterator[Problem]:
@@ -282,14 +296,24 @@ def _check_values(ctx: _Context) -> Iterator[Problem]:
         if spec_field.name not in ctx.frame.columns:
             continue
         is_status = status is not None and status.field == spec_field.name
-        for row, value in enumerate(ctx.frame[spec_field.name].tolist()):
-            ok, parsed = coerce_field_value(value, spec_field.type)
+        column = ctx.frame[spec_field.name]
+        converted, values = coerce_field_values(column, spec_field.type)
+        vocabularies = [set(spec_field.choices)] if spec_field.choices else []
+        if is_status and status is not None:
+            vocabularies.append(set(status.values))
+        flagged = ~converted
+        if vocabularies:
+            outside = [
+                v is not None and any(str(v) not in vocab for vocab in vocabularies) for v in values
+            ]
+            flagged |= converted & np.asarray(outside, dtype=bool)
+        raw = column.tolist() if flagged.any() else []
+        for row in np.flatnonzero(flagged).tolist():
+            value, parsed = raw[row], values[row]
             shown = printable(str(value))
-            if not ok:
+            if not converted[row]:
                 message = f"值“{shown}”不是有效的{_TYPE_HINTS_ZH[spec_field.type]}"
                 yield ctx.problem("bad_value", message, row, spec_field.name)
-            elif parsed is None:
-                continue
             elif is_status and status is not None and str(parsed) not in status.values:
                 allowed = "、".join(status.values)
                 yield ctx.problem(
@@ -310,7 +334,14 @@ def _check_values(ctx: _Context) -> Iterator[Problem]:
 
 def _check_text(ctx: _Context) -> Iterator[Problem]:
     for column in ctx.frame.columns:
-        for row, value in enumerate(ctx.frame[column].tolist()):
+        values = ctx.frame[column].tolist()
+        texts = [v for v in values if isinstance(v, str)]
+        # most columns hold neither: one search over all their text says so
+        if not texts or (
+            max(map(len, texts)) <= MAX_TEXT_CHARS and not _CONTROL.search("\n".join(texts))
+        ):
+            continue
+        for row, value in enumerate(values):
             if not isinstance(value, str):
                 continue
             if _CONTROL.search(value):
@@ -368,9 +399,11 @@ def _check_boundary(
 ) -> Iterator[Problem]:
     if not boundary.is_valid:
         boundary = shapely.make_valid(boundary)
+    shapely.prepare(boundary)
     rows = np.flatnonzero(usable)
-    inside = shapely.intersects(boundary, geoms[rows])
     covered = shapely.covers(boundary, geoms[rows])
+    inside = covered.copy()  # a covered feature meets the boundary; test only the others
+    inside[~covered] = shapely.intersects(boundary, geoms[rows[~covered]])
     for row in rows[~inside]:
         yield ctx.problem("outside_boundary", "要素完全位于永康市边界以外", int(row))
     partly = rows[inside & ~covered]
@@ -422,13 +455,18 @@ def _check_ledger_area(
     to_mu = _AREA_UNITS_TO_MU.get(unit, 1.0)
     polygons = geoms.copy()
     polygons[~usable] = None
-    computed_mu = m2_to_mu(ellipsoidal_area_m2(polygons))
-    for row, value in enumerate(ctx.frame[name].tolist()):
-        ok, ledger = coerce_field_value(value, "float")
+    computed_mu = np.asarray(m2_to_mu(ellipsoidal_area_m2(polygons)), dtype=np.float64)
+    converted, ledgers = coerce_field_values(ctx.frame[name], "float")
+    given = np.asarray([v is not None for v in ledgers], dtype=bool) & converted
+    ledger_all = np.full(len(ledgers), np.nan)
+    ledger_all[given] = [float(ledgers[i]) for i in np.flatnonzero(given).tolist()]
+    check = given & usable & (computed_mu > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ledger_mu_all = ledger_all * to_mu
+        far = np.abs(ledger_mu_all - computed_mu) / computed_mu > LEDGER_TOLERANCE
+    for row in np.flatnonzero(check & far).tolist():
         computed = float(computed_mu[row])
-        if not ok or ledger is None or not usable[row] or computed <= 0:
-            continue
-        ledger_mu = float(ledger) * to_mu
+        ledger_mu = float(ledgers[row]) * to_mu
         diff = abs(ledger_mu - computed) / computed
         if diff > LEDGER_TOLERANCE:
             message = f"台账面积 {ledger_mu:.2f} 亩与图形面积 {computed:.2f} 亩相差 {diff:.0%}（超过 {LEDGER_TOLERANCE:.0%}），请核对"
@@ -481,7 +519,7 @@ def validate_features(
         geoms, _ = _geometries_to_cgcs2000(geoms, frame.crs, source=source)
     attrs = pd.DataFrame(frame.drop(columns=[frame.geometry.name]))
     key = id_field or spec.id_field
-    ctx = _Context(attrs, spec, source, _labels(attrs, key))
+    ctx = _Context(attrs, spec, source, _Labels(attrs, key))
     problems, geoms, usable = _check_geometries(ctx, geoms, repair=repair)
     problems += [
         *_check_required(ctx),
