@@ -125,10 +125,9 @@ def add_read_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _report_problems(report: Any) -> None:
-    for note in report.notes_zh:
-        print(f"说明：{note}", file=sys.stderr)
-    for problem in report.problems:
-        print(str(problem), file=sys.stderr)
+    lines = [f"说明：{note}" for note in report.notes_zh] + [str(p) for p in report.problems]
+    if lines:  # one write: a file of 100,000 parcels can have thousands of problems
+        print("\n".join(lines), file=sys.stderr)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

@@ -82,10 +82,11 @@ def _refuse_impossible(
     geoms: npt.NDArray[np.object_], frame: gpd.GeoDataFrame, *, geographic: bool, source: str
 ) -> None:
     """Coordinates that cannot be real (infinite, beyond ±180°/±90°, beyond a million km) name their features."""
-    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    coords = shapely.get_coordinates(geoms)
     bad = impossible_coordinates(coords[:, 0], coords[:, 1], geographic=geographic)
     if not bad.any():
         return
+    _coords, owner = shapely.get_coordinates(geoms, return_index=True)  # whose they are
     rows = np.unique(owner[bad])
     first = {int(r): coords[np.flatnonzero(bad & (owner == r))[0]] for r in rows[:10]}
     labels = feature_labels(frame)

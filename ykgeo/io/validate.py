@@ -6,7 +6,8 @@ import difflib
 import logging
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -215,6 +216,29 @@ def _keep_dimension(geom: BaseGeometry, dim: int) -> BaseGeometry | None:
     return shapely.multilinestrings(parts) if dim == 1 and len(parts) > 1 else parts[0]
 
 
+#: Below this many geometries a check runs on one thread.
+_SPLIT_AT = 10_000
+
+
+def _on_two_threads(
+    func: Callable[[npt.NDArray[Any]], npt.NDArray[Any]], geoms: npt.NDArray[Any]
+) -> npt.NDArray[Any]:
+    """``func(geoms)`` computed as two halves on two threads and joined (GEOS works without the GIL).
+
+    ``func`` must treat each geometry on its own (a predicate, a measure), so the result
+    is the same as in one call, and the halves must not share a geometry: GEOS objects are
+    not to be used by two threads at once.
+    """
+    half = len(geoms) // 2
+    if len(geoms) < _SPLIT_AT or (os.cpu_count() or 1) < 2:
+        return func(geoms)
+    if geoms.dtype == object and not set(map(id, geoms[:half])).isdisjoint(map(id, geoms[half:])):
+        return func(geoms)  # one geometry in both halves (a frame concatenated with itself)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first, second = pool.map(func, (geoms[:half], geoms[half:]))
+    return np.concatenate([first, second])
+
+
 def _invalid_message(reason: str) -> str:
     match = _REASON.match(reason or "")
     if match is None:
@@ -232,7 +256,7 @@ def _check_geometries(
     type_ids = shapely.get_type_id(geoms)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     right_type = np.isin(type_ids, allowed)
-    reasons = shapely.is_valid_reason(geoms)
+    reasons = _on_two_threads(shapely.is_valid_reason, geoms)
     problems: list[Problem] = []
     out = geoms.copy()
     repaired: list[int] = []
@@ -303,9 +327,8 @@ def _check_values(ctx: _Context) -> Iterator[Problem]:
             vocabularies.append(set(status.values))
         flagged = ~converted
         if vocabularies:
-            outside = [
-                v is not None and any(str(v) not in vocab for vocab in vocabularies) for v in values
-            ]
+            vocabulary = set.intersection(*vocabularies)
+            outside = [v is not None and str(v) not in vocabulary for v in values]
             flagged |= converted & np.asarray(outside, dtype=bool)
         raw = column.tolist() if flagged.any() else []
         for row in np.flatnonzero(flagged).tolist():
@@ -399,9 +422,15 @@ def _check_boundary(
 ) -> Iterator[Problem]:
     if not boundary.is_valid:
         boundary = shapely.make_valid(boundary)
-    shapely.prepare(boundary)
     rows = np.flatnonzero(usable)
-    covered = shapely.covers(boundary, geoms[rows])
+
+    def covers(part: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+        # a prepared geometry is not safe to share between threads: each prepares its own copy
+        own = shapely.from_wkb(shapely.to_wkb(boundary))
+        shapely.prepare(own)
+        return np.asarray(shapely.covers(own, part), dtype=bool)
+
+    covered = _on_two_threads(covers, geoms[rows])
     inside = covered.copy()  # a covered feature meets the boundary; test only the others
     inside[~covered] = shapely.intersects(boundary, geoms[rows[~covered]])
     for row in rows[~inside]:
@@ -432,9 +461,18 @@ def _check_overlaps(
     candidates = geoms[rows]
     # pairs whose boxes meet (cheap), then those whose interiors meet: only they can share
     # area, so only their intersections are built and measured
-    left, right = shapely.STRtree(candidates).query(candidates)
-    pair = left < right
-    left, right = left[pair], right[pair]
+    tree = shapely.STRtree(candidates)
+    tree.query(candidates[:1])  # the tree is complete before two threads query it
+
+    def boxes_meet(part: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        found = tree.query(candidates[part])
+        return np.stack([part[found[0]], found[1]], axis=1)
+
+    # pairs in the order one query gives them (by query geometry, then as the tree finds them)
+    pairs = _on_two_threads(boxes_meet, np.arange(len(candidates)))
+    pairs = pairs[pairs[:, 0] < pairs[:, 1]]
+    left, right = pairs[:, 0], pairs[:, 1]
+    # one thread: a feature may be in pairs of both halves
     inner = shapely.relate_pattern(candidates[left], candidates[right], "T********")
     left, right = left[inner], right[inner]
     overlap_m2 = ellipsoidal_area_m2(shapely.intersection(candidates[left], candidates[right]))
