@@ -80,6 +80,8 @@ class Evaluation:
     township_mismatches: pd.DataFrame
     area_mismatches: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    #: Rows of the layer counted (those the target's filter keeps), in order.
+    positions: npt.NDArray[np.int64] | None = None
 
 
 def ledger_factor(spec: LayerSpec) -> tuple[float, str]:
@@ -415,11 +417,13 @@ def evaluate(
         msg = f"图层 {spec.name_zh}（{spec.key}）没有状态字段，不能统计目标 {target.name_zh}"
         raise LayerError(msg)
     gdf = layer
+    positions = np.arange(len(gdf))
     if target.filter:
         mask = np.ones(len(gdf), dtype=bool)
         for fname, allowed in target.filter.items():
             mask &= _matches(gdf[fname], allowed)
         gdf = gdf[mask]
+        positions = np.flatnonzero(mask)
         near = {k: v[mask] for k, v in near.items()} if near is not None else None
     geoms = np.asarray(gdf.geometry.to_numpy(), dtype=object)
     f = _Frame(
@@ -509,7 +513,9 @@ def evaluate(
         town_mismatch = _township_mismatches(f, ledger_town, majority, shares, towns.names)
         if spec.ledger_area_field and amounts["poly"].any():
             area_mismatch = _area_mismatches(features, ctx.area_tolerance)
-    return Evaluation(features, alloc, overlaps, town_mismatch, area_mismatch, f.warnings)
+    return Evaluation(
+        features, alloc, overlaps, town_mismatch, area_mismatch, f.warnings, positions
+    )
 
 
 # --- lists to check ---------------------------------------------------------------------------

@@ -8,20 +8,18 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ykgeo.errors import DataError, StoreError
-from ykgeo.layers import LayerSpec, TargetPlan, TargetSpec, parse_plan
-from ykgeo.progress.chainage import EQUATION_FIELDS, find_field
-from ykgeo.progress.count import OUTSIDE_ZH, Evaluation, evaluate, rule_zh
-from ykgeo.progress.geometry import Townships, neighbours
-from ykgeo.progress.history import LayerHistory, data_version_at, end_of_day
+from ykgeo.errors import DataError
+from ykgeo.layers import TargetPlan, TargetSpec
+from ykgeo.progress.count import OUTSIDE_ZH, rule_zh
+from ykgeo.progress.geometry import Townships
+from ykgeo.progress.history import data_version_at, end_of_day
+from ykgeo.progress.loader import TOWNSHIP_LAYER, Counted, Loader, count_target
 from ykgeo.progress.model import (
     QUARTER_DAYS,
     SHARE_GIVEN_ZH,
@@ -35,213 +33,10 @@ from ykgeo.progress.model import (
     rate,
     unit_decimals,
 )
-from ykgeo.store import TZ, PlanVersion, Store, now, stamp
-from ykgeo.store.plans import pick_version
+from ykgeo.progress.sweep import count_plan
+from ykgeo.store import TZ, Store, now
 
 __all__ = ["TOWNSHIP_LAYER", "monthly_progress", "progress_report"]
-
-#: The reference layer of township polygons.
-TOWNSHIP_LAYER = "townships"
-
-
-# --- loading ----------------------------------------------------------------------------------
-
-
-class _Loader:
-    """Reads each layer's history once and hands out snapshots (cached per date and horizon)."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._histories: dict[str, LayerHistory] = {}
-        self._snapshots: dict[tuple[str, dt.date, dt.datetime], gpd.GeoDataFrame] = {}
-        self._towns: Townships | None = None
-        self._since: dict[tuple[str, dt.date, dt.datetime, tuple[str, ...]], pd.Series] = {}
-        self._towns_at: dict[tuple[dt.date, dt.datetime], tuple[Townships, list[str]]] = {}
-        self._keys = set(store.layer_keys())
-        self._near: dict[
-            tuple[dt.date, dt.datetime], dict[str, dict[str, npt.NDArray[np.bool_]]]
-        ] = {}
-        self._versions: dict[int, list[PlanVersion]] = {}
-        self._plans: dict[tuple[int, int], TargetPlan] = {}
-
-    def plan(
-        self, year: int, day: dt.date, horizon: dt.datetime
-    ) -> tuple[TargetPlan, PlanVersion, str]:
-        """The plan of ``year`` as it applied on ``day`` as known at ``horizon`` (see Store.plan)."""
-        if year not in self._versions:
-            versions = self.store.plan_versions(year)
-            if not versions:
-                self.store.plan(year)  # raises the store's message naming the years with a plan
-            self._versions[year] = versions
-        version, note = pick_version(self._versions[year], day, stamp(horizon))
-        key = (year, version.version)
-        if key not in self._plans:
-            self._plans[key] = parse_plan(
-                version.text,
-                name=f"{self.store.path.name}:{year} 第 {version.version} 版",
-                layers=self.store.layers,
-                year=year,
-            )
-        return self._plans[key], version, note
-
-    def has(self, key: str) -> bool:
-        return key in self._keys
-
-    def history(self, key: str, day: dt.date, horizon: dt.datetime) -> LayerHistory:
-        """The layer's history, read (again, further back) when the one held does not reach ``day``."""
-        held = self._histories.get(key)
-        if held is None or not held.covers(day, horizon):
-            if key not in self._keys:
-                spec = self.store.spec(key)
-                msg = f"项目库 {self.store.path.name} 中没有图层 {spec.name_zh}（{key}）"
-                raise StoreError(msg)
-            held = LayerHistory.read(self.store, key, unknown_at=(day, horizon))
-            self._histories[key] = held
-        return held
-
-    def snapshot(self, key: str, day: dt.date, horizon: dt.datetime) -> gpd.GeoDataFrame:
-        k = (key, day, horizon)
-        if k not in self._snapshots:
-            self._snapshots[k] = self.history(key, day, horizon).snapshot(day, horizon)
-        return self._snapshots[k]
-
-    def counted_since(
-        self, key: str, day: dt.date, horizon: dt.datetime, statuses: Sequence[str]
-    ) -> pd.Series:
-        k = (key, day, horizon, tuple(statuses))
-        if k not in self._since:
-            self._since[k] = self.history(key, day, horizon).counted_since(day, horizon, statuses)
-        return self._since[k]
-
-    def neighbours(
-        self, plan: TargetPlan, day: dt.date, horizon: dt.datetime
-    ) -> dict[str, dict[str, npt.NDArray[np.bool_]]]:
-        """Box neighbours among the polygon layers the plan counts (one spatial join per date)."""
-        if (day, horizon) not in self._near:
-            keys = sorted(
-                {
-                    t.layer
-                    for t in plan.targets
-                    if self.has(t.layer) and self.store.spec(t.layer).geometry_type == "Polygon"
-                }
-            )
-            self._near[(day, horizon)] = neighbours(
-                {k: self.snapshot(k, day, horizon).geometry.to_numpy() for k in keys}
-            )
-        return self._near[(day, horizon)]
-
-    def townships(self, day: dt.date, horizon: dt.datetime) -> tuple[Townships, list[str]]:
-        """Township polygons at ``day``; the current ones when the layer was loaded later than that."""
-        if (day, horizon) not in self._towns_at:
-            self._towns_at[(day, horizon)] = self._read_townships(day, horizon)
-        towns, notes = self._towns_at[(day, horizon)]
-        return towns, list(notes)
-
-    def _read_townships(self, day: dt.date, horizon: dt.datetime) -> tuple[Townships, list[str]]:
-        notes: list[str] = []
-        if not self.has(TOWNSHIP_LAYER):
-            notes.append("项目库没有镇街图层（townships），镇街按台账“所属镇街”字段归属")
-            return Townships([], []), notes
-        spec = self.store.spec(TOWNSHIP_LAYER)
-        gdf = self.snapshot(TOWNSHIP_LAYER, day, horizon)
-        if gdf.empty:
-            gdf = self.history(TOWNSHIP_LAYER, day, horizon).current
-            if gdf.empty:
-                notes.append("镇街图层为空，镇街按台账“所属镇街”字段归属")
-            else:
-                notes.append(f"镇街图层在 {day} 尚未入库，按现有镇街界线归属")
-        towns = Townships.from_layer(gdf, spec)
-        if self._towns is not None and towns.same_as(self._towns):
-            return self._towns, notes
-        self._towns = towns
-        return towns, notes
-
-
-def _land_specs(store: Store, plan: TargetPlan, spec: LayerSpec) -> list[LayerSpec]:
-    """Other polygon layers with area targets in the plan and the same theme: the land categories to cross-check."""
-    out: list[LayerSpec] = []
-    for t in plan.targets:
-        other = store.spec(t.layer)
-        if (
-            t.measure == "area"
-            and other.key != spec.key
-            and other.geometry_type == "Polygon"
-            and other.theme == spec.theme
-            and all(o.key != other.key for o in out)
-        ):
-            out.append(other)
-    return out
-
-
-def _parent_specs(store: Store, spec: LayerSpec) -> list[LayerSpec]:
-    """Layers holding 断链 equations for a chainage layer (e.g. road_projects for road_sections)."""
-    out = []
-    for key in store.layer_keys():
-        other = store.spec(key)
-        if other.key != spec.key and find_field(other, EQUATION_FIELDS):
-            out.append(other)
-    return out
-
-
-@dataclass
-class _Counted:
-    target: TargetSpec
-    spec: LayerSpec
-    evaluation: Evaluation
-    others: list[LayerSpec]
-    notes: list[str]
-
-
-def _count(
-    loader: _Loader,
-    plan: TargetPlan,
-    target: TargetSpec,
-    day: dt.date,
-    horizon: dt.datetime,
-    settings: ProgressSettings,
-    *,
-    detail: bool,
-) -> _Counted:
-    store = loader.store
-    spec = store.spec(target.layer)
-    layer = loader.snapshot(target.layer, day, horizon)
-    since = loader.counted_since(target.layer, day, horizon, target.statuses)
-    towns, notes = loader.townships(day, horizon)
-    others_specs = (
-        [o for o in _land_specs(store, plan, spec) if loader.has(o.key)]
-        if target.measure == "area"
-        else []
-    )
-    others = [(o, loader.snapshot(o.key, day, horizon)) for o in others_specs] if detail else []
-    parents = (
-        {
-            p.key: (p, loader.snapshot(p.key, day, horizon))
-            for p in _parent_specs(store, spec)
-            if loader.has(p.key)
-        }
-        if target.measure == "chainage_km"
-        else {}
-    )
-    near = (
-        loader.neighbours(plan, day, horizon).get(target.layer)
-        if detail and spec.geometry_type == "Polygon"
-        else None
-    )  # one join for all layers pays off when the cross-category overlaps are wanted
-    ev = evaluate(
-        target,
-        spec,
-        layer,
-        since,
-        towns,
-        year=plan.year,
-        as_of=day,
-        ctx=settings.context(),
-        others=others,
-        parents=parents,
-        detail=detail,
-        near=near,
-    )
-    return _Counted(target, spec, ev, others_specs, notes)
 
 
 # --- summaries --------------------------------------------------------------------------------
@@ -270,7 +65,7 @@ class _Sums:
 
 
 def _summarise(
-    counted: _Counted,
+    counted: Counted,
     *,
     as_of: dt.date,
     year: int,
@@ -471,7 +266,7 @@ def progress_report(
     if known_at is not None and known_at.tzinfo is None:
         known_at = known_at.replace(tzinfo=TZ)  # as the store reads naive times
     horizon = known_at or end_of_day(as_of)
-    loader = _Loader(store)
+    loader = Loader(store)
     plan, version, plan_note = loader.plan(year, as_of, horizon)
     chosen = _select(plan, targets)
     towns, notes = loader.townships(as_of, horizon)
@@ -479,19 +274,17 @@ def progress_report(
         notes = [plan_note, *notes]
     if township is not None:
         _check_township(township, towns)
-    rows = []
-    for target in chosen:
-        counted = _count(loader, plan, target, as_of, horizon, settings, detail=True)
-        rows.append(
-            _summarise(
-                counted,
-                as_of=as_of,
-                year=year,
-                town_names=towns.names,
-                township=township,
-                settings=settings,
-            )
+    rows = [
+        _summarise(
+            counted,
+            as_of=as_of,
+            year=year,
+            town_names=towns.names,
+            township=township,
+            settings=settings,
         )
+        for counted in count_plan(loader, plan, chosen, as_of, horizon, settings)
+    ]
     monthly = {}
     if with_monthly:
         for target in chosen:
@@ -539,7 +332,7 @@ def _month_ends(year: int, today: dt.date) -> list[dt.date]:
 
 
 def _monthly(
-    loader: _Loader,
+    loader: Loader,
     plan: TargetPlan,
     target: TargetSpec,
     *,
@@ -553,7 +346,7 @@ def _monthly(
         horizon = known_at or end_of_day(day)
         then, _, _ = loader.plan(year, day, horizon)
         target = next((t for t in then.targets if t.key == target.key), target)
-        counted = _count(loader, plan, target, day, horizon, settings, detail=False)
+        counted = count_target(loader, plan, target, day, horizon, settings, detail=False)
         alloc = counted.evaluation.allocation
         milestone = target.value * milestone_fraction(target.milestones, year, day)
         label = (
@@ -629,7 +422,7 @@ def monthly_progress(
     plan = store.plan(year)
     target = plan.target(target_key)
     return _monthly(
-        _Loader(store),
+        Loader(store),
         plan,
         target,
         year=year,

@@ -269,11 +269,12 @@ _NO_PAIRS = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
 
 
 def neighbours(
-    layers: Mapping[str, npt.NDArray[np.object_]],
+    layers: Mapping[str, npt.NDArray[np.float64]],
 ) -> dict[str, dict[str, npt.NDArray[np.bool_]]]:
     """Which features' boxes meet a box of another feature, per pair of layers, from one spatial join.
 
-    ``layers`` maps layer keys to geometry arrays. The result maps each key to
+    ``layers`` maps layer keys to the boxes of their geometries (``shapely.bounds``:
+    minx, miny, maxx, maxy; NaN for missing and empty ones). The result maps each key to
     ``{other key: mask over its rows}`` (its own key: another feature of the same
     layer). A feature whose mask is False has no overlap with that layer, so the
     exact pairwise queries (:func:`self_overlaps`, :func:`cross_overlaps`) need
@@ -282,18 +283,20 @@ def neighbours(
     """
     keys = list(layers)
     sizes = [len(layers[k]) for k in keys]
-    geoms = (
-        np.concatenate([np.asarray(layers[k], dtype=object) for k in keys])
+    bounds = (
+        np.concatenate([np.asarray(layers[k], dtype="float64").reshape(-1, 4) for k in keys])
         if keys
-        else np.zeros(0, dtype=object)
+        else np.zeros((0, 4))
     )
     owner = np.repeat(np.arange(len(keys)), sizes)
     row = np.concatenate([np.arange(n) for n in sizes]) if keys else np.zeros(0, dtype=np.int64)
     out = {k: {o: np.zeros(n, dtype=bool) for o in keys} for k, n in zip(keys, sizes, strict=True)}
-    usable = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    usable = np.flatnonzero(~np.isnan(bounds).any(axis=1))
     if len(usable) < 2:
         return out
-    a, b = shapely.STRtree(geoms[usable]).query(geoms[usable])
+    b = bounds[usable]  # boxes of the same extent: the index and the query see only extents
+    boxes = shapely.box(b[:, 0], b[:, 1], b[:, 2], b[:, 3])
+    a, b = shapely.STRtree(boxes).query(boxes)
     a, b = usable[a], usable[b]
     other = a != b
     a, b = a[other], b[other]
