@@ -87,6 +87,7 @@ def _write_text(text: str, output: str | None, *, bom: bool = False) -> None:
 
 
 def _cmd_progress(args: argparse.Namespace) -> int:
+    from ykgeo.plan import default_plan_year
     from ykgeo.progress import (
         progress_report,
         report_to_csv,
@@ -94,8 +95,6 @@ def _cmd_progress(args: argparse.Namespace) -> int:
         report_to_table,
         report_to_xlsx,
     )
-
-    from ykgeo.plan import default_plan_year
 
     store = open_store(args)
     today = now().date()

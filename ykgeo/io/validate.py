@@ -398,10 +398,10 @@ def _check_townships(ctx: _Context, names: Sequence[str]) -> Iterator[Problem]:
     column = ctx.spec.township_field
     if not column or column not in ctx.frame.columns or not names:
         return
-    known = set(names)
-    for row, value in enumerate(ctx.frame[column].tolist()):
-        if is_missing(value) or str(value) in known:
-            continue
+    values = ctx.frame[column]
+    unknown = ~(missing_values(values) | values.astype(str).isin(set(names)).to_numpy())
+    for row in np.flatnonzero(unknown).tolist():
+        value = values.iloc[row]
         shown = printable(str(value))
         guess = suggest_township(str(value), names)
         hint = f"，是否应为“{guess}”？" if guess else f"（项目库中的镇街：{'、'.join(names)}）"
