@@ -7,7 +7,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from ykgeo.store.rtree import bulk_load
+from ykgeo.store.rtree import bulk_load, read_boxes
 
 
 def _tree(bounds: np.ndarray) -> sqlite3.Connection:
@@ -92,3 +92,24 @@ def test_no_boxes_gives_an_empty_valid_tree() -> None:
     assert conn.execute("SELECT count(*) FROM r").fetchone()[0] == 0
     conn.execute("INSERT INTO r VALUES (1, 0, 1, 0, 1)")
     assert conn.execute("SELECT rtreecheck('r')").fetchone()[0] == "ok"
+
+
+@pytest.mark.parametrize("n", [0, 1, 51, 52, 2602, 20_000])
+def test_read_boxes_gives_every_id_and_box_the_table_gives(n: int) -> None:
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.execute("CREATE VIRTUAL TABLE r USING rtree(id, minx, maxx, miny, maxy)")
+    if n:  # the bulk-loaded tree, then a few rows through the virtual table (node splits)
+        conn.execute("BEGIN")
+        bulk_load(conn, "r", np.arange(n), _boxes(n, seed=n))
+        conn.execute("COMMIT")
+        extra = _boxes(60, seed=n + 1)
+        conn.executemany(
+            "INSERT INTO r VALUES (?, ?, ?, ?, ?)",
+            [(n + i, b[0], b[2], b[1], b[3]) for i, b in enumerate(extra.tolist())],
+        )
+        conn.execute("DELETE FROM r WHERE id % 7 = 3")
+    ids, boxes = read_boxes(conn, "r")
+    rows = conn.execute("SELECT id, minx, miny, maxx, maxy FROM r ORDER BY id").fetchall()
+    order = np.argsort(ids)
+    assert ids[order].tolist() == [r[0] for r in rows]
+    assert boxes[order].tolist() == [list(r[1:]) for r in rows]

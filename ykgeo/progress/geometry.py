@@ -119,6 +119,10 @@ class Townships:
             return False
         return bool(np.all(shapely.equals_exact(self.geoms, other.geoms, tolerance=0)))
 
+    def forget(self) -> None:
+        """Drop the shares measured so far (about 300 bytes a feature): for geometries not asked about again."""
+        self._memo.clear()
+
     def shares(self, geoms: npt.ArrayLike) -> list[list[tuple[int, float]]]:
         """For each geometry, ``[(township index, fraction), …]``; index −1 is the part outside every township.
 
@@ -420,11 +424,14 @@ def cross_overlaps(
     rules: OverlapRules,
     *,
     near: Mapping[str, npt.NDArray[np.bool_]] | None = None,
+    trees: Mapping[str, shapely.STRtree] | None = None,
 ) -> pd.DataFrame:
     """Overlaps (亩) between these polygons and those of the other land categories; reported, never deducted.
 
     ``near`` (from :func:`neighbours`) marks, per other layer, the features whose
-    box meets one of its boxes: only they are queried against it.
+    box meets one of its boxes: only they are queried against it. ``trees`` may hold
+    the spatial index of another layer's geometries, built once for all the layers
+    checked against it.
     """
     frames = [empty_overlaps()]
     mine = np.flatnonzero(valid & np.isin(shapely.get_type_id(geoms), _POLYGONAL))
@@ -437,7 +444,10 @@ def cross_overlaps(
             if near is None or ospec.key not in near
             else np.flatnonzero(near[ospec.key][mine])
         )
-        a, b = shapely.STRtree(og).query(geoms[mine][inputs], predicate="intersects")
+        tree = trees.get(ospec.key) if trees is not None else None
+        if tree is None:
+            tree = shapely.STRtree(og)
+        a, b = tree.query(geoms[mine][inputs], predicate="intersects")
         a = inputs[a]
         if not len(a):
             continue

@@ -7,8 +7,10 @@ snapshots (cached per date and knowledge horizon) until the layer is released;
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -37,6 +39,22 @@ __all__ = [
 
 #: The reference layer of township polygons.
 TOWNSHIP_LAYER = "townships"
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim`` (None elsewhere): freed heap pages handed back to the system."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
+    try:
+        return getattr(ctypes.CDLL(name), "malloc_trim", None)
+    except OSError:
+        return None
+
+
+# glibc keeps freed small blocks in its arenas, so a layer let go would still count in the
+# process's size (as dask.distributed trims its workers, after each layer here)
+_TRIM = _malloc_trim()
 
 
 class Loader:
@@ -103,10 +121,14 @@ class Loader:
         return self._since[k]
 
     def release(self, key: str) -> None:
-        """Forget layer ``key`` (history, snapshots, status dates): it is read again if asked for."""
+        """Forget layer ``key`` (history, snapshots, status dates, township shares): it is read again if asked for."""
         self._histories.pop(key, None)
         self._snapshots = {k: v for k, v in self._snapshots.items() if k[0] != key}
         self._since = {k: v for k, v in self._since.items() if k[0] != key}
+        for towns, _ in self._towns_at.values():
+            towns.forget()  # the shares of its shapes, kept in case the layer came again
+        if _TRIM is not None:
+            _TRIM(0)
 
     def townships(self, day: dt.date, horizon: dt.datetime) -> tuple[Townships, list[str]]:
         """Township polygons at ``day``; the current ones when the layer was loaded later than that."""
