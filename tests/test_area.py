@@ -9,7 +9,16 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from ykgeo.area import area_m2, area_mu, ellipsoidal_area_m2, gk_area_m2, length_km, length_m
+from ykgeo.area import (
+    APPROXIMATE_MAX_HEIGHT_DEG,
+    approximate_area_m2,
+    area_m2,
+    area_mu,
+    ellipsoidal_area_m2,
+    gk_area_m2,
+    length_km,
+    length_m,
+)
 from ykgeo.errors import CRSError
 
 GEOD = Geod(ellps="GRS80")  # CGCS2000 ellipsoid
@@ -73,6 +82,16 @@ def test_gk_and_ellipsoidal_agree_within_a_hundredth_of_a_percent_near_120e() ->
     gk = area_m2(series, method="gk").to_numpy()
     ell = area_m2(series, method="ellipsoidal").to_numpy()
     assert np.max(np.abs(gk / ell - 1.0)) < 1e-4
+
+
+def test_approximate_area_within_three_ten_thousandths_and_refused_for_tall_shapes() -> None:
+    polys = _random_polygons(300, seed=15)
+    tall = shapely.box(120.0, 28.8, 120.01, 28.8 + 2 * APPROXIMATE_MAX_HEIGHT_DEG)
+    far_north = shapely.box(10.0, 85.0, 10.001, 85.001)
+    rough = approximate_area_m2([*polys, tall, far_north, None, shapely.Polygon()])
+    reference = np.array([_geod_area_m2(p) for p in polys])
+    assert np.max(np.abs(rough[:300] / reference - 1.0)) < 3e-4
+    assert np.isnan(rough[300:]).all()
 
 
 def test_gk_scale_error_grows_with_distance_from_the_central_meridian() -> None:

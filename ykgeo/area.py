@@ -25,6 +25,7 @@ from ykgeo.units import m2_to_mu
 
 __all__ = [
     "AreaMethod",
+    "approximate_area_m2",
     "area_centre",
     "area_m2",
     "area_m2_anywhere",
@@ -232,6 +233,30 @@ def ellipsoidal_area_m2(
     else:
         for start in starts:
             work(start)
+    return out
+
+
+#: Height (degrees of latitude) up to which :func:`approximate_area_m2` answers.
+APPROXIMATE_MAX_HEIGHT_DEG = 0.05
+
+
+def approximate_area_m2(geoms_4490: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Ellipsoidal area to within 0.03 % for geometries under 0.05° tall (NaN for taller ones and empty ones).
+
+    The area in square degrees scaled by the ellipsoid's area element at the box centre's
+    latitude (M·N·cos φ): exact for the centre row, off by at most tan φ × half the height
+    in radians elsewhere (2.4e-4 at 29°N). A cheap screen, for checks with a wide margin
+    (a ledger area 10 % off), never for a figure.
+    """
+    geoms = np.asarray(geoms_4490, dtype=object)
+    box = np.asarray(shapely.bounds(geoms), dtype=np.float64).reshape(-1, 4)
+    lat = np.radians((box[:, 1] + box[:, 3]) / 2.0)
+    w = 1.0 - _E2 * np.sin(lat) ** 2
+    meridian, normal = _A * (1.0 - _E2) / w**1.5, _A / np.sqrt(w)
+    out = np.asarray(shapely.area(geoms), dtype=np.float64) * meridian * normal * np.cos(lat)
+    out *= (np.pi / 180.0) ** 2
+    tall = ~(box[:, 3] - box[:, 1] <= APPROXIMATE_MAX_HEIGHT_DEG)  # NaN boxes count as tall
+    out[tall | ~(np.abs(lat) < np.radians(80.0))] = np.nan
     return out
 
 
