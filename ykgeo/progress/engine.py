@@ -266,7 +266,7 @@ def progress_report(
     if known_at is not None and known_at.tzinfo is None:
         known_at = known_at.replace(tzinfo=TZ)  # as the store reads naive times
     horizon = known_at or end_of_day(as_of)
-    loader = Loader(store)
+    loader = Loader(store, remember_shares=with_monthly)
     plan, version, plan_note = loader.plan(year, as_of, horizon)
     chosen = _select(plan, targets)
     towns, notes = loader.townships(as_of, horizon)

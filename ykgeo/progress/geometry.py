@@ -102,6 +102,9 @@ class Townships:
         self.geoms = np.asarray(geoms, dtype=object)
         self._memo: dict[bytes, list[tuple[int, float]]] = {}
         self._partition: bool | None = None
+        #: Keep each shape's shares for the next date (monthly figures ask again); a report of
+        #: one date asks once per shape, and digesting every shape would cost more than it saves.
+        self.remember = True
 
     @classmethod
     def from_layer(cls, gdf: gpd.GeoDataFrame, spec: LayerSpec) -> Townships:
@@ -134,6 +137,12 @@ class Townships:
         arr = np.asarray(geoms, dtype=object)
         if not len(self.geoms):
             return [[(-2, 1.0)] if g is not None else [] for g in arr]
+        if not self.remember:
+            out: list[list[tuple[int, float]]] = [[] for _ in range(len(arr))]
+            present = np.flatnonzero(~shapely.is_missing(arr))
+            for i, value in zip(present.tolist(), self._compute(arr[present]), strict=True):
+                out[i] = value
+            return out
         # keyed by a digest of the geometry's WKB: the same shape at another date is not measured again
         keys = np.asarray(
             [

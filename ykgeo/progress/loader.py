@@ -7,10 +7,8 @@ snapshots (cached per date and knowledge horizon) until the layer is released;
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -41,27 +39,16 @@ __all__ = [
 TOWNSHIP_LAYER = "townships"
 
 
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim`` (None elsewhere): freed heap pages handed back to the system."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return None
-    try:
-        return getattr(ctypes.CDLL(name), "malloc_trim", None)
-    except OSError:
-        return None
-
-
-# glibc keeps freed small blocks in its arenas, so a layer let go would still count in the
-# process's size (as dask.distributed trims its workers, after each layer here)
-_TRIM = _malloc_trim()
-
-
 class Loader:
-    """Reads each layer's history once and hands out snapshots (cached per date and horizon)."""
+    """Reads each layer's history once and hands out snapshots (cached per date and horizon).
 
-    def __init__(self, store: Store) -> None:
+    ``remember_shares=False`` for figures of one date: township shares are then not kept
+    per shape for later dates.
+    """
+
+    def __init__(self, store: Store, *, remember_shares: bool = True) -> None:
         self.store = store
+        self._remember_shares = remember_shares
         self._histories: dict[str, LayerHistory] = {}
         self._snapshots: dict[tuple[str, dt.date, dt.datetime], gpd.GeoDataFrame] = {}
         self._towns: Townships | None = None
@@ -127,8 +114,6 @@ class Loader:
         self._since = {k: v for k, v in self._since.items() if k[0] != key}
         for towns, _ in self._towns_at.values():
             towns.forget()  # the shares of its shapes, kept in case the layer came again
-        if _TRIM is not None:
-            _TRIM(0)
 
     def townships(self, day: dt.date, horizon: dt.datetime) -> tuple[Townships, list[str]]:
         """Township polygons at ``day``; the current ones when the layer was loaded later than that."""
@@ -151,6 +136,7 @@ class Loader:
             else:
                 notes.append(f"镇街图层在 {day} 尚未入库，按现有镇街界线归属")
         towns = Townships.from_layer(gdf, spec)
+        towns.remember = self._remember_shares
         if self._towns is not None and towns.same_as(self._towns):
             return self._towns, notes
         self._towns = towns

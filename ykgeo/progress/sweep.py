@@ -210,32 +210,39 @@ def count_plan(
     out: list[Counted | None] = [None] * len(targets)
     kept: dict[str, _Kept] = {}
     for key in order:
-        near = bounds = None
+        near: dict[str, npt.NDArray[np.bool_]] | None = None
+        bounds = np.zeros((0, 4))
+        ids = np.zeros(0, dtype=object)
+        placed: tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]] | None = None
+        if key in polygons or key in needed:
+            gdf = loader.snapshot(key, day, horizon)
+            bounds = layer_bounds(gdf.geometry.to_numpy())
+            ids = np.asarray(gdf.index.astype(str).tolist(), dtype=object)
+            if candidates is not None and key in needed:
+                placed = candidates.rows(key, ids, bounds)
+                candidates.done(key)
         if key in polygons:
-            bounds = layer_bounds(loader.snapshot(key, day, horizon).geometry.to_numpy())
-            near = neighbours({key: bounds})[key]
+            if candidates is not None and placed is not None and placed[1].all():
+                near = {key: candidates.mask(key, key, placed[0])}
+            else:  # the boxes at the date (a box outside those read, or no land cross-check)
+                near = neighbours({key: bounds})[key]
         for i in groups.get(key, []):
             out[i] = count_target(
                 loader, plan, targets[i], day, horizon, settings, detail=True, near=near
             )
         if key in needed and loader.has(key):
-            gdf = loader.snapshot(key, day, horizon)
-            if bounds is None:
-                bounds = layer_bounds(gdf.geometry.to_numpy())
-            ids = np.asarray(gdf.index.astype(str).tolist(), dtype=object)
-            if candidates is None:  # every geometry held: the pairs come from the boxes at the date
+            if candidates is None or placed is None:  # every geometry held: the boxes at the date
                 pos, real = np.full(len(ids), -1), np.ones(len(ids), dtype=bool)
             else:
-                pos, inside = candidates.rows(key, ids, bounds)
-                candidates.done(key)
+                pos, inside = placed
                 real = ~inside
                 for other in needed - {key}:
                     real |= candidates.mask(key, other, pos)
                 if not inside.all():
-                    candidates = (
-                        None  # a box outside those read: fall back on the boxes at the date
-                    )
-            kept[key] = _Kept.of(gdf, loader.store.spec(key), bounds, real, pos)
+                    candidates = None  # a box outside those read: the boxes at the date decide
+            kept[key] = _Kept.of(
+                loader.snapshot(key, day, horizon), loader.store.spec(key), bounds, real, pos
+            )
         if key in polygons:
             loader.release(key)
     counted = [c for c in out if c is not None]
@@ -272,6 +279,18 @@ def _near(
     return near
 
 
+def _frame(kept: _Kept, geoms: npt.NDArray[np.object_]) -> gpd.GeoDataFrame:
+    """A kept layer as the cross check reads another category: status and geometry by feature id."""
+    spec = kept.spec
+    index = pd.Index(kept.ids)
+    return gpd.GeoDataFrame(
+        {spec.status.field if spec.status is not None else "_status": kept.status},
+        geometry=gpd.GeoSeries(geoms, index=index, crs=CGCS2000),
+        index=index,
+        crs=CGCS2000,
+    )
+
+
 def _cross_check(
     counted: list[Counted],
     kept: dict[str, _Kept],
@@ -281,6 +300,7 @@ def _cross_check(
     """Add the cross-category overlaps to each area target's overlaps (as counting them with the layers at hand)."""
     geoms = {k: kept[k].geometries() for k in kept}
     trees = {k: shapely.STRtree(g) for k, g in geoms.items()}  # each built once, not per target
+    frames = {k: _frame(kept[k], geoms[k]) for k in kept}
     rules = settings.context().overlaps
     for c in counted:
         ev = c.evaluation
@@ -288,21 +308,7 @@ def _cross_check(
             continue
         mine = kept[c.spec.key]
         rows = ev.positions if ev.positions is not None else np.arange(len(mine.ids))
-        others = [
-            (
-                o,
-                gpd.GeoDataFrame(
-                    {o.status.field if o.status is not None else "_status": kept[o.key].status},
-                    geometry=gpd.GeoSeries(
-                        geoms[o.key], index=pd.Index(kept[o.key].ids), crs=CGCS2000
-                    ),
-                    index=pd.Index(kept[o.key].ids),
-                    crs=CGCS2000,
-                ),
-            )
-            for o in c.others
-            if o.key in kept
-        ]
+        others = [(o, frames[o.key]) for o in c.others if o.key in frames]
         extra = cross_overlaps(
             c.spec,
             ev.features["id"].to_numpy(dtype=object),
