@@ -418,7 +418,17 @@ def _load_layers_cached(directory: str, stamp: tuple[tuple[str, int], ...]) -> L
 
 
 def registry_from_texts(texts: Mapping[str, str]) -> LayerRegistry:
-    """A registry from layer TOML texts keyed by a name (file name or store key)."""
+    """A registry from layer TOML texts keyed by a name (file name or store key).
+
+    Cached by the texts (the definitions are frozen): a store opened again, as every
+    page of the app does, does not parse its layers again.
+    """
+    return _registry_from_texts_cached(tuple(sorted(texts.items())))
+
+
+@lru_cache(maxsize=16)
+def _registry_from_texts_cached(items: tuple[tuple[str, str], ...]) -> LayerRegistry:
+    texts = dict(items)
     specs: dict[str, LayerSpec] = {}
     for name in sorted(texts):
         spec = parse_layer(texts[name], name=name)

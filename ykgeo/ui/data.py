@@ -103,6 +103,8 @@ def layer_counts(
     path: str, mtime_ns: int, as_of: dt.date | None, knowledge: Knowledge
 ) -> dict[str, int]:
     """Feature count of every layer as the map and export see it (same date, same records)."""
+    if as_of is None or as_of >= now().date():  # the layers as they are: counted in SQL
+        return current_counts(path, mtime_ns)
     store = Store(path)
     return {
         key: len(layer_frame(path, mtime_ns, key, as_of, knowledge)) for key in store.layer_keys()
