@@ -27,9 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_map import PARCELS, make_store
-from bench_overview import _BARE_APP, ROOT, server, visit
+from bench_overview import _BARE_APP, app_server, launch, server, visit
 
-from tests.conftest import APP_CHROMIUM, APP_CHROMIUM_ARGS, app_parcel_frame
+from tests.conftest import APP_CHROMIUM, app_parcel_frame
 
 _MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 
@@ -70,13 +70,9 @@ def main() -> None:
             flush=True,
         )
         with sync_playwright() as play:
-            browser = play.chromium.launch(
-                executable_path=str(APP_CHROMIUM), headless=True, args=APP_CHROMIUM_ARGS
-            )
+            browser = launch(play)
             for run in range(args.runs):
-                with server(
-                    ROOT / "app.py", "--store", str(store), "--users", str(work / "none.toml")
-                ) as url:
+                with app_server(store, work) as url:
                     for kind in ("cold", "warm"):
                         times.setdefault(("ykgeo 地图", kind), []).append(
                             first_features(browser, url)

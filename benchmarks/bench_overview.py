@@ -81,6 +81,18 @@ def server(script: Path, *args: str) -> Iterator[str]:
         proc.wait(timeout=20)
 
 
+def launch(play: Any) -> Any:
+    """Headless Debian chromium, as the browser tests start it."""
+    return play.chromium.launch(
+        executable_path=str(APP_CHROMIUM), headless=True, args=APP_CHROMIUM_ARGS
+    )
+
+
+def app_server(store: Path, work: Path) -> Any:
+    """``streamlit run app.py`` on ``store`` (no users file: the viewer role), as a context manager."""
+    return server(ROOT / "app.py", "--store", str(store), "--users", str(work / "none.toml"))
+
+
 def visit(browser: Any, url: str, selectors: dict[str, str]) -> dict[str, float]:
     """Seconds from navigation start until each selector is visible, and until the script is idle."""
     context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
@@ -124,13 +136,9 @@ def main() -> None:
     rows: list[tuple[str, str, dict[str, float]]] = []
     try:
         with sync_playwright() as play:
-            browser = play.chromium.launch(
-                executable_path=str(APP_CHROMIUM), headless=True, args=APP_CHROMIUM_ARGS
-            )
+            browser = launch(play)
             for _ in range(args.runs):
-                with server(
-                    ROOT / "app.py", "--store", str(store), "--users", str(work / "none.toml")
-                ) as url:
+                with app_server(store, work) as url:
                     rows.append(("ykgeo 总览", "cold", visit(browser, url, selectors)))
                     rows.append(("ykgeo 总览", "warm", visit(browser, url, selectors)))
                 with server(bare) as url:

@@ -412,12 +412,42 @@ def _have_duckdb() -> bool:
     return True
 
 
+def _scaling(sizes: list[int], reps: int, work: Path) -> None:
+    """The full progress report (ours) beside the bare pipeline at growing sizes: how time and memory grow."""
+    print(f"{'parcels':>10} {'method':<6} {'seconds':>8} {'cpu s':>7} {'peak MB':>8} {'µs/parcel':>10} {'÷ bare':>7}")
+    for n in sizes:
+        if not (work / f"progress-{n}.gpkg").exists():
+            print(f"building the {n:,}-parcel progress store (once) …", flush=True)
+            build_progress_store(n, work / f"progress-{n}.gpkg")
+        runs: dict[str, list[dict[str, Any]]] = {"ykgeo": [], "bare": []}
+        for _ in range(reps):
+            for method in runs:
+                runs[method].append(_one("progress", method, n, work))
+        med = {
+            m: {k: statistics.median(r[k] for r in rs) for k in ("seconds", "cpu_s", "peak_mb")}
+            for m, rs in runs.items()
+            if rs and all("error" not in r for r in rs)
+        }
+        for method, v in med.items():
+            ratio = v["seconds"] / med["bare"]["seconds"] if "bare" in med else float("nan")
+            print(
+                f"{n:>10,} {method:<6} {v['seconds']:>8.1f} {v['cpu_s']:>7.1f} {v['peak_mb']:>8.0f} "
+                f"{v['seconds'] / n * 1e6:>10.1f} {ratio:>7.2f}",
+                flush=True,
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", default="area,load,import,progress")
     parser.add_argument("--reps", type=int, default=3, help="rounds of fresh processes (medians)")
     parser.add_argument("--sizes", default="", help="e.g. area=100k,progress=100k")
     parser.add_argument("--workdir", default="/tmp/ykgeo-bench-scale")
+    parser.add_argument(
+        "--scaling",
+        default="",
+        help="progress at these sizes, e.g. 1M,3M,10M: seconds, peak and µs a parcel beside the bare pipeline",
+    )
     parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     work = Path(args.workdir)
@@ -428,6 +458,9 @@ def main() -> None:
         result = JOBS[job](method, int(n), work)
         result["cpu_s"] = time.process_time() - c0
         print(json.dumps(result))
+        return
+    if args.scaling:
+        _scaling([_size(v) for v in args.scaling.split(",")], args.reps, work)
         return
     sizes = dict(SIZES)
     for item in filter(None, args.sizes.split(",")):
