@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.progress.conftest import D, USER, add, at, parcel, set_status, square
+from tests.progress.conftest import USER, D, add, at, parcel, set_status, square
 from ykgeo.progress import progress_report
 from ykgeo.store import Store
 from ykgeo.store.boxes import feature_boxes

@@ -5,6 +5,8 @@ described in :mod:`ykgeo.store.store`; build on :meth:`Store.history` and
 :meth:`Store.status_events` to read it for past dates.
 
 Modules: :mod:`~ykgeo.store.store` (the :class:`Store`: schema, reads, as-of views),
+:mod:`~ykgeo.store.batch` (one write's edit-log rows, written at once),
+:mod:`~ykgeo.store.boxes` (every box a layer's features have had),
 :mod:`~ykgeo.store.write` (edits and deletions, one transaction each),
 :mod:`~ykgeo.store.imports` (imports, prepared before the write lock is taken),
 :mod:`~ykgeo.store.diff` (what changed: geometry compared as a shape),

@@ -18,9 +18,9 @@ import pandas as pd
 
 from ykgeo.errors import StoreError
 from ykgeo.store import gpkg
+from ykgeo.store.batch import Batch
 from ykgeo.store.dates import now, stamp
 from ykgeo.store.plans import insert_log_rows
-from ykgeo.store.write import _Batch
 
 __all__ = [
     "EVALUATION_COLUMNS",
@@ -176,7 +176,7 @@ def write_evaluation(
         f"INSERT OR REPLACE INTO {EVALUATION_YEARS} VALUES (?, ?, ?, ?, ?, ?, ?)",
         (year, source, user, when, len(rows), rules_zh, rules_toml),
     )
-    batch = _Batch(user=user, source=source, recorded_at=when)
+    batch = Batch(user=user, source=source, recorded_at=when)
     batch.add(
         EVALUATION_LAYER,
         str(year),

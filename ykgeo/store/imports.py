@@ -28,22 +28,19 @@ from ykgeo.crs import CGCS2000
 from ykgeo.errors import StoreError
 from ykgeo.layers import LayerSpec
 from ykgeo.store import gpkg, rtree
+from ykgeo.store.batch import LOG_TABLE, Batch, Inserted, drop_for_bulk
 from ykgeo.store.dates import now as _now
 from ykgeo.store.dates import stamp as _stamp
 from ykgeo.store.diff import same_geometries
 from ykgeo.store.history import GEOMETRY_FIELD
 from ykgeo.store.write import (
     BULK_THRESHOLD,
-    LOG_TABLE,
     Edit,
     StoreWriter,
-    _Batch,
     _Change,
     _column_values,
     _columns,
-    _drop,
     _geometry_for_layer,
-    _Inserted,
 )
 
 __all__ = ["ImportSummary", "StoreImporter"]
@@ -140,7 +137,7 @@ class StoreImporter(StoreWriter):
         if id_index.has_duplicates:
             msg = f"导入数据中 {spec.id_field} 有重复值"
             raise StoreError(msg)
-        batch = _Batch(user=user, source=source, recorded_at=_stamp(recorded_at or _now()))
+        batch = Batch(user=user, source=source, recorded_at=_stamp(recorded_at or _now()))
         default_day = effective_date or dt.date.fromisoformat(batch.recorded_at[:10])
         prep = self._prepare(spec, gdf, id_index.tolist(), effective_date, batch)
         ids = prep.ids
@@ -191,7 +188,7 @@ class StoreImporter(StoreWriter):
         gdf: gpd.GeoDataFrame,
         ids: list[str],
         effective_date: dt.date | None,
-        batch: _Batch,
+        batch: Batch,
     ) -> _Prepared:
         """Values, encoded geometries and the changes of the known features, worked out without the lock."""
         types = {f.name: f.type for f in spec.fields}
@@ -232,7 +229,7 @@ class StoreImporter(StoreWriter):
         return Edit(spec.key, prep.ids[i], changes, effective)
 
     def _prepare_updates(
-        self, spec: LayerSpec, prep: _Prepared, effective: dt.date | None, batch: _Batch
+        self, spec: LayerSpec, prep: _Prepared, effective: dt.date | None, batch: Batch
     ) -> dict[str, _Change | None]:
         """The change each known feature would get (geometries compared all at once)."""
         known = [i for i, fid in enumerate(prep.ids) if fid in prep.snapshot]
@@ -260,7 +257,7 @@ class StoreImporter(StoreWriter):
         i: int,
         existing: Mapping[str, tuple[int, int]],
         effective: dt.date | None,
-        batch: _Batch,
+        batch: Batch,
     ) -> _Change | None:
         """The prepared change of feature ``i``, or, if it changed since the snapshot, one compared now."""
         fid = prep.ids[i]
@@ -280,7 +277,7 @@ class StoreImporter(StoreWriter):
         spec: LayerSpec,
         prep: _Prepared,
         idx: npt.NDArray[np.int64],
-        batch: _Batch,
+        batch: Batch,
         default_day: dt.date,
         progress: Callable[[int, int], None] | None,
         *,
@@ -307,9 +304,9 @@ class StoreImporter(StoreWriter):
         spatial_index = f"rtree_{spec.key}_geom"
         restore: list[str] = []
         if bulk:
-            restore += _drop(conn, "trigger", f"{spatial_index}_insert")
+            restore += drop_for_bulk(conn, "trigger", f"{spatial_index}_insert")
         if rebuild:
-            restore += _drop(conn, "index", gpkg.id_index_name(spec.key))
+            restore += drop_for_bulk(conn, "index", gpkg.id_index_name(spec.key))
         start = conn.execute(
             "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = ?", (spec.key,)
         ).fetchone()[0]
@@ -357,6 +354,6 @@ class StoreImporter(StoreWriter):
         for sql_text in restore:
             conn.execute(sql_text)
         batch.inserted.append(
-            _Inserted(spec, start, len(idx), str(values[spec.id_field][int(idx[0])]),
+            Inserted(spec, start, len(idx), str(values[spec.id_field][int(idx[0])]),
                       str(values[spec.id_field][int(idx[-1])]), default_day)
         )  # fmt: skip

@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ykgeo.store.write import mark_backdated
+from ykgeo.store.batch import mark_backdated
 
 __all__ = ["UPGRADABLE", "upgrade"]
 

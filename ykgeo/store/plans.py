@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ykgeo.errors import StoreError
+from ykgeo.store.batch import LOG_TABLE, Batch, insert_log_rows
 from ykgeo.store.dates import now, stamp
-from ykgeo.store.write import LOG_TABLE, _Batch, insert_log_rows
 
 __all__ = [
     "PLAN_FIELD",
@@ -152,11 +152,11 @@ def write_plan_version(
         raise StoreError(msg)
     versions = plan_versions(conn, year)
     when = recorded_at if isinstance(recorded_at, str) else stamp(recorded_at or now())
-    batch = _Batch(user=user, source=source or "计划", recorded_at=when)
+    batch = Batch(user=user, source=source or "计划", recorded_at=when)
     if versions and not _rows(conn, year):
         # a plan kept before plans were versioned: its version 1 goes into the log first
         legacy = versions[0]
-        legacy_batch = _Batch(user="（初始导入）", source="计划", recorded_at=legacy.recorded_at)
+        legacy_batch = Batch(user="（初始导入）", source="计划", recorded_at=legacy.recorded_at)
         legacy_batch.add(
             PLAN_LAYER, str(year), "insert", PLAN_FIELD, None, legacy.text, legacy.effective_date, 1
         )

@@ -21,10 +21,11 @@ import shapely
 
 from ykgeo.errors import StoreError
 from ykgeo.store import gpkg
+from ykgeo.store.batch import Batch
 from ykgeo.store.dates import now, stamp
 from ykgeo.store.history import GEOMETRY_FIELD
 from ykgeo.store.store import Store
-from ykgeo.store.write import Edit, _Batch
+from ykgeo.store.write import Edit
 
 __all__ = ["RevertSummary", "batches", "revert_batch"]
 
@@ -148,7 +149,7 @@ def revert_batch(
         msg = f"无法撤销批次 {batch_id}：以下要素在该批次之后又有修改，请先撤销后来的批次：{shown}"
         raise StoreError(msg)
 
-    batch = _Batch(
+    batch = Batch(
         user=user, source=f"{_UNDO_SOURCE}{batch_id}", recorded_at=stamp(recorded_at or now())
     )
     note = f"撤销 {first['source']}（{first['user']}，{first['recorded_at']}）"
@@ -191,7 +192,7 @@ def revert_batch(
 
 
 def _reinsert(
-    conn: Any, store: Store, key: str, fid: str, deleted: pd.Series, batch: _Batch, note: str
+    conn: Any, store: Store, key: str, fid: str, deleted: pd.Series, batch: Batch, note: str
 ) -> None:
     """Insert a deleted feature again from the snapshot its deletion logged, one version on."""
     spec = store.spec(key)

@@ -71,6 +71,7 @@ from ykgeo.layers import (
     registry_from_texts,
 )
 from ykgeo.store import gpkg, migrate, styles
+from ykgeo.store.batch import BACKDATED_TABLE, LOG_COLUMNS, LOG_INDEXES, LOG_TABLE
 from ykgeo.store.connection import (
     DEFAULT_BUSY_TIMEOUT_S,
     META_TABLE,
@@ -91,12 +92,6 @@ from ykgeo.store.log import (
 )
 from ykgeo.store.plans import write_plan_version
 from ykgeo.store.records import StoreRecords
-from ykgeo.store.write import (
-    BACKDATED_TABLE,
-    LOG_COLUMNS,
-    LOG_INDEXES,
-    LOG_TABLE,
-)
 
 __all__ = ["DataVersion", "Store"]
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,39 +16,22 @@ import shapely
 from ykgeo.errors import StaleEditError, StoreError
 from ykgeo.layers import LayerSpec
 from ykgeo.store import gpkg, styles
+from ykgeo.store.batch import (
+    LOG_INDEXES,
+    LOG_TABLE,
+    Batch,
+    drop_for_bulk,
+    insert_log_rows,
+    log_inserts,
+    mark_backdated,
+)
 from ykgeo.store.dates import now as _now
 from ykgeo.store.dates import stamp as _stamp
 from ykgeo.store.diff import same_geometries
 from ykgeo.store.history import GEOMETRY_FIELD, log_value_columns
 
-__all__ = [
-    "BACKDATED_TABLE",
-    "BULK_THRESHOLD",
-    "LOG_COLUMNS",
-    "LOG_INDEXES",
-    "LOG_TABLE",
-    "Edit",
-    "StoreWriter",
-    "insert_log_rows",
-    "log_value_columns",
-    "mark_backdated",
-]
+__all__ = ["BULK_THRESHOLD", "Edit", "StoreWriter", "log_value_columns"]
 
-LOG_TABLE = "ykgeo_edit_log"
-#: The log's indexes: one feature's history; a layer's lifecycle and status events by date.
-LOG_INDEXES = {
-    f"idx_{LOG_TABLE}_feature": f"CREATE INDEX idx_{LOG_TABLE}_feature ON {LOG_TABLE} (layer, feature_id)",
-    f"idx_{LOG_TABLE}_field": (
-        f"CREATE INDEX idx_{LOG_TABLE}_field ON {LOG_TABLE} (layer, field, effective_date)"
-    ),
-}
-#: Features with a back-dated event (see :func:`mark_backdated`).
-BACKDATED_TABLE = "ykgeo_backdated"
-#: The edit log's columns after the layer and before the dates, in table order.
-LOG_COLUMNS = (
-    "log_id, layer, feature_id, action, field, old_text, new_text, old_number, new_number, "
-    "old_geom, new_geom, effective_date, recorded_at, user, source, note, version, batch_id"
-)
 #: Inserting this many rows or more fills the R-tree in one sorted pass (and, into a table
 #: that grows at least twofold, rebuilds its indexes after the rows) instead of row by row;
 #: the log's indexes are rebuilt after its rows when it at least doubles.
@@ -74,22 +55,9 @@ class Edit:
     note: str = ""
 
 
-def _typed(value: Any) -> tuple[str | None, float | None, bytes | None]:
-    """A stored value split over the log's typed columns (text, number, geometry WKB)."""
-    if value is None:
-        return None, None, None
-    if isinstance(value, bytes):
-        return None, None, value
-    if isinstance(value, dict):  # a deleted feature's last values, kept as one JSON document
-        return json.dumps(value, ensure_ascii=False), None, None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return None, float(value), None
-    return str(value), None, None
-
-
 @dataclass(frozen=True)
 class _Change:
-    """A prepared update of one feature: its new version, the SQL and the log rows (arguments of ``_Batch.add``)."""
+    """A prepared update of one feature: its new version, the SQL and the log rows (arguments of ``Batch.add``)."""
 
     feature_id: str
     version: int
@@ -101,86 +69,6 @@ class _Change:
 def _columns(spec: LayerSpec) -> str:
     """The layer's stored fields as a SQL column list, in definition order."""
     return ", ".join(f'"{f.name}"' for f in spec.fields)
-
-
-@dataclass
-class _Inserted:
-    """New rows of one layer inserted in this transaction: their log rows are made in SQL at flush."""
-
-    spec: LayerSpec
-    first_fid: int
-    count: int
-    first_id: str
-    last_id: str
-    default_day: dt.date
-
-
-@dataclass
-class _Batch:
-    """Log rows of one transaction, written at once."""
-
-    user: str
-    source: str
-    recorded_at: str
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
-    inserted: list[_Inserted] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.rows) + sum(i.count for i in self.inserted)
-
-    @property
-    def batch_id(self) -> str:
-        """Identifies the batch: a digest of who, when and what, so the same history gives the same ids."""
-        bulk = [(i.spec.key, i.count, i.first_id, i.last_id) for i in self.inserted]
-        digest = hashlib.sha1(
-            repr(
-                (
-                    self.recorded_at,
-                    self.user,
-                    self.source,
-                    len(self),
-                    bulk,
-                    self.rows[:1],
-                    self.rows[-1:],
-                )
-            ).encode("utf-8")
-        )
-        return digest.hexdigest()[:12]
-
-    def add(
-        self,
-        layer: str,
-        feature_id: str,
-        action: str,
-        field_name: str | None,
-        old: Any,
-        new: Any,
-        effective: dt.date,
-        version: int,
-        note: str = "",
-    ) -> None:
-        old_text, old_number, old_geom = _typed(old)
-        new_text, new_number, new_geom = _typed(new)
-        self.rows.append(
-            (
-                layer,
-                feature_id,
-                action,
-                field_name,
-                old_text,
-                new_text,
-                old_number,
-                new_number,
-                old_geom,
-                new_geom,
-                effective.isoformat(),
-                self.recorded_at,
-                self.user,
-                self.source,
-                note,
-                version,
-            )
-        )
 
 
 def _json_value(value: Any, ftype: str) -> Any:
@@ -275,7 +163,7 @@ class StoreWriter:
         if not user.strip():
             msg = "编辑必须记录操作人"
             raise StoreError(msg)
-        batch = _Batch(user=user, source=source, recorded_at=_stamp(recorded_at or _now()))
+        batch = Batch(user=user, source=source, recorded_at=_stamp(recorded_at or _now()))
         versions: list[int] = []
         what = f"{batch.source}（{len(edits)} 处修改）"
         with self._write(source=what, user=batch.user) as conn:
@@ -300,7 +188,7 @@ class StoreWriter:
         edit = Edit(key, feature_id, changes, effective_date, expected_version, note)
         return self.apply_edits([edit], user=user, recorded_at=recorded_at)[0]
 
-    def _apply_edit(self, conn: sqlite3.Connection, edit: Edit, batch: _Batch) -> int:
+    def _apply_edit(self, conn: sqlite3.Connection, edit: Edit, batch: Batch) -> int:
         """Apply one edit inside a write transaction; returns the feature's version afterwards."""
         spec = self.spec(edit.layer)
         row = conn.execute(
@@ -318,7 +206,7 @@ class StoreWriter:
         return change.version
 
     @staticmethod
-    def _apply_change(conn: sqlite3.Connection, change: _Change, batch: _Batch) -> None:
+    def _apply_change(conn: sqlite3.Connection, change: _Change, batch: Batch) -> None:
         conn.execute(change.sql, change.params)
         for args in change.log:
             batch.add(*args)
@@ -328,7 +216,7 @@ class StoreWriter:
         spec: LayerSpec,
         row: Sequence[Any],
         edit: Edit,
-        batch: _Batch,
+        batch: Batch,
         *,
         geometry_same: bool | None = None,
     ) -> _Change | None:
@@ -406,18 +294,18 @@ class StoreWriter:
         )
 
     @staticmethod
-    def _event_date(spec: LayerSpec, new_values: Mapping[str, Any], batch: _Batch) -> dt.date:
+    def _event_date(spec: LayerSpec, new_values: Mapping[str, Any], batch: Batch) -> dt.date:
         """When a change happened: the status's own date field when the change brings one, else the recording day."""
         status = spec.status
         if status is not None and status.date_field and new_values.get(status.date_field):
             return dt.date.fromisoformat(str(new_values[status.date_field])[:10])
         return dt.date.fromisoformat(batch.recorded_at[:10])
 
-    def _flush(self, conn: sqlite3.Connection, batch: _Batch, layers: set[str]) -> None:
+    def _flush(self, conn: sqlite3.Connection, batch: Batch, layers: set[str]) -> None:
         """Write the batch's log rows; stamp the layers' last change and extent in gpkg_contents.
 
         Rows inserted in bulk get their log rows from one ``INSERT … SELECT`` over the
-        new rows of the feature table (dated as :meth:`_log_inserts` says); the other rows
+        new rows of the feature table (dated as :func:`~ykgeo.store.batch.log_inserts` says); the other rows
         (updates, deletions) are written from the batch.
         """
         if not len(batch):
@@ -434,9 +322,9 @@ class StoreWriter:
         restore = []
         if bulk >= max(BULK_THRESHOLD, start):  # the log at least doubles: index it afterwards
             for name in LOG_INDEXES:
-                restore += _drop(conn, "index", name)
+                restore += drop_for_bulk(conn, "index", name)
         for ins in batch.inserted:
-            self._log_inserts(conn, ins, batch, batch_id)
+            log_inserts(conn, ins, batch, batch_id)
         checked_from = (
             start
             if any(i.spec.key not in fresh for i in batch.inserted)
@@ -468,50 +356,12 @@ class StoreWriter:
                 (changed, *extent, key),
             )
 
-    @staticmethod
-    def _log_inserts(
-        conn: sqlite3.Connection, ins: _Inserted, batch: _Batch, batch_id: str
-    ) -> None:
-        """The insert rows of the log for rows inserted in bulk, made by SQL from the feature table.
-
-        An insert is dated ``default_day``, or the feature's completion date when it
-        arrives already done with an earlier date.
-        """
-        spec, status = ins.spec, ins.spec.status
-        day = ins.default_day.isoformat()
-        params: list[Any] = [spec.key]
-        if status is not None and status.date_field and status.done:
-            marks = ", ".join("?" for _ in status.done)
-            when = (
-                f'CASE WHEN "{status.field}" IN ({marks}) AND "{status.date_field}" IS NOT NULL '
-                f'AND "{status.date_field}" != \'\' AND "{status.date_field}" < ? '
-                f'THEN substr("{status.date_field}", 1, 10) ELSE ? END'
-            )
-            params += [*status.done, day, day]
-        else:
-            when = "?"
-            params.append(day)
-        params += [
-            batch.recorded_at,
-            batch.user,
-            batch.source,
-            batch_id,
-            ins.first_fid,
-            ins.first_fid + ins.count,
-        ]
-        conn.execute(
-            f"INSERT INTO {LOG_TABLE} (layer, feature_id, action, effective_date, recorded_at, user, "
-            f"source, note, version, batch_id) SELECT ?, \"{spec.id_field}\", 'insert', {when}, ?, ?, ?, "
-            f"'', 1, ? FROM \"{spec.key}\" WHERE fid >= ? AND fid < ? ORDER BY fid",
-            params,
-        )
-
     def _delete_rows(
         self,
         conn: sqlite3.Connection,
         spec: LayerSpec,
         ids: Sequence[str],
-        batch: _Batch,
+        batch: Batch,
         day: dt.date,
         note: str = "",
     ) -> int:
@@ -543,7 +393,7 @@ class StoreWriter:
     ) -> int:
         """Remove features; their last values stay in the log, so past dates still see them."""
         spec = self.spec(key)
-        batch = _Batch(user=user, source="删除", recorded_at=_stamp(recorded_at or _now()))
+        batch = Batch(user=user, source="删除", recorded_at=_stamp(recorded_at or _now()))
         what = f"删除 {spec.name_zh} 的 {len(feature_ids)} 个要素"
         with self._write(source=what, user=batch.user) as conn:
             known = {r[0] for r in conn.execute(f'SELECT "{spec.id_field}" FROM "{spec.key}"')}
@@ -555,53 +405,3 @@ class StoreWriter:
             n = self._delete_rows(conn, spec, feature_ids, batch, day, note)
             self._flush(conn, batch, {key})
         return n
-
-
-def insert_log_rows(conn: sqlite3.Connection, batch: _Batch) -> None:
-    """Write the rows a batch collected (:meth:`_Batch.add`) to the edit log, under the batch's id."""
-    batch_id = batch.batch_id
-    conn.executemany(
-        f"INSERT INTO {LOG_TABLE} (layer, feature_id, action, field, old_text, new_text, "
-        "old_number, new_number, old_geom, new_geom, effective_date, recorded_at, user, source, "
-        "note, version, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        [(*row, batch_id) for row in batch.rows],
-    )
-
-
-def mark_backdated(conn: sqlite3.Connection, *, after: int = 0) -> None:
-    """Record the features whose log rows after ``after`` include a back-dated event.
-
-    An event is back-dated when an earlier-recorded event of the same feature and
-    field (or of its lifecycle: inserts and deletes) is effective later. Only then
-    can the feature's state with everything known differ from its current row, so
-    an as-of rebuild needs the log of these features and of those with events not
-    yet known, and no other (:meth:`ykgeo.store.Store.history`).
-    """
-    if after == 0:  # the whole log: one ordered pass instead of a lookup per row
-        conn.execute(
-            f"INSERT OR IGNORE INTO {BACKDATED_TABLE} (layer, feature_id) "
-            "SELECT DISTINCT layer, feature_id FROM (SELECT layer, feature_id, effective_date, "
-            "max(effective_date) OVER (PARTITION BY layer, feature_id, field ORDER BY log_id "
-            "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before "
-            f"FROM {LOG_TABLE}) WHERE before > effective_date"
-        )
-        return
-    conn.execute(
-        f"INSERT OR IGNORE INTO {BACKDATED_TABLE} (layer, feature_id) "
-        f"SELECT DISTINCT n.layer, n.feature_id FROM {LOG_TABLE} AS n WHERE n.log_id > ? "
-        f"AND EXISTS (SELECT 1 FROM {LOG_TABLE} AS o INDEXED BY idx_{LOG_TABLE}_feature "
-        "WHERE o.layer = n.layer AND o.feature_id = n.feature_id AND o.field IS n.field "
-        "AND o.log_id < n.log_id AND o.effective_date > n.effective_date)",
-        (after,),
-    )
-
-
-def _drop(conn: sqlite3.Connection, kind: str, name: str) -> list[str]:
-    """Drop a trigger or index inside the transaction; returns the SQL that recreates it (none if absent)."""
-    row = conn.execute(
-        "SELECT sql FROM sqlite_master WHERE type = ? AND name = ?", (kind, name)
-    ).fetchone()
-    if row is None or row[0] is None:
-        return []
-    conn.execute(f'DROP {kind.upper()} "{name}"')
-    return [row[0]]
