@@ -2,7 +2,8 @@
 
 One file, read twice. ``streamlit run`` first imports it as a module to build the web
 server (``app``: Streamlit's upload limit at the app's cap, uploads only from sessions
-that may import, the sign-in cookie; see :mod:`ykgeo.ui.server`). Each session then runs
+that may import, the sign-in cookie; see :mod:`ykgeo.ui.server`) and, as it starts, imports
+the pages once (:mod:`ykgeo.ui.startup`). Each session then runs
 it as its script (``__main__``): a router only, the pages, the shared sidebar and every
 setting live in ``ykgeo.ui``. The sidebar is drawn here, outside the pages, so the as-of
 date, language and sign-in hold on every page.
@@ -24,6 +25,9 @@ if __name__ == "__main__":
     page.run()
 else:
     from ykgeo.ui.server import server_parts
+    from ykgeo.ui.startup import import_app
 
     parts = server_parts(sys.argv[1:])
-    app = st.App(Path(__file__), middleware=parts.middleware, routes=parts.routes)
+    app = st.App(
+        Path(__file__), middleware=parts.middleware, routes=parts.routes, lifespan=import_app
+    )

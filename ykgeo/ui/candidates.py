@@ -6,14 +6,12 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from ykgeo import maps
 from ykgeo import plan as planning
 from ykgeo.errors import YkgeoError
 from ykgeo.store import Store
 from ykgeo.ui import plan_data
-from ykgeo.ui.assets import ASSET_URL
 from ykgeo.ui.i18n import literal
 from ykgeo.ui.shell import PageContext
 from ykgeo.ui.writes import write_as_editor
@@ -65,6 +63,12 @@ def render(ctx: PageContext, year: int, info: Any) -> None:
         },
         key="ykgeo_candidates_table",
     )
+    # Imported in a session (see ykgeo.ui.map_view.render): components declared at the
+    # server's start are not served.
+    from streamlit_folium import st_folium
+
+    from ykgeo.ui.assets import ASSET_URL
+
     layers = plan_data.candidate_layers(ctx.store_path, ctx.mtime_ns, year, key, t.language)
     settings = ctx.settings.map_settings(
         basemap="offline", asset_url=ASSET_URL, language=t.language

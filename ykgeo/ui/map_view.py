@@ -6,14 +6,12 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from ykgeo import maps
 from ykgeo.errors import RasterError, YkgeoError
 from ykgeo.layers import STATUS_GROUPS
 from ykgeo.store import Store
 from ykgeo.ui import data
-from ykgeo.ui.assets import ASSET_URL
 from ykgeo.ui.i18n import literal
 from ykgeo.ui.shell import PageContext, knowledge_banner
 
@@ -314,6 +312,12 @@ def _history(ctx: PageContext) -> None:
 
 def render(ctx: PageContext) -> None:
     """The map page."""
+    # Imported in a session, not at the server's start (ykgeo.ui.startup): Streamlit serves a
+    # component's files only if it was declared while a script runs.
+    from streamlit_folium import st_folium
+
+    from ykgeo.ui.assets import ASSET_URL
+
     t = ctx.t
     store = Store(ctx.store_path)
     st.markdown(_PAGE_CSS, unsafe_allow_html=True)

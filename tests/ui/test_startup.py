@@ -1,0 +1,38 @@
+"""The server's start-up imports every page, but not the modules that declare Streamlit components."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Run in a fresh interpreter: the app's lifespan entered as ``st.App`` enters it, then the modules it left imported.
+_START = """
+import asyncio, json, sys
+from ykgeo.ui.startup import import_app
+
+async def start():
+    async with import_app(None):
+        return sorted(m for m in sys.modules if m.startswith(("ykgeo.ui", "streamlit_folium")))
+
+print(json.dumps(asyncio.run(start())))
+"""
+
+
+def test_start_up_imports_every_page_but_no_component() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", _START], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    imported = set(json.loads(done.stdout.splitlines()[-1]))
+    pages = ("overview", "map_view", "plan", "brief", "edit", "importer", "export")
+    assert {f"ykgeo.ui.{page}" for page in pages} <= imported
+    # Streamlit serves a component's files only if it was declared while a script runs: the
+    # map's component (streamlit-folium) and the map's assets are declared in the first session.
+    assert "streamlit_folium" not in imported
+    assert "ykgeo.ui.assets" not in imported
