@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_app_map.py [--parcels 100000] [--runs 3]
+    .venv/bin/python benchmarks/bench_app_map.py [--parcels 100000] [--runs 3] [--before DIR]
 
 Builds a store of synthetic parcels (``tests.conftest.app_parcel_frame``, as
 ``bench_map.py``) once, then for each run starts ``streamlit run app.py`` on it and opens
@@ -11,6 +11,11 @@ Builds a store of synthetic parcels (``tests.conftest.app_parcel_frame``, as
 navigation start until the map's features are drawn (the map sets ``data-yk-ready``).
 Beside it, from the same run: a bare Streamlit page (a title and a line of text, the
 floor of any Streamlit app on this machine), cold and warm, and the machine's load.
+For each server it also prints ``ready``: seconds from starting ``streamlit run`` until
+its health check answers (the app imports its pages then, so time moved from the first
+visit to the start shows there). ``--before DIR`` runs, in the same loop, the app of
+another tree (an export of an earlier commit, ``git archive REV | tar -x -C DIR``) on the
+same store, so before and after are measured side by side.
 Medians over the runs; the goal is 3 s cold at 100k parcels.
 """
 
@@ -27,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_map import PARCELS, make_store
-from bench_overview import _BARE_APP, app_server, launch, server, visit
+from bench_overview import _BARE_APP, ROOT, app_server, launch, server, visit
 
 from tests.conftest import APP_CHROMIUM, app_parcel_frame
 
@@ -51,6 +56,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parcels", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3, help="server starts (each: cold, then warm)")
+    parser.add_argument(
+        "--before", type=Path, help="a tree of an earlier commit: its app measured in the same loop"
+    )
     args = parser.parse_args()
     if not APP_CHROMIUM.exists():
         sys.exit(f"needs {APP_CHROMIUM}")
@@ -72,15 +80,22 @@ def main() -> None:
         with sync_playwright() as play:
             browser = launch(play)
             for run in range(args.runs):
-                with app_server(store, work) as url:
+                apps = [("ykgeo 地图", ROOT)]
+                if args.before is not None:
+                    apps.insert(0, ("before: ykgeo 地图", args.before.resolve()))
+                for name, root in apps:
+                    with app_server(store, work, root) as served:
+                        times.setdefault((name, "ready"), []).append(served.ready_seconds)
+                        for kind in ("cold", "warm"):
+                            times.setdefault((name, kind), []).append(
+                                first_features(browser, served.url)
+                            )
+                with server(bare) as served:
+                    name = "bare Streamlit page"
+                    times.setdefault((name, "ready"), []).append(served.ready_seconds)
                     for kind in ("cold", "warm"):
-                        times.setdefault(("ykgeo 地图", kind), []).append(
-                            first_features(browser, url)
-                        )
-                with server(bare) as url:
-                    for kind in ("cold", "warm"):
-                        seconds = visit(browser, url, {"first": ".yk-done"})["first"]
-                        times.setdefault(("bare Streamlit page", kind), []).append(seconds)
+                        seconds = visit(browser, served.url, {"first": ".yk-done"})["first"]
+                        times.setdefault((name, kind), []).append(seconds)
                 load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
                 print(f"run {run + 1}: load average {load}", flush=True)
             browser.close()

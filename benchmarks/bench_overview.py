@@ -35,6 +35,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,25 +58,36 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Served:
+    """A Streamlit server started: its address and the seconds from its start until ready."""
+
+    url: str
+    ready_seconds: float
+
+
 @contextmanager
-def server(script: Path, *args: str) -> Iterator[str]:
+def server(script: Path, *args: str, root: Path = ROOT) -> Iterator[Served]:
+    """``streamlit run script`` with ``root`` first on the import path, until it answers its health check."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("YKGEO_")}
+    env["PYTHONPATH"] = str(root)
     cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true",
            "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false", "--", *args]  # fmt: skip
+    start = time.perf_counter()
     proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
+        for _ in range(3000):
             try:
                 with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1):
                     break
             except OSError:
-                time.sleep(0.2)
-        yield url
+                time.sleep(0.04)
+        yield Served(url, time.perf_counter() - start)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -88,9 +100,11 @@ def launch(play: Any) -> Any:
     )
 
 
-def app_server(store: Path, work: Path) -> Any:
-    """``streamlit run app.py`` on ``store`` (no users file: the viewer role), as a context manager."""
-    return server(ROOT / "app.py", "--store", str(store), "--users", str(work / "none.toml"))
+def app_server(store: Path, work: Path, root: Path = ROOT) -> Any:
+    """``streamlit run app.py`` of the tree ``root`` on ``store`` (no users file: the viewer role), as a context manager."""
+    return server(
+        root / "app.py", "--store", str(store), "--users", str(work / "none.toml"), root=root
+    )
 
 
 def visit(browser: Any, url: str, selectors: dict[str, str]) -> dict[str, float]:
@@ -138,10 +152,12 @@ def main() -> None:
         with sync_playwright() as play:
             browser = launch(play)
             for _ in range(args.runs):
-                with app_server(store, work) as url:
+                with app_server(store, work) as served:
+                    url = served.url
                     rows.append(("ykgeo 总览", "cold", visit(browser, url, selectors)))
                     rows.append(("ykgeo 总览", "warm", visit(browser, url, selectors)))
-                with server(bare) as url:
+                with server(bare) as served:
+                    url = served.url
                     rows.append(
                         (
                             "bare Streamlit page",
