@@ -29,9 +29,9 @@ async def import_app(app: Any) -> AsyncIterator[None]:
     app
         The ``st.App`` starting (unused).
     """
+    start = time.perf_counter()
     from ykgeo.ui.router import import_pages
 
-    start = time.perf_counter()
     import_pages()
     logger.info("app pages imported in %.2f s", time.perf_counter() - start)
     yield
