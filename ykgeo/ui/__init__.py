@@ -11,7 +11,9 @@ of :mod:`~ykgeo.ui.data` and :mod:`~ykgeo.ui.plan_data` and the texts of
 :mod:`~ykgeo.ui.server`.
 
 The names below are imported when first used: the server imports :mod:`ykgeo.ui.server`
-before any session runs, without loading the pages and their cached loaders.
+to build itself, without loading the pages and their cached loaders; once Streamlit's
+runtime has started, :mod:`ykgeo.ui.startup` imports the pages, before the server answers
+its health check (so the first visitor does not pay for the imports).
 """
 
 from __future__ import annotations
