@@ -19,6 +19,7 @@ FRONT_ENDS = ("ykgeo.cli", "ykgeo.ui", "ykgeo.ogcapi")
 #: The one module through which the ``ykgeo demo`` / ``ykgeo raster demo`` commands reach the demo builder.
 DEMO_DOOR = "ykgeo.cli.demo"
 SUBPACKAGES = (
+    "auth",
     "store",
     "io",
     "progress",
@@ -31,7 +32,7 @@ SUBPACKAGES = (
     "cli",
     "ui",
 )
-CORE = ("errors", "units", "crs", "area", "layers", "symbology", "chainage", "auth", "signin")
+CORE = ("errors", "units", "crs", "area", "layers", "symbology", "chainage")
 
 
 def _modules() -> dict[str, Path]:

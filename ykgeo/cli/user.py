@@ -10,13 +10,13 @@ from pathlib import Path
 from ykgeo.auth import (
     ROLES,
     AuthError,
+    SessionTokens,
     UserDirectory,
     add_user,
     default_users_path,
     remove_user,
     set_role,
 )
-from ykgeo.signin import SessionTokens
 
 __all__ = ["add_cli"]
 

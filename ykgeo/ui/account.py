@@ -1,7 +1,7 @@
 """Sign-in in the sidebar: wrong passwords slowed down, a sign-in kept across refreshes, roles read again.
 
 * Wrong passwords are counted per user name and per client by one
-  :class:`~ykgeo.signin.SignInThrottle` for the whole server; a refused attempt is refused
+  :class:`~ykgeo.auth.signin.SignInThrottle` for the whole server; a refused attempt is refused
   before its password is checked (so a right password during a lockout does not get in).
 * A sign-in is kept across a page refresh by a signed, expiring token in an HttpOnly
   cookie (:mod:`ykgeo.ui.server` sets it from a one-time grant); the password is never
@@ -21,8 +21,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ykgeo.auth import AuthError, User, UserDirectory
-from ykgeo.signin import SessionTokens, SignInThrottle, ThrottlePolicy
+from ykgeo.auth import AuthError, SessionTokens, SignInThrottle, ThrottlePolicy, User, UserDirectory
 from ykgeo.ui.access import GRANTS, UPLOADS, current_session_id
 from ykgeo.ui.i18n import Texts, literal
 from ykgeo.ui.server import SESSION_COOKIE, SESSION_PATH

@@ -10,7 +10,7 @@
   user may import (:data:`ykgeo.ui.access.UPLOADS`), and 413 for a body over the cap;
 * the route ``/ykgeo-session``: it turns a one-time grant of a signed-in session into an
   HttpOnly, SameSite=Strict cookie holding the signed session token, and clears it on
-  sign-out (see :mod:`ykgeo.signin` and :mod:`ykgeo.ui.account`);
+  sign-out (see :mod:`ykgeo.auth.signin` and :mod:`ykgeo.ui.account`);
 * the library's warnings (throttled sign-ins, recovered writes) on the server's log.
 """
 

@@ -8,10 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ykgeo.auth import default_users_path
+from ykgeo.auth import ThrottlePolicy, default_users_path
 from ykgeo.errors import StoreError
 from ykgeo.maps import MapSettings, basemap_names
-from ykgeo.signin import ThrottlePolicy
 from ykgeo.store import DEMO_STORE_IN_CHECKOUT, default_store_path
 
 __all__ = ["AppSettings", "parse_settings"]

@@ -10,7 +10,8 @@ The users file (default ``config/users.toml``, or ``$YKGEO_USERS``) looks like::
 Passwords are never stored: each user has a random 16-byte salt and the scrypt hash
 (n = 2¹⁴, r = 8, p = 1) of the password; checks compare in constant time. Add a user
 with ``ykgeo user add NAME --role editor`` (asks for the password twice), list them with
-``ykgeo user list`` (:mod:`ykgeo.cli.user`).
+``ykgeo user list`` (:mod:`ykgeo.cli.user`). Sign-in throttling and session tokens live
+beside it in :mod:`ykgeo.auth.signin`.
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ def default_users_path() -> Path:
     env = os.environ.get("YKGEO_USERS", "").strip()
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "config" / "users.toml"
+    return Path(__file__).resolve().parents[2] / "config" / "users.toml"
 
 
 @dataclass(frozen=True)

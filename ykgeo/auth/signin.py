@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from ykgeo.auth import AuthError, file_permission_problems
+from ykgeo.auth.users import AuthError, file_permission_problems
 
 __all__ = [
     "Refusal",

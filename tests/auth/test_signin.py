@@ -8,9 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from ykgeo.auth import AuthError, UserDirectory, add_user, remove_user, set_role
+from ykgeo.auth import (
+    AuthError,
+    SessionTokens,
+    SignInThrottle,
+    ThrottlePolicy,
+    UserDirectory,
+    add_user,
+    remove_user,
+    session_key_path,
+    set_role,
+)
 from ykgeo.cli import main
-from ykgeo.signin import SessionTokens, SignInThrottle, ThrottlePolicy, session_key_path
 
 
 class Clock:
@@ -34,7 +43,7 @@ POLICY = ThrottlePolicy(
 def test_failures_of_a_name_grow_a_delay_then_lock_it(caplog: pytest.LogCaptureFixture) -> None:
     clock = Clock()
     throttle = SignInThrottle(POLICY, clock=clock)
-    caplog.set_level(logging.WARNING, logger="ykgeo.signin")
+    caplog.set_level(logging.WARNING, logger="ykgeo.auth.signin")
     waits = []
     for _ in range(5):
         assert throttle.check("zhang", "10.0.0.1") is None

@@ -1,4 +1,4 @@
-"""ykgeo.auth: salted scrypt hashes, constant-time checks, the users file and ``ykgeo user add``."""
+"""ykgeo.auth.users: salted scrypt hashes, constant-time checks, the users file and ``ykgeo user add``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ykgeo import auth
+from ykgeo.auth import users as auth
 from ykgeo.cli import main
 
 
@@ -153,6 +153,6 @@ def test_cli_user_add_and_list(
 
 
 def test_example_users_file_is_valid() -> None:
-    example = Path(__file__).resolve().parent.parent / "config" / "users.example.toml"
+    example = Path(__file__).resolve().parents[2] / "config" / "users.example.toml"
     users = auth.UserDirectory.load(example)
     assert {u.role for u in users.users()} == {"editor", "viewer"}
