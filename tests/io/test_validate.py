@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
@@ -424,3 +425,85 @@ def test_township_names_are_matched_against_the_store(tmp_path: Path) -> None:
     assert problem.severity == "warning" and problem.field == "所属镇街"
     assert "是否应为“东城街道”" in problem.message_zh and problem.feature == "Z-1"
     assert report.ok  # a warning: the planner decides
+
+
+# --- a large file: attribute and geometry checks side by side ---------------------------------------
+
+
+#: The south-west corner of the large test file, in EPSG:4549 (near the centre of Yongkang).
+_ORIGIN = (500_000.0 - 3_000.0, 3_198_185.8 - 3_000.0)
+
+
+def _large_file(io_parcels: gpd.GeoDataFrame, n: int) -> gpd.GeoDataFrame:
+    """``n`` parcels of 50 m in EPSG:4549 with problems of every kind spread through them."""
+    frame = pd.concat([io_parcels.iloc[[0]]] * n, ignore_index=True)
+    x0, y0 = _ORIGIN
+    x = x0 + (np.arange(n) % 100) * 60.0
+    y = y0 + (np.arange(n) // 100) * 60.0
+    frame["地块编号"] = [f"YK-{i:05d}" for i in range(n)]
+    frame["用地面积（亩）"] = 2500 / (10000 / 15)  # 3.75 亩: the ledger agrees
+    frame = gpd.GeoDataFrame(frame, geometry=shapely.box(x, y, x + 50, y + 50), crs=4549)
+    frame.loc[7, "状态"] = "暂停"
+    frame.loc[[900, 9000], "地块编号"] = "YK-00001"
+    frame.loc[123, "备注"] = "控制\x07字符"
+    frame.loc[4321, "企业名称"] = None
+    frame.loc[5000, "用地面积（亩）"] = 9.0
+    frame.loc[6001, "geometry"] = shapely.box(x[6000] + 20, y[6000], x[6000] + 70, y[6000] + 50)
+    bow = x[777], y[777]
+    frame.loc[777, "geometry"] = shapely.Polygon(
+        [bow, (bow[0] + 50, bow[1] + 50), (bow[0] + 50, bow[1]), (bow[0], bow[1] + 50)]
+    )
+    frame.loc[8888, "geometry"] = None
+    frame.loc[9999, "geometry"] = shapely.box(x0 + 50_000, y0, x0 + 50_050, y0 + 50)  # 50 km east
+    return frame
+
+
+def test_large_file_is_checked_on_two_threads_with_the_same_report(
+    io_parcels: gpd.GeoDataFrame,
+    io_spec: LayerSpec,
+    io_boundary: shapely.Polygon,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ykgeo.io import validate
+
+    frame = _large_file(io_parcels, validate._SPLIT_AT + 2)
+    pools: list[int] = []
+
+    class Counted(ThreadPoolExecutor):
+        def __init__(self, max_workers: int) -> None:
+            pools.append(max_workers)
+            super().__init__(max_workers=max_workers)
+
+    monkeypatch.setattr(validate, "ThreadPoolExecutor", Counted)
+    threaded = _check(frame, io_spec, boundary=io_boundary)
+    assert 1 in pools  # the attribute checks ran beside the geometry checks
+    monkeypatch.setattr(validate, "_SPLIT_AT", len(frame) + 1)
+    pools.clear()
+    one_by_one = _check(frame, io_spec, boundary=io_boundary)
+    assert pools == []
+    assert threaded.problems == one_by_one.problems
+    codes = [p.code for p in threaded.problems]
+    assert codes == [
+        "empty_geometry", "invalid_geometry", "missing_value", "duplicate_id", "bad_status",
+        "control_characters", "outside_boundary", "overlap", "area_mismatch",
+    ]  # fmt: skip
+    assert [p.feature for p in threaded.problems][:4] == [
+        "YK-08888", "YK-00777", "YK-04321", "YK-00001",
+    ]  # fmt: skip
+
+
+def test_an_attribute_check_failing_on_its_thread_fails_the_validation(
+    io_parcels: gpd.GeoDataFrame, io_spec: LayerSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ykgeo.io import validate
+
+    frame = _large_file(io_parcels, validate._SPLIT_AT + 2)
+
+    def broken(ctx: object) -> list[object]:
+        raise RuntimeError("检查出错")
+
+    monkeypatch.setattr(validate, "_check_text", broken)
+    with pytest.raises(RuntimeError, match="检查出错"):
+        _check(frame, io_spec)

@@ -575,18 +575,35 @@ def validate_features(
     attrs = pd.DataFrame(frame.drop(columns=[frame.geometry.name]))
     key = id_field or spec.id_field
     ctx = _Context(attrs, spec, source, _Labels(attrs, key))
-    problems, geoms, usable = _check_geometries(ctx, geoms, repair=repair)
-    problems += [
-        *_check_required(ctx),
-        *_check_ids(ctx, key),
-        *_check_values(ctx),
-        *_check_text(ctx),
-        *_check_townships(ctx, townships),
-    ]
-    if boundary is not None:
-        problems += _check_boundary(ctx, geoms, usable, boundary)
-    if spec.geometry_type == "Polygon":
-        problems += [*_check_overlaps(ctx, geoms, usable), *_check_ledger_area(ctx, geoms, usable)]
+
+    def check_attributes() -> list[Problem]:
+        return [
+            *_check_required(ctx),
+            *_check_ids(ctx, key),
+            *_check_values(ctx),
+            *_check_text(ctx),
+            *_check_townships(ctx, townships),
+        ]
+
+    def check_geometries() -> tuple[list[Problem], list[Problem], npt.NDArray[np.object_]]:
+        first, checked, usable = _check_geometries(ctx, geoms, repair=repair)
+        later = [*_check_boundary(ctx, checked, usable, boundary)] if boundary is not None else []
+        if spec.geometry_type == "Polygon":
+            later += [*_check_overlaps(ctx, checked, usable)]
+            later += [*_check_ledger_area(ctx, checked, usable)]
+        return first, later, checked
+
+    # a large file's attribute checks (Python) run on a second thread beside the geometry
+    # checks (GEOS, mostly without the GIL); the problems are listed in the same order
+    if len(geoms) < _SPLIT_AT or (os.cpu_count() or 1) < 2:
+        attribute_problems = check_attributes()
+        first, later, geoms = check_geometries()
+    else:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            attributes = pool.submit(check_attributes)
+            first, later, geoms = check_geometries()
+            attribute_problems = attributes.result()
+    problems = first + attribute_problems + later
     checked = gpd.GeoDataFrame(
         attrs, geometry=gpd.GeoSeries(geoms, index=attrs.index, crs=CGCS2000)
     )
