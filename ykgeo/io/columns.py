@@ -61,7 +61,11 @@ def coerce_field_values(
         return ~np.isinf(arr), out.tolist()
     if _text_only(values):
         codes, uniques = pd.factorize(values, use_na_sentinel=True)  # empty cells: −1
-        results = [_coerce(u, field_type) for u in uniques]
+        texts: list[str] = np.asarray(uniques, dtype=object).tolist()  # not one by one from Arrow
+        if field_type == "str":  # as _coerce: text stripped, blank text empty
+            results = [(True, text.strip() or None) for text in texts]
+        else:
+            results = [_coerce(text, field_type) for text in texts]
         converted = np.array([good for good, _ in results] + [True], dtype=bool)[codes]
         table = np.empty(len(results) + 1, dtype=object)
         table[:-1] = [parsed for _, parsed in results]
