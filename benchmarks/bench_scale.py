@@ -243,9 +243,11 @@ def job_import(method: str, n: int, work: Path) -> dict[str, float]:
         seconds = time.perf_counter() - t
         if proc.returncode != 0:
             raise SystemExit(proc.stderr[-2000:])
+        child = resource.getrusage(resource.RUSAGE_CHILDREN)
         return {
             "seconds": seconds,
-            "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+            "peak_mb": child.ru_maxrss / 1024,
+            "command_cpu_s": child.ru_utime + child.ru_stime,  # the command's own CPU, all threads
         }
     finally:
         target.unlink(missing_ok=True)
