@@ -142,3 +142,31 @@ def test_status_dates_and_carried_work(make_store: Callable[..., Store]) -> None
     assert row.done == pytest.approx(611.0)
     # the run rate leaves out what was under way before the year: (611 − 500) / 181 days
     assert row.run_rate_projection == pytest.approx(111 / 181 * 184, rel=1e-9)
+
+
+def test_a_report_runs_no_collector_pass_and_leaves_the_collector_on(
+    make_store: Callable[..., Store],
+) -> None:
+    """The cyclic collector is paused for a report (a quarter of its CPU at 1M parcels) and back on after."""
+    import gc
+
+    store = make_store()
+    add(store, "parcels", [parcel(f"P{i}", square(200 * i - 3000, 100)) for i in range(30)])
+    set_status(store, "parcels", "P1", "已完成", day="2022-02-01")
+    passes: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            passes.append(info["generation"])
+
+    assert gc.isenabled()
+    gc.callbacks.append(count)
+    try:
+        report = progress_report(store, as_of=D("2022-06-30"), with_monthly=True)
+        monthly_progress(store, "area_t", year=2022)
+    finally:
+        gc.callbacks.remove(count)
+    assert report.rows
+    # at most the one young-generation pass that resumes the collector after each call
+    assert len(passes) <= 2 and set(passes) <= {0}, passes
+    assert gc.isenabled()

@@ -217,3 +217,25 @@ def test_whole_columns_are_converted_as_value_by_value(store: Store) -> None:
         for i in range(n)
     ]
     assert got == want
+
+
+def test_the_status_index_reads_inserts_and_status_changes_as_numbers(store: Store) -> None:
+    """Deletes left out, the action as a flag and the effective date as days since 1970 (from SQL)."""
+    store.import_features(KEY, _parcels(["A1", "A2"], ["未启动", "未启动"]), user="甲",
+                          source="x", effective_date=dt.date(2022, 1, 3), recorded_at=_at(1, 5))  # fmt: skip
+    store.update_feature(KEY, "A1", {"状态": "推进中", "计划完成日期": dt.date(2022, 9, 30)},
+                         user="乙", expected_version=1, effective_date=dt.date(2022, 3, 1),
+                         recorded_at=_at(3, 2))  # fmt: skip
+    store.delete_features(KEY, ["A2"], user="丙", effective_date=dt.date(2022, 4, 1),
+                          recorded_at=_at(4, 1))  # fmt: skip
+    events = store.status_events(KEY).to_pylist()
+    days = [(dt.date(2022, 1, 3) - dt.date(1970, 1, 1)).days, (dt.date(2022, 3, 1) - dt.date(1970, 1, 1)).days]
+    assert [
+        (e["feature_id"], e["insert"], e["old_text"], e["new_text"], e["effective_day"]) for e in events
+    ] == [
+        ("A1", 1, None, None, days[0]),
+        ("A2", 1, None, None, days[0]),
+        ("A1", 0, "未启动", "推进中", days[1]),
+    ]
+    assert [e["recorded_at"][:10] for e in events] == ["2022-01-05", "2022-01-05", "2022-03-02"]
+    assert [e["log_id"] for e in events] == sorted(e["log_id"] for e in events)

@@ -35,6 +35,7 @@ from ykgeo.progress.model import (
 )
 from ykgeo.progress.sweep import count_plan
 from ykgeo.store import TZ, Store, now
+from ykgeo.store.collector import collector_paused
 
 __all__ = ["TOWNSHIP_LAYER", "monthly_progress", "progress_report"]
 
@@ -261,8 +262,30 @@ def progress_report(
     DataError
         An unknown township name, or settings out of range.
     """
-    settings = settings or ProgressSettings()
-    year = year or as_of.year
+    with collector_paused():  # millions of short-lived objects at a million parcels, no cycles
+        return _report(
+            store,
+            as_of=as_of,
+            year=year or as_of.year,
+            known_at=known_at,
+            targets=targets,
+            township=township,
+            settings=settings or ProgressSettings(),
+            with_monthly=with_monthly,
+        )
+
+
+def _report(
+    store: Store,
+    *,
+    as_of: dt.date,
+    year: int,
+    known_at: dt.datetime | None,
+    targets: Sequence[str] | None,
+    township: str | None,
+    settings: ProgressSettings,
+    with_monthly: bool,
+) -> ProgressReport:
     if known_at is not None and known_at.tzinfo is None:
         known_at = known_at.replace(tzinfo=TZ)  # as the store reads naive times
     horizon = known_at or end_of_day(as_of)
@@ -418,15 +441,14 @@ def monthly_progress(
     township (month, date, 镇街, done, in_progress, not_started). In the current
     year the last row is today (month label ``2022-10（至15日）``).
     """
-    settings = settings or ProgressSettings()
-    plan = store.plan(year)
-    target = plan.target(target_key)
-    return _monthly(
-        Loader(store),
-        plan,
-        target,
-        year=year,
-        known_at=known_at,
-        by_township=by_township,
-        settings=settings,
-    )
+    with collector_paused():
+        plan = store.plan(year)
+        return _monthly(
+            Loader(store),
+            plan,
+            plan.target(target_key),
+            year=year,
+            known_at=known_at,
+            by_township=by_township,
+            settings=settings or ProgressSettings(),
+        )

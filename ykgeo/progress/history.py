@@ -54,10 +54,8 @@ class _StatusLog:
 
     @classmethod
     def from_arrow(cls, table: pa.Table) -> _StatusLog:
+        """From :meth:`Store.status_events` (inserts and status changes, oldest first)."""
         table = table.combine_chunks()
-        action = np.asarray(table.column("action").to_numpy(zero_copy_only=False), dtype=object)
-        keep = np.flatnonzero((action == "insert") | (action == "update"))
-        table = table.take(pa.array(keep, type=pa.int64()))
         features = pc.dictionary_encode(table.column("feature_id")).combine_chunks()
         statuses = pc.dictionary_encode(
             pa.chunked_array([table.column("old_text"), table.column("new_text")]).combine_chunks()
@@ -66,15 +64,14 @@ class _StatusLog:
             statuses.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64
         )
         n = table.num_rows
-        insert = action[keep] == "insert"
+        insert = np.asarray(table.column("insert").to_numpy(zero_copy_only=False), dtype=bool)
         old, new = codes[:n].copy(), codes[n:].copy()
         old[insert], new[insert] = -1, -1
         return cls(
             code=np.asarray(features.indices.to_numpy(zero_copy_only=False), dtype=np.int64),
             ids=pd.Index(features.dictionary.to_numpy(zero_copy_only=False), dtype=object),
             effective=np.asarray(
-                pc.cast(table.column("effective_date"), pa.int32()).to_numpy(zero_copy_only=False),
-                dtype=np.int64,
+                table.column("effective_day").to_numpy(zero_copy_only=False), dtype=np.int64
             ),
             recorded=table.column("recorded_at").combine_chunks(),
             log_id=np.asarray(

@@ -13,21 +13,21 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ykgeo.layers import LayerRegistry
+from ykgeo.store.collector import collector_paused
 from ykgeo.store.gpkg import decode_geometries
 from ykgeo.store.history import GEOMETRY_FIELD
 
 __all__ = [
-    "LOG_TYPES",
+    "STATUS_COLUMNS",
     "decode_values",
     "read_features",
     "read_log",
@@ -39,6 +39,7 @@ _INT_COLUMNS = ("log_id", "version")
 _FLOAT_COLUMNS = ("old_number", "new_number")
 
 
+@collector_paused()  # a tuple per row: no collector passes over them
 def read_log(
     conn: sqlite3.Connection | None, columns: Sequence[str], where: str, params: Sequence[Any]
 ) -> pd.DataFrame:
@@ -122,38 +123,40 @@ def sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-LOG_TYPES = {
-    "log_id": pa.int64(),
-    "version": pa.int64(),
-    "old_number": pa.float64(),
-    "new_number": pa.float64(),
-    "old_geom": pa.binary(),
-    "new_geom": pa.binary(),
-    "effective_date": pa.date32(),
+#: The status index's columns: the SQL that gives each from a log row, and its Arrow type.
+#: SQLite does the per-row work it can (the action as a flag, the ISO date as days since
+#: 1970-01-01), so Python gets integers in place of text.
+STATUS_COLUMNS: dict[str, tuple[str, pa.DataType]] = {
+    "log_id": ("log_id", pa.int64()),
+    "feature_id": ("feature_id", pa.string()),
+    "insert": ("action = 'insert'", pa.int8()),
+    "old_text": ("old_text", pa.string()),
+    "new_text": ("new_text", pa.string()),
+    "effective_day": ("CAST(julianday(effective_date) - 2440587.5 AS INTEGER)", pa.int32()),
+    "recorded_at": ("recorded_at", pa.string()),
 }
 
 
-def read_log_table(conn: sqlite3.Connection, columns: Sequence[str], where: str) -> pa.Table:
-    """Log rows (oldest first) as an Arrow table typed by :data:`LOG_TYPES` (text otherwise).
+@collector_paused()  # a tuple per row: no collector passes over them
+def read_log_table(
+    conn: sqlite3.Connection, columns: Mapping[str, tuple[str, pa.DataType]], where: str
+) -> pa.Table:
+    """Log rows (oldest first) as an Arrow table: ``columns`` maps each name to (SQL, Arrow type).
 
     ``where`` is SQL with its values inlined (:func:`sql_text`); the filter runs in
     SQLite. Read through the same SQLite library as every other access to the store
-    (see :mod:`ykgeo.store.log` on why not through GDAL).
+    (see :mod:`ykgeo.store.log` on why not through GDAL); Arrow takes the rows'
+    tuples as struct values, one pass in C.
     """
+    select = ", ".join(sql for sql, _ in columns.values())
     rows = conn.execute(
-        f"SELECT {', '.join(columns)} FROM ykgeo_edit_log WHERE {where} ORDER BY log_id"
+        f"SELECT {select} FROM ykgeo_edit_log WHERE {where} ORDER BY log_id"
     ).fetchall()
-    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
-    arrays = []
-    for name, column in zip(columns, values, strict=True):
-        kind = LOG_TYPES.get(name, pa.string())
-        if kind == pa.date32():  # stored as ISO text
-            arrays.append(pc.cast(pa.array(column, pa.string()), kind))
-        else:
-            arrays.append(pa.array(column, kind))
-    return pa.table(arrays, names=list(columns))
+    kind = pa.struct([(name, dtype) for name, (_, dtype) in columns.items()])
+    return pa.Table.from_struct_array(pa.array(rows, type=kind))
 
 
+@collector_paused()  # a tuple per row: no collector passes over them
 def read_features(
     conn: sqlite3.Connection, layer: str, names: Sequence[str]
 ) -> tuple[pd.DataFrame, npt.NDArray[np.object_]]:

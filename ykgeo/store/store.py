@@ -84,6 +84,7 @@ from ykgeo.store.dates import TZ, end_of_day, now, stamp
 from ykgeo.store.history import as_of_layer, retype
 from ykgeo.store.imports import StoreImporter
 from ykgeo.store.log import (
+    STATUS_COLUMNS,
     decode_values,
     read_features,
     read_log,
@@ -525,22 +526,20 @@ class Store(StoreRecords, StoreImporter):
         return self._snapshot(spec, where)
 
     def status_events(self, key: str) -> pa.Table:
-        """The status index of a layer: its inserts, deletes and status changes, oldest first.
+        """The status index of a layer: its inserts and status changes, oldest first.
 
         One indexed query over the typed log (``field IS NULL OR field = <status
-        field>``) into Arrow: columns log_id, feature_id,
-        action, old_text, new_text, effective_date (date32), recorded_at. Progress
+        field>``, deletes left out) into Arrow, columns as :data:`ykgeo.store.log.STATUS_COLUMNS`:
+        log_id, feature_id, insert (1 for an insert, 0 for a status change), old_text,
+        new_text, effective_day (days since 1970-01-01), recorded_at. Progress
         counting reads this instead of the whole log.
         """
         spec = self.spec(key)
         status = spec.status.field if spec.status is not None else None
-        columns = (
-            "log_id", "feature_id", "action", "old_text", "new_text", "effective_date", "recorded_at"
-        )  # fmt: skip
-        where = f"layer = {sql_text(key)} AND (field IS NULL"
+        where = f"layer = {sql_text(key)} AND action != 'delete' AND (field IS NULL"
         where += f" OR field = {sql_text(status)})" if status is not None else ")"
         with self._read() as conn:
-            return read_log_table(conn, columns, where)
+            return read_log_table(conn, STATUS_COLUMNS, where)
 
     def feature(self, key: str, feature_id: str) -> pd.Series:
         """One feature now (StoreError if absent)."""
