@@ -57,8 +57,10 @@ class _StatusLog:
         """From :meth:`Store.status_events` (inserts and status changes, oldest first)."""
         table = table.combine_chunks()
         features = pc.dictionary_encode(table.column("feature_id")).combine_chunks()
-        statuses = pc.dictionary_encode(
-            pa.chunked_array([table.column("old_text"), table.column("new_text")]).combine_chunks()
+        statuses = pc.dictionary_encode(  # old values then new ones (arrays, not Python values)
+            pa.concat_arrays(
+                [table.column("old_text").combine_chunks(), table.column("new_text").combine_chunks()]
+            )
         )
         codes = np.asarray(
             statuses.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64
