@@ -161,6 +161,12 @@ def as_of_layer(
                 column = base[geom_col].to_numpy(dtype=object).copy()
                 column[row_of[sel]] = shapely.from_wkb(values)
                 base[geom_col] = gpd.GeoSeries(column, index=base.index, crs=CGCS2000)
+            elif types.get(name) == "date" and base[name].dtype == "datetime64[ns]":
+                # a typed date column stays typed: parse only the values from the log (as
+                # retype would) instead of boxing every row as a Timestamp object
+                column = base[name].to_numpy(dtype="datetime64[ns]").copy()
+                column[row_of[sel]] = _dates(values)
+                base[name] = column
             else:
                 column = base[name].to_numpy(dtype=object).copy()
                 column[row_of[sel]] = values
@@ -177,6 +183,12 @@ def as_of_layer(
     base.index.name = spec.id_field
     out = gpd.GeoDataFrame(base, geometry=base.geometry.name, crs=CGCS2000)
     return retype(out, spec, only=changed)  # the current rows are typed already
+
+
+def _dates(values: npt.ArrayLike) -> npt.NDArray[np.datetime64]:
+    """Date values from the log (ISO text or None) as datetime64[ns], NaT where not a date (as :func:`retype`)."""
+    parsed = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce", format="ISO8601")
+    return parsed.astype("datetime64[ns]").to_numpy()
 
 
 def retype(
