@@ -43,6 +43,7 @@ __all__ = [
     "evaluate",
     "ledger_factor",
     "rule_zh",
+    "texts",
 ]
 
 #: Township label for the parts of features that lie in no township polygon.
@@ -116,6 +117,18 @@ def _ids_text(ids: npt.ArrayLike, limit: int = 10) -> str:
     arr = [str(i) for i in np.asarray(ids, dtype=object).tolist()]
     more = f" 等 {len(arr)} 个" if len(arr) > limit else ""
     return "、".join(arr[:limit]) + more
+
+
+def texts(values: pd.Series | pd.Index) -> npt.NDArray[np.object_]:
+    """The values as text objects, as ``values.astype(str).tolist()`` gives them.
+
+    Ids and township names are text already: then they are taken as they are,
+    without pandas' round trip through an Arrow string column and back.
+    """
+    arr = np.asarray(values, dtype=object)
+    if pd.api.types.infer_dtype(arr, skipna=False) == "string":
+        return arr
+    return np.asarray(pd.Index(arr, dtype=object).astype(str).tolist(), dtype=object)
 
 
 def _objects(series: pd.Series) -> npt.NDArray[np.object_]:
@@ -430,7 +443,7 @@ def evaluate(
         target,
         spec,
         gdf,
-        ids=np.asarray(gdf.index.astype(str).tolist(), dtype=object),
+        ids=texts(gdf.index),
         geoms=geoms,
         has_geom=~(shapely.is_missing(geoms) | shapely.is_empty(geoms)),
         statuses=_objects(gdf[status.field]),

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ykgeo.errors import DataError
 from ykgeo.layers import TargetPlan, TargetSpec
-from ykgeo.progress.count import OUTSIDE_ZH, rule_zh
+from ykgeo.progress.count import OUTSIDE_ZH, rule_zh, texts
 from ykgeo.progress.geometry import Townships
 from ykgeo.progress.history import data_version_at, end_of_day
 from ykgeo.progress.loader import TOWNSHIP_LAYER, Counted, Loader, count_target
@@ -45,7 +45,7 @@ __all__ = ["TOWNSHIP_LAYER", "monthly_progress", "progress_report"]
 
 def _township_order(alloc: pd.DataFrame, names: Sequence[str]) -> list[str]:
     extra = sorted(
-        set(alloc["township"].astype(str)) - set(names), key=lambda s: (s == OUTSIDE_ZH, s)
+        set(pd.unique(texts(alloc["township"]))) - set(names), key=lambda s: (s == OUTSIDE_ZH, s)
     )
     return [*names, *extra]
 
@@ -55,7 +55,9 @@ class _Sums:
 
     def __init__(self, alloc: pd.DataFrame, order: list[str]) -> None:
         self.n = len(order)
-        self.town = pd.Index(order).get_indexer(pd.Index(alloc["township"].astype(str)))
+        codes, names = pd.factorize(texts(alloc["township"]))
+        at = {name: i for i, name in enumerate(order)}
+        self.town = np.asarray([at.get(n, -1) for n in names], dtype=np.int64)[codes]
         self.columns = {c: alloc[c].to_numpy(dtype="float64") for c in ("amount", "pipeline")}
 
     def __call__(self, mask: npt.NDArray[np.bool_], column: str) -> npt.NDArray[np.float64]:

@@ -34,6 +34,7 @@ import shapely
 from ykgeo.crs import CGCS2000
 from ykgeo.errors import StoreError
 from ykgeo.layers import LayerSpec, TargetPlan, TargetSpec
+from ykgeo.progress.count import texts
 from ykgeo.progress.geometry import cross_overlaps, neighbours
 from ykgeo.progress.loader import Counted, Loader, count_target, land_specs, polygon_layers
 from ykgeo.progress.model import ProgressSettings
@@ -136,7 +137,7 @@ class _Kept:
         kept[held | ~usable] = geoms[held | ~usable]
         return cls(
             spec=spec,
-            ids=np.asarray(gdf.index.astype(str).tolist(), dtype=object),
+            ids=texts(gdf.index),
             status=status,
             bounds=bounds,
             usable=usable,
@@ -217,7 +218,7 @@ def count_plan(
         if key in polygons or key in needed:
             gdf = loader.snapshot(key, day, horizon)
             bounds = layer_bounds(gdf.geometry.to_numpy())
-            ids = np.asarray(gdf.index.astype(str).tolist(), dtype=object)
+            ids = texts(gdf.index)
             if candidates is not None and key in needed:
                 placed = candidates.rows(key, ids, bounds)
                 candidates.done(key)
