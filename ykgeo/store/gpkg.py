@@ -260,13 +260,13 @@ def encode_geometries(
 
 def decode_geometries(blobs: Sequence[bytes | None]) -> npt.NDArray[np.object_]:
     """GeoPackage binary blobs → shapely geometries (None stays None)."""
-    wkbs: list[bytes | None] = []
-    for blob in blobs:
-        if blob is None:
-            wkbs.append(None)
-            continue
-        flags = blob[3]
-        indicator = (flags >> 1) & 0b111
-        header = 8 + {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}.get(indicator, 0)
-        wkbs.append(bytes(blob[header:]))
+    # the header is 8 bytes and an envelope whose size the flags byte's bits 1–3 give
+    wkbs = [
+        None if blob is None else bytes(blob[8 + _ENVELOPE_BYTES[(blob[3] >> 1) & 0b111] :])
+        for blob in blobs
+    ]
     return np.asarray(shapely.from_wkb(np.asarray(wkbs, dtype=object)), dtype=object)
+
+
+#: Envelope size in bytes by the header's envelope indicator (none, xy, xyz, xym, xyzm; 5–7 invalid: none).
+_ENVELOPE_BYTES = (0, 32, 48, 48, 64, 0, 0, 0)
