@@ -603,7 +603,8 @@ def _township_mismatches(
         else np.full(len(f.ids), None, dtype=object)
     )
     rows = []
-    for k in np.flatnonzero(f.has_geom).tolist():
+    differ = f.has_geom & ~np.asarray(ledger == located, dtype=bool)  # the rest are skipped below too
+    for k in np.flatnonzero(differ).tolist():
         if _blank(ledger[k]) or ledger[k] == located[k] or _short(ledger[k]) == _short(located[k]):
             continue
         share = sum(fr for t, fr in shares[k] if t >= 0 and _short(names[t]) == _short(ledger[k]))
