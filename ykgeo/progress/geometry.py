@@ -138,8 +138,11 @@ class Townships:
         if not len(self.geoms):
             return [[(-2, 1.0)] if g is not None else [] for g in arr]
         if not self.remember:
+            missing = shapely.is_missing(arr)
+            if not missing.any():
+                return self._compute(arr)
             out: list[list[tuple[int, float]]] = [[] for _ in range(len(arr))]
-            present = np.flatnonzero(~shapely.is_missing(arr))
+            present = np.flatnonzero(~missing)
             for i, value in zip(present.tolist(), self._compute(arr[present]), strict=True):
                 out[i] = value
             return out
@@ -220,12 +223,10 @@ class Townships:
 
     def _compute(self, geoms: npt.NDArray[np.object_]) -> list[list[tuple[int, float]]]:
         n = len(geoms)
-        out: list[list[tuple[int, float]]] = [[] for _ in range(n)]
         empty = shapely.is_empty(geoms) | shapely.is_missing(geoms)
         town = self._inside(geoms)
         inside = town >= 0
-        for f in np.flatnonzero(inside).tolist():
-            out[f] = [(int(town[f]), 1.0)]
+        out: list[list[tuple[int, float]]] = [[(t, 1.0)] if t >= 0 else [] for t in town.tolist()]
         # the rest: measure the part in each township they touch
         rest = np.flatnonzero(~inside & ~empty)
         if not len(rest):
