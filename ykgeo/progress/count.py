@@ -603,7 +603,8 @@ def _township_mismatches(
         else np.full(len(f.ids), None, dtype=object)
     )
     rows = []
-    differ = f.has_geom & ~np.asarray(ledger == located, dtype=bool)  # the rest are skipped below too
+    # the same township on both sides is skipped below too: compare all at once first
+    differ = f.has_geom & ~np.asarray(ledger == located, dtype=bool)
     for k in np.flatnonzero(differ).tolist():
         if _blank(ledger[k]) or ledger[k] == located[k] or _short(ledger[k]) == _short(located[k]):
             continue

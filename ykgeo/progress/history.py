@@ -59,7 +59,10 @@ class _StatusLog:
         features = pc.dictionary_encode(table.column("feature_id")).combine_chunks()
         statuses = pc.dictionary_encode(  # old values then new ones (arrays, not Python values)
             pa.concat_arrays(
-                [table.column("old_text").combine_chunks(), table.column("new_text").combine_chunks()]
+                [
+                    table.column("old_text").combine_chunks(),
+                    table.column("new_text").combine_chunks(),
+                ]
             )
         )
         codes = np.asarray(
