@@ -99,6 +99,13 @@ def test_read_layer_types_and_index(store: Store) -> None:
     assert set(gdf.geometry.geom_type) == {"MultiPolygon"}
 
 
+def test_counts_of_every_layer_in_one_read(store: Store) -> None:
+    counts = store.counts()
+    assert list(counts) == store.layer_keys()
+    assert counts == {k: len(store.read_layer(k)) for k in store.layer_keys()}
+    assert counts[KEY] == 3
+
+
 def test_as_of_uses_effective_and_recorded_dates(store: Store) -> None:
     store.update_feature(
         KEY,

@@ -7,6 +7,7 @@ described in :mod:`ykgeo.store.store`; build on :meth:`Store.history` and
 Modules: :mod:`~ykgeo.store.store` (the :class:`Store`: schema, reads, as-of views),
 :mod:`~ykgeo.store.batch` (one write's edit-log rows, written at once),
 :mod:`~ykgeo.store.boxes` (every box a layer's features have had),
+:mod:`~ykgeo.store.envelopes` (a layer read lean: fields and envelopes, geometries on demand),
 :mod:`~ykgeo.store.write` (edits and deletions, one transaction each),
 :mod:`~ykgeo.store.imports` (imports, prepared before the write lock is taken),
 :mod:`~ykgeo.store.diff` (what changed: geometry compared as a shape),
@@ -33,6 +34,7 @@ from ykgeo.store.connection import change_key as store_change_key
 from ykgeo.store.connection import seal as seal_store
 from ykgeo.store.connection import sidecar_files as store_sidecar_files
 from ykgeo.store.dates import TZ, end_of_day, known_now, now, stamp
+from ykgeo.store.envelopes import LayerEnvelopes
 from ykgeo.store.imports import ImportSummary
 from ykgeo.store.location import (
     DEMO_STORE,
@@ -54,6 +56,7 @@ __all__ = [
     "DataVersion",
     "Edit",
     "ImportSummary",
+    "LayerEnvelopes",
     "PlanVersion",
     "Recovery",
     "Restored",

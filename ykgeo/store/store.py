@@ -81,6 +81,7 @@ from ykgeo.store.connection import (
     sidecar_files,
 )
 from ykgeo.store.dates import TZ, end_of_day, now, stamp
+from ykgeo.store.envelopes import LayerEnvelopes, read_envelopes
 from ykgeo.store.history import as_of_layer, retype
 from ykgeo.store.imports import StoreImporter
 from ykgeo.store.log import (
@@ -368,6 +369,12 @@ class Store(StoreRecords, StoreImporter):
         with self._read() as conn:
             return int(conn.execute(f'SELECT COUNT(*) FROM "{key}"').fetchone()[0])
 
+    def counts(self) -> dict[str, int]:
+        """Number of features now in every layer the store has (:meth:`layer_keys` order), in one read."""
+        keys = self.layer_keys()
+        with self._read() as conn:
+            return {k: int(conn.execute(f'SELECT COUNT(*) FROM "{k}"').fetchone()[0]) for k in keys}
+
     def data_version(self, *, known_at: dt.datetime | None = None) -> DataVersion:
         """The last edit-log entry (recorded before ``known_at`` if given): identifies the data behind a figure."""
         with self._read() as conn:
@@ -488,6 +495,16 @@ class Store(StoreRecords, StoreImporter):
         horizon = known_at or end_of_day(day)
         current, log = self.history(key, unknown_at=(day, horizon))
         return as_of_layer(current, log, spec, day, stamp(horizon), partial=True)
+
+    def read_envelopes(self, key: str, fields: Sequence[str] = ()) -> LayerEnvelopes:
+        """The features of layer ``key`` now, lean: ``fields`` typed, envelopes, undecoded geometries.
+
+        The same features, order and field values as :meth:`read_layer` gives for now,
+        without decoding a geometry until asked (:class:`~ykgeo.store.envelopes.LayerEnvelopes`).
+        """
+        spec = self.spec(key)
+        with self._read() as conn:
+            return read_envelopes(conn, spec, fields)
 
     def layer_history(self, key: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
         """The current features of a layer and its whole edit log, read in one transaction.
