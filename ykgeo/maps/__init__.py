@@ -28,15 +28,17 @@ What goes into a map is decided here, not in the pages:
   and carried as a compact PNG ``data:`` URL (:func:`prepare_raster`): an image layer the
   planner switches on and off in the layer control like any other, with its legend on the
   map, and nothing fetched from anywhere.
-* **One concern a module.** A layer's payload (styles, encoding, township aggregation)
-  is built in :mod:`ykgeo.maps.payload`, the basemaps in :mod:`ykgeo.maps.basemaps`, the
-  raster overlays in :mod:`ykgeo.maps.overlays`; :mod:`ykgeo.maps.build` keeps the
+* **One concern a module.** A layer's payload (styles, encoding) is built in
+  :mod:`ykgeo.maps.payload`, a layer drawn by township in :mod:`ykgeo.maps.aggregate`,
+  the basemaps in :mod:`ykgeo.maps.basemaps`, the raster overlays in
+  :mod:`ykgeo.maps.overlays`; :mod:`ykgeo.maps.build` keeps the
   settings, the planning of a map within its budgets and the folium map itself. The
   browser side (Leaflet, vendored, and ``ykmap.js``) is in ``ykgeo/maps/assets``.
 """
 
 from __future__ import annotations
 
+from ykgeo.maps.aggregate import aggregate_envelopes, aggregate_layer, filter_envelopes
 from ykgeo.maps.basemaps import (
     BASEMAPS,
     BASEMAPS_EN,
@@ -63,7 +65,6 @@ from ykgeo.maps.overlays import (
 from ykgeo.maps.payload import (
     MEASURE_LABELS,
     MapLayer,
-    aggregate_layer,
     display_value,
     feature_measures,
     filter_features,
@@ -94,12 +95,14 @@ __all__ = [
     "PrintRequest",
     "RasterMapLayer",
     "Selection",
+    "aggregate_envelopes",
     "aggregate_layer",
     "basemap_names",
     "build_map",
     "display_value",
     "feature_colours",
     "feature_measures",
+    "filter_envelopes",
     "filter_features",
     "map_html",
     "measure",

@@ -19,6 +19,7 @@ from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from ykgeo.layers import LayerSpec
+from ykgeo.maps.aggregate import aggregate_envelopes, aggregate_layer
 from ykgeo.maps.basemaps import basemap_configs
 from ykgeo.maps.overlays import (
     RasterMapLayer,
@@ -26,10 +27,10 @@ from ykgeo.maps.overlays import (
 )
 from ykgeo.maps.payload import (
     MapLayer,
-    aggregate_layer,
     prepare_layer,
     safe_json,
 )
+from ykgeo.store import LayerEnvelopes
 
 __all__ = [
     "ASSET_DIR",
@@ -148,7 +149,7 @@ class Selection:
 
 
 def plan_map_layers(
-    frames: Mapping[str, gpd.GeoDataFrame],
+    frames: Mapping[str, gpd.GeoDataFrame | LayerEnvelopes],
     specs: Mapping[str, LayerSpec],
     *,
     settings: MapSettings,
@@ -160,13 +161,16 @@ def plan_map_layers(
     Reference layers are always drawn (simplified). Thematic layers are drawn feature by
     feature, smallest first, while the running totals stay within the feature and vertex
     budgets; the layers that do not fit are aggregated by township (they need
-    ``townships``; without it they are left out with a note).
+    ``townships``; without it they are left out with a note). A thematic layer given
+    read lean (:class:`ykgeo.store.LayerEnvelopes`, with its status field) is aggregated
+    (:func:`aggregate_envelopes`): give one only for more features than
+    :attr:`MapSettings.feature_budget`, which would be aggregated anyway.
     """
     out: list[MapLayer] = []
     sizes: dict[str, tuple[int, int]] = {}
     for key, gdf in frames.items():
         spec = specs[key]
-        if spec.reference:
+        if spec.reference or isinstance(gdf, LayerEnvelopes):
             continue
         geoms = gdf.geometry.to_numpy()
         sizes[key] = (len(gdf), int(shapely.get_num_coordinates(geoms).sum()) if len(geoms) else 0)
@@ -177,27 +181,35 @@ def plan_map_layers(
             detailed.add(key)
             features_left -= n
             vertices_left -= v
+    decimals, language = settings.coordinate_decimals, settings.language
     for key, gdf in frames.items():
         spec = specs[key]
-        if spec.reference or key in detailed:
+        if not isinstance(gdf, LayerEnvelopes) and (spec.reference or key in detailed):
+            out.append(prepare_layer(gdf, spec, decimals=decimals, language=language))
+        elif townships is None or not len(townships) or not township_name_field:
+            logger.warning("layer %s too large for one map and no townships to aggregate by", key)
+        elif isinstance(gdf, LayerEnvelopes):
             out.append(
-                prepare_layer(
-                    gdf, spec, decimals=settings.coordinate_decimals, language=settings.language
+                aggregate_envelopes(
+                    gdf,
+                    spec,
+                    townships,
+                    township_name_field=township_name_field,
+                    decimals=decimals,
+                    language=language,
                 )
             )
-        elif townships is not None and len(townships) and township_name_field:
+        else:
             out.append(
                 aggregate_layer(
                     gdf,
                     spec,
                     townships,
                     township_name_field=township_name_field,
-                    decimals=settings.coordinate_decimals,
-                    language=settings.language,
+                    decimals=decimals,
+                    language=language,
                 )
             )
-        else:
-            logger.warning("layer %s too large for one map and no townships to aggregate by", key)
     return out
 
 

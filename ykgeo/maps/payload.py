@@ -1,4 +1,4 @@
-"""A map layer's payload, compact and script-safe: status styles, delta-encoded coordinates, fields, or counts by township."""
+"""A map layer's payload, compact and script-safe: status styles, delta-encoded coordinates, fields (by township: :mod:`ykgeo.maps.aggregate`)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from ykgeo.symbology import REFERENCE_OUTLINE_COLOUR, LayerSymbol, layer_symbols
 __all__ = [
     "MEASURE_LABELS",
     "MapLayer",
-    "aggregate_layer",
     "display_value",
     "feature_measures",
     "filter_features",
@@ -32,14 +31,6 @@ __all__ = [
     "status_styles",
 ]
 
-#: Share-done classes of an aggregated layer.
-_AGGREGATE_CLASSES = (
-    (0.0, "0–20%"),
-    (0.2, "20–40%"),
-    (0.4, "40–60%"),
-    (0.6, "60–80%"),
-    (0.8, "80–100%"),
-)
 _REFERENCE_TOLERANCE_DEG = 5e-5  # ≈ 5 m: reference outlines (boundary, townships)
 _DETAIL_TOLERANCE_DEG = 1e-6  # ≈ 0.1 m: drops only redundant vertices at the quantisation step
 _KEY_FIELD_LIMIT = 4000  # above this many features a layer carries its key fields only
@@ -411,125 +402,6 @@ def prepare_layer(
         scale=scale,
         labels=labels,
         visible=visible,
-    )
-
-
-def _township_of(geoms: np.ndarray, townships: gpd.GeoDataFrame, name_field: str) -> np.ndarray:
-    """The township each geometry's representative point lies in ("" when outside all)."""
-    points = shapely.point_on_surface(geoms)
-    tree = shapely.STRtree(townships.geometry.to_numpy())
-    pt_idx, tw_idx = tree.query(points, predicate="within")
-    names = np.array(townships[name_field].astype(str).tolist(), dtype=object)
-    out = np.full(len(geoms), "", dtype=object)
-    out[pt_idx] = names[tw_idx]
-    return out
-
-
-def aggregate_layer(
-    gdf: gpd.GeoDataFrame,
-    spec: LayerSpec,
-    townships: gpd.GeoDataFrame,
-    *,
-    township_name_field: str,
-    decimals: int = 6,
-    visible: bool = True,
-    language: str = "zh",
-) -> MapLayer:
-    """A layer too large for one map, drawn as township polygons: share done and counts by status.
-
-    A feature belongs to the township its representative point lies in. Clicking a
-    township asks the app to show that township's features.
-    """
-    _, geoms = _clean_geometries(gdf, 0.0)
-    gdf = gdf[
-        ~(shapely.is_missing(gdf.geometry.to_numpy()) | shapely.is_empty(gdf.geometry.to_numpy()))
-    ]
-    where = (
-        _township_of(geoms, townships, township_name_field)
-        if len(geoms)
-        else np.array([], dtype=object)
-    )
-    status = spec.status
-    statuses = list(status.values) if status else []
-    values = (
-        gdf[status.field].astype(str).to_numpy()
-        if status and status.field in gdf.columns
-        else np.full(len(gdf), "")
-    )
-    frame = pd.DataFrame({"township": where, "status": values})
-    counts = frame.groupby(["township", "status"]).size().unstack(fill_value=0)
-    tw, tw_geoms = _clean_geometries(townships, _REFERENCE_TOLERANCE_DEG)
-    done_colour = "#2e7d32"
-    if status and status.done:
-        done_colour = spec.style.status_colors.get(status.done[0], done_colour)
-    styles = tuple(
-        {
-            "color": "#37474f",
-            "weight": 1.0,
-            "opacity": 0.8,
-            "fillColor": done_colour,
-            "fillOpacity": 0.1 + 0.16 * i,
-        }
-        for i in range(len(_AGGREGATE_CLASSES))
-    )
-    share_text = "Share done" if language == "en" else "已完成占比"
-    legend = tuple(
-        (f"{share_text} {label}", done_colour, "fill") for _, label in _AGGREGATE_CLASSES
-    )
-    names = tw[township_name_field].astype(str).tolist()
-    bounds = _bounds(tw_geoms)
-    origin = (round(bounds[0], 2), round(bounds[1], 2)) if bounds else (0.0, 0.0)
-    scale = 10**decimals
-    gtype, encoded = (
-        _encode_geometries(tw_geoms, origin=origin, scale=scale)
-        if len(tw_geoms)
-        else ("MultiPolygon", [])
-    )
-    fields = ("Features" if language == "en" else "要素总数", *statuses)
-    features = []
-    for row, name in enumerate(names):
-        per = counts.loc[name] if name in counts.index else pd.Series(dtype="int64")
-        total = int(per.sum())
-        done = int(sum(int(per.get(s, 0)) for s in (status.done if status else ())))
-        share = done / total if total else 0.0
-        cls = max(i for i, (lo, _) in enumerate(_AGGREGATE_CLASSES) if share >= lo)
-        features.append(
-            {
-                "i": name,
-                "s": cls,
-                "t": f"{name}（{_layer_name(spec, language)}）",
-                "p": [f"{total:,}", *[f"{int(per.get(s, 0)):,}" for s in statuses]],
-                "g": encoded[row],
-            }
-        )
-    outside = int((where == "").sum())
-    if language == "en":
-        note = f"{len(gdf):,} features, shown by township; click a township to see them"
-        if outside:
-            note += f" ({outside:,} outside every township)"
-    else:
-        note = f"要素 {len(gdf):,} 个，按镇街汇总显示；点击镇街查看地块"
-        if outside:
-            note += f"（{outside:,} 个不在任何镇街内）"
-    return MapLayer(
-        key=spec.key,
-        name_zh=_layer_name(spec, language),
-        theme=spec.theme,
-        kind="aggregate",
-        geometry_type=gtype,
-        features_json=safe_json(features),
-        fields=fields,
-        tip=tuple(range(len(fields))),
-        styles=styles,
-        legend=legend,
-        count=len(features),
-        total=len(gdf),
-        vertices=int(shapely.get_num_coordinates(tw_geoms).sum()) if len(tw_geoms) else 0,
-        bounds=bounds,
-        origin=origin,
-        scale=scale,
-        visible=visible,
-        note_zh=note,
     )
 
 
