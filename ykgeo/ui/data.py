@@ -18,7 +18,7 @@ import streamlit as st
 
 from ykgeo import maps
 from ykgeo.progress.knowledge import Knowledge, LateRecords, knowledge_horizon
-from ykgeo.store import Store, now
+from ykgeo.store import LayerEnvelopes, Store, now
 from ykgeo.ui.i18n import Texts
 
 __all__ = [
@@ -88,8 +88,7 @@ def plan_years(path: str, mtime_ns: int) -> list[int]:
 @st.cache_data(show_spinner=False, max_entries=8)
 def current_counts(path: str, mtime_ns: int) -> dict[str, int]:
     """Feature count of every layer the store has now, in display order (what can be edited)."""
-    store = Store(path)
-    return {key: store.count(key) for key in store.layer_keys()}
+    return Store(path).counts()
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -178,14 +177,18 @@ def map_layers(
     """The layers of the map page within the map's budgets, and the bounds of the township chosen."""
     store = Store(path)
     have = set(store.layer_keys())
-    frames: dict[str, gpd.GeoDataFrame] = {}
+    frames: dict[str, gpd.GeoDataFrame | LayerEnvelopes] = {}
     for key in ("city_boundary", "townships"):
         if key in have:
             frames[key] = store.read_layer(key)
     for key in keys:
         if key in have and key not in frames:
-            frames[key] = selection_frame(
-                path, mtime_ns, key, as_of, knowledge, township, _statuses(store, key, groups)
+            statuses = _statuses(store, key, groups)
+            lean = _city_wide(store, key, as_of, township, statuses, settings.feature_budget)
+            frames[key] = (
+                lean
+                if lean is not None
+                else selection_frame(path, mtime_ns, key, as_of, knowledge, township, statuses)
             )
     towns = frames.get("townships")
     name_field = store.spec("townships").name_field if towns is not None else ""
@@ -195,6 +198,29 @@ def map_layers(
     area = _township_area(store, township)
     focus = tuple(float(v) for v in area.bounds) if area is not None else None
     return layers, focus  # type: ignore[return-value]
+
+
+def _city_wide(
+    store: Store,
+    key: str,
+    as_of: dt.date | None,
+    township: str,
+    statuses: tuple[str, ...] | None,
+    budget: int,
+) -> LayerEnvelopes | None:
+    """A layer of the city-wide map today read lean, when it has more features than ``budget``.
+
+    Such a layer is drawn by township (:func:`ykgeo.maps.plan_map_layers`), which needs each
+    feature's status and place only: it is not read whole nor kept in the cache of
+    :func:`layer_frame` (details, search and export read that when they are used). None
+    otherwise (a past date, a township chosen, a selection within the budget).
+    """
+    spec = store.spec(key)
+    if as_of is not None or township or store.count(key) <= budget:
+        return None
+    lean = store.read_envelopes(key, [spec.status.field] if spec.status is not None else [])
+    lean = maps.filter_envelopes(lean, spec, statuses=statuses)
+    return lean if len(lean) > budget else None
 
 
 def _statuses(store: Store, key: str, groups: tuple[str, ...]) -> tuple[str, ...] | None:
