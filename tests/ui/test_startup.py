@@ -17,7 +17,10 @@ from ykgeo.ui.startup import import_app
 
 async def start():
     async with import_app(None):
-        return sorted(m for m in sys.modules if m.startswith(("ykgeo.ui", "streamlit_folium", "folium")))
+        return sorted(
+            m for m in sys.modules
+            if m.startswith(("ykgeo.ui", "streamlit_folium", "folium", "streamlit.emojis"))
+        )
 
 print(json.dumps(asyncio.run(start())))
 """
@@ -33,6 +36,7 @@ def test_start_up_imports_every_page_but_no_component() -> None:
     pages = ("overview", "map_view", "plan", "brief", "edit", "importer", "export")
     assert {f"ykgeo.ui.{page}" for page in pages} <= imported
     assert "folium.plugins" in imported  # what streamlit-folium needs, imported beforehand
+    assert "streamlit.emojis" in imported  # what st.set_page_config's icon is checked against
     # Streamlit serves a component's files only if it was declared while a script runs: the
     # map's component (streamlit-folium) and the map's assets are declared in the first session.
     assert "streamlit_folium" not in imported
