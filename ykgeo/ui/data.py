@@ -213,10 +213,10 @@ def _city_wide(
     Such a layer is drawn by township (:func:`ykgeo.maps.plan_map_layers`), which needs each
     feature's status and place only: it is not read whole nor kept in the cache of
     :func:`layer_frame` (details, search and export read that when they are used). None
-    otherwise (a past date, a township chosen, a selection within the budget).
+    otherwise (a reference layer, a past date, a township chosen, a selection within the budget).
     """
     spec = store.spec(key)
-    if as_of is not None or township or store.count(key) <= budget:
+    if spec.reference or as_of is not None or township or store.count(key) <= budget:
         return None
     lean = store.read_envelopes(key, [spec.status.field] if spec.status is not None else [])
     lean = maps.filter_envelopes(lean, spec, statuses=statuses)
