@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -97,19 +98,17 @@ def _header_bounds(blobs: Sequence[bytes | None]) -> npt.NDArray[np.float64]:
 def read_envelopes(
     conn: sqlite3.Connection, spec: LayerSpec, fields: Sequence[str]
 ) -> LayerEnvelopes:
-    """A layer's ``fields``, envelopes and blobs, read on ``conn`` in fid order, from one snapshot."""
+    """A layer's ``fields``, envelopes and blobs, read on ``conn`` in fid order (one query)."""
     names = list(dict.fromkeys(fields))
-    table = spec.key
-    conn.execute("BEGIN")  # one snapshot for every column
-    try:
-        # a column a query: no per-row tuples to take apart
-        columns = {
-            name: [r[0] for r in conn.execute(f'SELECT "{name}" FROM "{table}" ORDER BY fid')]
-            for name in names
-        }
-        blobs = tuple(r[0] for r in conn.execute(f'SELECT geom FROM "{table}" ORDER BY fid'))
-    finally:
-        conn.execute("COMMIT")
+    cols = "".join(f'"{n}", ' for n in names)
+    values: list[list[Any]] = [[] for _ in range(len(names) + 1)]
+    appends = [column.append for column in values]
+    # row by row into one list a column: no list of 100k row tuples to take apart afterwards
+    for row in conn.execute(f'SELECT {cols}geom FROM "{spec.key}" ORDER BY fid'):
+        for append, value in zip(appends, row, strict=False):
+            append(value)
+    blobs = tuple(values[-1])
+    columns = dict(zip(names, values, strict=False))
     frame = pd.DataFrame(
         {name: pd.Series(np.array(v, dtype=object), dtype=object) for name, v in columns.items()},
         index=pd.RangeIndex(len(blobs)),
