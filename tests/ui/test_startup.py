@@ -41,3 +41,32 @@ def test_start_up_imports_every_page_but_no_component() -> None:
     # map's component (streamlit-folium) and the map's assets are declared in the first session.
     assert "streamlit_folium" not in imported
     assert "ykgeo.ui.assets" not in imported
+
+
+_OPEN = """
+import asyncio, json
+from ykgeo.layers import _registry_from_texts_cached
+from ykgeo.ui.startup import import_app
+
+async def start():
+    async with import_app(None):
+        return _registry_from_texts_cached.cache_info().currsize
+
+print(json.dumps(asyncio.run(start())))
+"""
+
+
+def test_start_up_opens_the_store_and_survives_a_missing_one(tmp_path: Path) -> None:
+    from tests.conftest import app_build_store
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    store = app_build_store(tmp_path / "store.gpkg", parcels=20)
+    for path, parsed in ((store, 1), (tmp_path / "missing.gpkg", 0)):
+        done = subprocess.run(
+            [sys.executable, "-c", _OPEN, "--store", str(path)],
+            cwd=ROOT, env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        # the store's layer definitions parsed once, before any session asks for them
+        assert json.loads(done.stdout.splitlines()[-1]) == parsed
+    assert "missing.gpkg not opened at start" in done.stderr

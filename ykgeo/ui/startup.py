@@ -5,7 +5,8 @@ its runtime has started and before the server accepts a connection (its health c
 answers only then), so the first visitor's session finds the pages, their cached loaders
 and the libraries they use (folium and its plugins, the progress engine) already imported,
 and Python's map of modules to files already made: the time moves from the first visit to
-the server's start. The modules that declare a Streamlit component (streamlit-folium,
+the server's start. It also opens the store once (layer definitions parsed, a crashed
+write undone). The modules that declare a Streamlit component (streamlit-folium,
 :mod:`ykgeo.ui.assets`) are left to the session.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -51,5 +53,24 @@ async def import_app(app: Any) -> AsyncIterator[None]:
     # draws (``env_util.is_repl``), and Python's inspect then maps every module loaded to its
     # file (0.1–0.2 s): done here, it is kept, and the session adds only modules loaded since.
     env_util.is_repl()
+    _open_store(sys.argv[1:])
     logger.info("app pages imported in %.2f s", time.perf_counter() - start)
     yield
+
+
+def _open_store(argv: list[str]) -> None:
+    """Open the app's store once: a write a crash left half done is undone, the layers parsed.
+
+    The layer definitions it carries are parsed once per process (cached by their text),
+    so the first visitor's session does not pay for it. A store that cannot be opened is
+    left to the pages, which say what is wrong.
+    """
+    from ykgeo.errors import YkgeoError
+    from ykgeo.store import Store
+    from ykgeo.ui.settings import parse_settings
+
+    path = parse_settings(argv).store_path
+    try:
+        Store(path)
+    except YkgeoError as err:
+        logger.warning("store %s not opened at start: %s", path, err)
