@@ -13,14 +13,13 @@ write undone). The modules that declare a Streamlit component (streamlit-folium,
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
-
-from streamlit import env_util
 
 __all__ = ["import_app"]
 
@@ -49,10 +48,10 @@ async def import_app(app: Any) -> AsyncIterator[None]:
     import_pages()
     for name in _LIBRARIES:
         importlib.import_module(name)
-    # Streamlit looks at the call stack once per process, on the first element a session
-    # draws (``env_util.is_repl``), and Python's inspect then maps every module loaded to its
-    # file (0.1–0.2 s): done here, it is kept, and the session adds only modules loaded since.
-    env_util.is_repl()
+    # Streamlit looks at the call stack (inspect.stack) once per process, on the first element
+    # a session draws, and Python's inspect then maps every module loaded to its file
+    # (0.1–0.2 s): made here, the map is kept and the session adds only modules loaded since.
+    inspect.stack()
     _open_store(sys.argv[1:])
     logger.info("app pages imported in %.2f s", time.perf_counter() - start)
     yield
