@@ -233,3 +233,23 @@ def test_a_geopackage_export_opens_styled_in_qgis(
         seen["aliases"]["用地面积（亩）"] == "用地面积（亩）"
         and "ykgeo_version" not in seen["aliases"]
     )
+
+
+def test_import_progress_bar_rate_counts_only_what_follows_its_start(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The bar appears once 20,000 features are written: those must not count as done in no time."""
+    import re
+    import time
+
+    from ykgeo.cli.data import _progress_bar
+
+    update = _progress_bar("导入")
+    for done in (20_000, 40_000, 100_000):
+        update(done, 100_000)
+        time.sleep(0.05)  # 20,000 features in 0.05 s: at most 1.2 million a second
+    err = capsys.readouterr().err
+    assert "100000/100000" in err
+    rates = [float(r) for r in re.findall(r"([0-9.]+)要素/s", err)]
+    assert rates, err
+    assert max(rates) < 1e7, err  # not 20,000 ÷ the microseconds since the bar appeared

@@ -35,8 +35,10 @@ def _progress_bar(total_hint: str) -> Callable[[int, int], None]:
     def update(done: int, total: int) -> None:
         if total < 2000:
             return
-        if "bar" not in bar:
-            bar["bar"] = tqdm(total=total, desc=total_hint, unit="要素", file=sys.stderr)
+        if "bar" not in bar:  # from what is done already: the rate counts only what follows
+            bar["bar"] = tqdm(
+                total=total, initial=done, desc=total_hint, unit="要素", file=sys.stderr
+            )
         bar["bar"].n = done
         bar["bar"].refresh()
         if done >= total:
