@@ -9,12 +9,14 @@ Modules: :mod:`~ykgeo.io.read` (any supported file into CGCS2000, field matching
 :mod:`~ykgeo.io.qgis` (a QGIS project over the store),
 :mod:`~ykgeo.io.sheets` (spreadsheets the bureau writes and reads: rows with their numbers; XLSX
 and CSV in which text from the data never becomes a formula) and
-:mod:`~ykgeo.io.validate` (every problem of a file, collected and reported once).
+:mod:`~ykgeo.io.validate` (every problem of a file, collected and reported once, as a
+:class:`~ykgeo.io.problems.ValidationReport`).
 """
 
 from __future__ import annotations
 
 from ykgeo.io.encoding import coerce_field_value
+from ykgeo.io.problems import ValidationReport
 from ykgeo.io.qgis import QgisProject, write_qgis_project
 from ykgeo.io.read import ReadResult, list_layers, match_fields, member_name, read_vector
 from ykgeo.io.sheets import (
@@ -30,7 +32,6 @@ from ykgeo.io.sheets import (
     xlsx_bytes,
 )
 from ykgeo.io.validate import (
-    ValidationReport,
     suggest_township,
     validate_features,
     validate_file,

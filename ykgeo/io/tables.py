@@ -21,6 +21,7 @@ import shapely
 from ykgeo.errors import DataError, EncodingError
 from ykgeo.io.encoding import decode_text_file, normalise_name, parse_coordinate
 from ykgeo.io.gdal import ARC_STEP_DEGREES, gdal_warnings
+from ykgeo.io.problems import rows_zh
 from ykgeo.io.write import _fail
 
 _WKT_COLUMNS = ("wkt", "geometry", "geom", "几何", "图形")
@@ -47,11 +48,6 @@ def _choose(options: Sequence[str], wanted: str | None, source: str, what: str) 
         "命令行 --layer-name 名称，导入页面在“图层”中选择"
     )
     raise DataError(msg)
-
-
-def _rows_zh(rows: Sequence[int], limit: int = 10) -> str:
-    shown = "、".join(str(r + 1) for r in rows[:limit])
-    return f"第 {shown} 行" + (f" 等 {len(rows)} 行" if len(rows) > limit else "")
 
 
 def _geometry_columns(columns: Iterable[Any]) -> tuple[str, list[str]] | None:
@@ -118,7 +114,7 @@ def _table_geometry(
         geoms, linearised, surfaces = _wkt_geometries(text, source)
         note, problem = f"几何取自 WKT 列“{columns[0]}”", " WKT 无法解析"
         if surfaces:
-            note += f"；{_rows_zh(surfaces)}的 WKT 是不规则三角网（TIN）或三角形，是三维表面而不是面，不能使用"
+            note += f"；{rows_zh(surfaces)}的 WKT 是不规则三角网（TIN）或三角形，是三维表面而不是面，不能使用"
             if len(surfaces) == len(df):
                 msg = (
                     f"{source}：表格的 WKT 全是不规则三角网（TIN）或三角形（TRIANGLE），是三维表面而不是面，"
@@ -139,7 +135,7 @@ def _table_geometry(
         note, problem = f"点位取自{what}“{columns[0]}”“{columns[1]}”", "坐标无法识别"
     bad = np.flatnonzero(shapely.is_missing(geoms)).tolist()
     if bad:
-        note += f"；{_rows_zh(bad)}的{problem}，这些要素没有几何"
+        note += f"；{rows_zh(bad)}的{problem}，这些要素没有几何"
     return geoms, columns, note, linearised
 
 

@@ -8,7 +8,6 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +20,16 @@ from shapely.geometry.base import BaseGeometry
 
 from ykgeo.area import approximate_area_m2, ellipsoidal_area_m2
 from ykgeo.crs import CGCS2000
-from ykgeo.errors import CRSError, DataError, Problem, ValidationError
+from ykgeo.errors import CRSError, DataError, Problem
 from ykgeo.io.columns import coerce_field_values, missing_values
-from ykgeo.io.encoding import coerce_field_value, printable
+from ykgeo.io.encoding import printable
+from ykgeo.io.problems import CheckContext, FeatureLabels, ValidationReport, rows_zh
 from ykgeo.io.read import match_fields, read_vector
 from ykgeo.io.write import _geometries_to_cgcs2000
 from ykgeo.layers import LayerSpec
 from ykgeo.units import m2_to_mu
 
 __all__ = [
-    "ValidationReport",
     "suggest_township",
     "validate_features",
     "validate_file",
@@ -39,7 +38,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-_SEVERITY_ZH = {"error": "错误", "warning": "警告"}
 _TYPE_NAMES = {
     0: "Point",
     1: "LineString",
@@ -106,107 +104,6 @@ _AREA_UNITS_TO_MU = {
 }
 
 
-@dataclass(frozen=True, eq=False)
-class ValidationReport:
-    """Every problem found in one file or layer, and the (possibly repaired) features.
-
-    Attributes
-    ----------
-    problems
-        All problems, errors and warnings, in the order found.
-    gdf
-        The features checked, geometry in EPSG:4490, repaired when asked; None when unreadable.
-    source
-        The file name.
-    notes_zh
-        How the file was read and matched (encoding, CRS, renamed and dropped columns).
-    crs_suggestions
-        When the file was refused for its coordinate system: the systems its coordinates
-        most likely are in (``"EPSG:4549"`` …), best first, to offer as a choice.
-    """
-
-    problems: tuple[Problem, ...]
-    gdf: gpd.GeoDataFrame | None = None
-    source: str = ""
-    notes_zh: tuple[str, ...] = ()
-    crs_suggestions: tuple[str, ...] = ()
-
-    @property
-    def errors(self) -> tuple[Problem, ...]:
-        """Problems that block an import."""
-        return tuple(p for p in self.problems if p.severity == "error")
-
-    @property
-    def warnings(self) -> tuple[Problem, ...]:
-        """Problems reported only."""
-        return tuple(p for p in self.problems if p.severity != "error")
-
-    @property
-    def ok(self) -> bool:
-        """True when there is no error (warnings allowed)."""
-        return not self.errors
-
-    def __iter__(self) -> Iterator[Problem]:
-        return iter(self.problems)
-
-    def to_frame(self) -> pd.DataFrame:
-        """The problems as a table with Chinese headings 级别/文件/要素/字段/问题."""
-        rows = [
-            (_SEVERITY_ZH.get(p.severity, p.severity), p.file, p.feature, p.field, p.message_zh)
-            for p in self.problems
-        ]
-        return pd.DataFrame(rows, columns=["级别", "文件", "要素", "字段", "问题"], dtype=object)
-
-    def raise_for_errors(self) -> None:
-        """Raise :class:`~ykgeo.errors.ValidationError` listing every problem when there is an error."""
-        if not self.ok:
-            raise ValidationError(self.problems, file=self.source)
-
-
-class _Labels:
-    """Each feature's id, or 第 N 行 (1-based) when it has none; made only for the features a problem names."""
-
-    def __init__(self, frame: pd.DataFrame, id_field: str) -> None:
-        self._ids = frame[id_field].tolist() if id_field in frame.columns else [None] * len(frame)
-        self._made: dict[int, str] = {}
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def __getitem__(self, row: int) -> str:
-        label = self._made.get(row)
-        if label is None:
-            text = coerce_field_value(self._ids[row], "str")[1]
-            label = self._made[row] = f"第 {row + 1} 行" if text is None else printable(text, 40)
-        return label
-
-
-@dataclass(frozen=True)
-class _Context:
-    frame: pd.DataFrame
-    spec: LayerSpec
-    source: str
-    labels: _Labels
-
-    def problem(
-        self,
-        code: str,
-        message: str,
-        row: int | None = None,
-        field: str = "",
-        severity: str = "error",
-    ) -> Problem:
-        feature = self.labels[row] if row is not None else ""
-        return Problem(
-            code, message, file=self.source, feature=feature, field=field, severity=severity
-        )
-
-
-def _rows_zh(rows: Sequence[int], limit: int = 10) -> str:
-    shown = "、".join(str(r + 1) for r in rows[:limit])
-    return f"第 {shown} 行" + (f" 等 {len(rows)} 行" if len(rows) > limit else "")
-
-
 def _keep_dimension(geom: BaseGeometry, dim: int) -> BaseGeometry | None:
     """The parts of ``geom`` of dimension ``dim`` (polygons of a repaired polygon), or None."""
     parts = shapely.get_parts(shapely.get_parts(np.asarray([geom], dtype=object)))
@@ -256,7 +153,7 @@ def _invalid_message(reason: str) -> str:
 
 
 def _check_geometries(
-    ctx: _Context, geoms: npt.NDArray[np.object_], *, repair: bool
+    ctx: CheckContext, geoms: npt.NDArray[np.object_], *, repair: bool
 ) -> tuple[list[Problem], npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
     """Empty, wrong-type and invalid geometries; returns problems, (repaired) geometries, usable mask."""
     allowed, dim, expected = _LAYER_GEOMETRY[ctx.spec.geometry_type]
@@ -299,7 +196,7 @@ def _check_geometries(
     return problems, out, usable
 
 
-def _check_required(ctx: _Context) -> Iterator[Problem]:
+def _check_required(ctx: CheckContext) -> Iterator[Problem]:
     for name in ctx.spec.required_fields:
         if name not in ctx.frame.columns:
             aliases = "、".join(ctx.spec.field(name).aliases[:6])
@@ -310,7 +207,7 @@ def _check_required(ctx: _Context) -> Iterator[Problem]:
             yield ctx.problem("missing_value", f"必填字段 {name} 为空", row, name)
 
 
-def _check_ids(ctx: _Context, id_field: str) -> Iterator[Problem]:
+def _check_ids(ctx: CheckContext, id_field: str) -> Iterator[Problem]:
     if id_field not in ctx.frame.columns:
         return
     _ok, texts = coerce_field_values(ctx.frame[id_field], "str")  # 7.0 and "7" are the same id
@@ -320,11 +217,11 @@ def _check_ids(ctx: _Context, id_field: str) -> Iterator[Problem]:
     for row in np.flatnonzero(repeated).tolist():
         rows_by_id.setdefault(texts[row], []).append(row)
     for rows in rows_by_id.values():
-        message = f"编号重复：{len(rows)} 个要素使用同一编号（{_rows_zh(rows)}）"
+        message = f"编号重复：{len(rows)} 个要素使用同一编号（{rows_zh(rows)}）"
         yield ctx.problem("duplicate_id", message, rows[0], id_field)
 
 
-def _check_values(ctx: _Context) -> Iterator[Problem]:
+def _check_values(ctx: CheckContext) -> Iterator[Problem]:
     status = ctx.spec.status
     for spec_field in ctx.spec.fields:
         if spec_field.name not in ctx.frame.columns:
@@ -365,7 +262,7 @@ def _check_values(ctx: _Context) -> Iterator[Problem]:
                 )
 
 
-def _check_text(ctx: _Context) -> Iterator[Problem]:
+def _check_text(ctx: CheckContext) -> Iterator[Problem]:
     for column in ctx.frame.columns:
         values = ctx.frame[column].tolist()
         texts = [v for v in values if isinstance(v, str)]
@@ -403,7 +300,7 @@ def suggest_township(value: str, names: Sequence[str]) -> str | None:
     return close[0] if close else None
 
 
-def _check_townships(ctx: _Context, names: Sequence[str]) -> Iterator[Problem]:
+def _check_townships(ctx: CheckContext, names: Sequence[str]) -> Iterator[Problem]:
     """Township names not in the store's township list, with the name probably meant."""
     column = ctx.spec.township_field
     if not column or column not in ctx.frame.columns or not names:
@@ -425,7 +322,7 @@ def _check_townships(ctx: _Context, names: Sequence[str]) -> Iterator[Problem]:
 
 
 def _check_boundary(
-    ctx: _Context,
+    ctx: CheckContext,
     geoms: npt.NDArray[np.object_],
     usable: npt.NDArray[np.bool_],
     boundary: BaseGeometry,
@@ -463,7 +360,7 @@ def _check_boundary(
 
 
 def _check_overlaps(
-    ctx: _Context, geoms: npt.NDArray[np.object_], usable: npt.NDArray[np.bool_]
+    ctx: CheckContext, geoms: npt.NDArray[np.object_], usable: npt.NDArray[np.bool_]
 ) -> Iterator[Problem]:
     rows = np.flatnonzero(usable)
     if len(rows) < 2:
@@ -494,7 +391,7 @@ def _check_overlaps(
 
 
 def _check_ledger_area(
-    ctx: _Context, geoms: npt.NDArray[np.object_], usable: npt.NDArray[np.bool_]
+    ctx: CheckContext, geoms: npt.NDArray[np.object_], usable: npt.NDArray[np.bool_]
 ) -> Iterator[Problem]:
     name = ctx.spec.ledger_area_field
     if not name or name not in ctx.frame.columns:
@@ -574,7 +471,7 @@ def validate_features(
         geoms, _ = _geometries_to_cgcs2000(geoms, frame.crs, source=source)
     attrs = pd.DataFrame(frame.drop(columns=[frame.geometry.name]))
     key = id_field or spec.id_field
-    ctx = _Context(attrs, spec, source, _Labels(attrs, key))
+    ctx = CheckContext(attrs, spec, source, FeatureLabels(attrs, key))
 
     def check_attributes() -> list[Problem]:
         return [
