@@ -503,3 +503,75 @@ def test_folder_with_one_shapefile(io_write_shapefile: Callable[..., Path], tmp_
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"nothing\.gpkg：文件不存在"):
         read_vector(tmp_path / "nothing.gpkg")
+
+
+# --- impossible coordinates among many good ones ----------------------------------------------------
+
+_LON, _LAT = 120.05, 28.9  # Yongkang
+
+
+def _good_squares(n: int) -> list[shapely.Geometry]:
+    return [
+        shapely.box(_LON + i * 1e-3, _LAT, _LON + i * 1e-3 + 5e-4, _LAT + 5e-4) for i in range(n)
+    ]
+
+
+def _square_with_bad_hole(value: float) -> shapely.Geometry:
+    x, y = _LON, _LAT + 0.01
+    hole = [(x + 1e-4, y + 1e-4), (value, y + 2e-4), (x + 2e-4, y + 2e-4), (x + 1e-4, y + 1e-4)]
+    return shapely.Polygon(shapely.box(x, y, x + 1e-3, y + 1e-3).exterior.coords, [hole])
+
+
+@pytest.mark.parametrize(
+    ("bad", "others"),
+    [
+        (_square_with_bad_hole(float("nan")), "polygons"),  # NaN in a hole: not in the bounds
+        (_square_with_bad_hole(250.0), "polygons"),  # beyond 180°, in a hole
+        (
+            shapely.MultiPolygon(
+                [
+                    shapely.box(_LON, _LAT, _LON + 1e-3, _LAT + 1e-3),
+                    shapely.Polygon([(_LON, _LAT), (float("inf"), _LAT), (_LON, _LAT + 1e-3)]),
+                ]
+            ),
+            "multipolygons",
+        ),
+        (
+            shapely.LineString([(_LON, _LAT), (_LON + 1e-3, float("nan")), (_LON, _LAT + 1e-3)]),
+            "lines",
+        ),
+        (shapely.Point(float("nan"), _LAT), "points"),
+        (shapely.MultiPoint([(_LON, _LAT), (_LON, float("nan"))]), "multipoints"),
+    ],
+)
+def test_one_impossible_coordinate_among_many_features_is_named(
+    tmp_path: Path, bad: shapely.Geometry, others: str
+) -> None:
+    good = _good_squares(300)
+    if others == "multipolygons":
+        good = [shapely.MultiPolygon([g]) for g in good]
+    elif others == "lines":
+        good = [g.exterior for g in good]
+        good = [shapely.LineString(g.coords) for g in good]
+    elif others in ("points", "multipoints"):
+        good = [g.centroid for g in good]
+        if others == "multipoints":
+            good = [shapely.MultiPoint([g]) for g in good]
+    geoms = [*good[:150], bad, *good[150:]]
+    ids = [f"DK{i:03d}" for i in range(len(geoms))]
+    path = tmp_path / "many.gpkg"
+    frame = gpd.GeoDataFrame({"地块编号": ids}, geometry=geoms, crs=4490)
+    pyogrio.write_dataframe(frame, path, layer="many")
+    with pytest.raises(DataError, match=r"1 个要素的坐标.*DK150") as info:
+        read_vector(path)
+    assert "DK149" not in str(info.value) and "DK151" not in str(info.value)
+
+
+def test_many_good_features_pass_the_coordinate_check(tmp_path: Path) -> None:
+    path = tmp_path / "good.gpkg"
+    geoms = [*_good_squares(200), shapely.Polygon(), None]
+    frame = gpd.GeoDataFrame(
+        {"地块编号": [f"DK{i:03d}" for i in range(202)]}, geometry=geoms, crs=4490
+    )
+    pyogrio.write_dataframe(frame, path, layer="good")
+    assert len(read_vector(path).gdf) == 202
