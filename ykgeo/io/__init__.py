@@ -1,6 +1,7 @@
 """The bureau's vector files: reading (encodings, CRS, tables), writing and validation before an import.
 
-Modules: :mod:`~ykgeo.io.read` (any supported file into CGCS2000, field matching),
+Modules: :mod:`~ykgeo.io.read` (any supported file into CGCS2000),
+:mod:`~ykgeo.io.columns` (a file's columns matched to a layer's fields, values converted),
 :mod:`~ykgeo.io.encoding` (Shapefile and text encodings, mojibake),
 :mod:`~ykgeo.io.tables` (CSV/XLSX with coordinates or WKT),
 :mod:`~ykgeo.io.gdal` (GDAL's messages in Chinese; arcs, TINs and open rings; ``!`` in names),
@@ -15,10 +16,11 @@ and CSV in which text from the data never becomes a formula) and
 
 from __future__ import annotations
 
+from ykgeo.io.columns import match_fields
 from ykgeo.io.encoding import coerce_field_value
 from ykgeo.io.problems import ValidationReport
 from ykgeo.io.qgis import QgisProject, write_qgis_project
-from ykgeo.io.read import ReadResult, list_layers, match_fields, member_name, read_vector
+from ykgeo.io.read import ReadResult, list_layers, member_name, read_vector
 from ykgeo.io.sheets import (
     Sheet,
     column_letter,

@@ -1,4 +1,7 @@
-"""Read the bureau's vector files (GeoPackage, GeoJSON, Shapefile/zip, KML, FileGDB, CSV/XLSX) into CGCS2000."""
+"""Read the bureau's vector files (GeoPackage, GeoJSON, Shapefile/zip, KML, FileGDB, CSV/XLSX) into CGCS2000.
+
+The columns are matched to a layer's fields afterwards, by :func:`ykgeo.io.columns.match_fields`.
+"""
 
 from __future__ import annotations
 
@@ -10,24 +13,19 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
 
 from ykgeo.errors import DataError, EncodingError
-from ykgeo.io.columns import coerce_field_values
 from ykgeo.io.encoding import (
-    DBF_NAME_BYTES,
     find_mojibake,
     is_missing,
-    normalise_name,
     redecode_latin1,
     shapefile_encoding,
     sidecar,
@@ -50,9 +48,8 @@ from ykgeo.io.write import (
     FIELD_MAP_NAME,
     _fail,
 )
-from ykgeo.layers import FieldSpec, LayerSpec
 
-__all__ = ["ReadResult", "list_layers", "match_fields", "member_name", "read_vector"]
+__all__ = ["ReadResult", "list_layers", "member_name", "read_vector"]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -536,93 +533,3 @@ def read_vector(
         notes = [*notes, GCJ02_HINT_ZH]
     logger.debug("read %s: %d features, %s, %s", source, len(gdf), used, crs_note)
     return ReadResult(gdf, source, driver, used, crs_note, tuple(notes), gcj, linearised)
-
-
-# --- matching a file's columns to a layer -------------------------------------------------------------
-
-_TYPE_LABELS_ZH = {"str": "文字", "int": "整数", "float": "数字", "date": "日期"}
-
-
-def _coerce_column(series: pd.Series, field_spec: FieldSpec) -> tuple[pd.Series, int]:
-    converted, values = coerce_field_values(series, field_spec.type)
-    bad = int(np.count_nonzero(~converted))
-    if bad == 0 and field_spec.type == "int":
-        return pd.Series(pd.array(values, dtype="Int64"), index=series.index), 0
-    if bad == 0 and field_spec.type == "float":
-        return pd.Series(
-            [np.nan if v is None else v for v in values], index=series.index, dtype="float64"
-        ), 0
-    return pd.Series(values, index=series.index, dtype=object), bad
-
-
-def _truncated_target(column: Any, lookup: Mapping[str, str]) -> str | None:
-    """The field a DBF-cut column name (≥ 9 bytes, a prefix of one field's names only) stands for."""
-    name = str(column)
-    if max(len(name.encode("gbk", "replace")), len(name.encode("utf-8"))) < DBF_NAME_BYTES - 1:
-        return None
-    norm = normalise_name(name)
-    targets = {
-        target for alias, target in lookup.items() if alias.startswith(norm) and alias != norm
-    }
-    return targets.pop() if len(targets) == 1 else None
-
-
-def match_fields(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Rename a file's columns to the layer's stored field names and convert values to their types.
-
-    Column names match a field's name or any alias, ignoring case, spaces and
-    full-/half-width differences (``用地面积(亩)`` = ``用地面积（亩）``); a name cut
-    by the DBF 10-byte limit matches the one field it is a prefix of. Columns
-    that match no field are dropped and listed in the notes; when two columns
-    match one field the stored name wins. Values that cannot be converted keep
-    their raw value so that :mod:`ykgeo.io.validate` reports them with feature,
-    field and value.
-
-    Returns
-    -------
-    tuple
-        The features with the layer's fields in definition order, and notes in Chinese.
-    """
-    lookup = {normalise_name(alias): name for alias, name in spec.alias_map().items()}
-    geometry = gdf.geometry.name
-    columns = [c for c in gdf.columns if c != geometry]
-    exact = [
-        c
-        for c in columns
-        if normalise_name(c) == normalise_name(lookup.get(normalise_name(c), "\0"))
-    ]
-    rename: dict[Any, str] = {}
-    unknown: list[Any] = []
-    duplicates: list[str] = []
-    for col in exact + [c for c in columns if c not in exact]:
-        target = lookup.get(normalise_name(col))
-        if target is None:
-            unknown.append(col)
-        elif target in rename.values():
-            duplicates.append(f"{col}（与 {target} 重复）")
-        else:
-            rename[col] = target
-    prefixed = {
-        c: t for c in unknown if (t := _truncated_target(c, lookup)) and t not in rename.values()
-    }
-    unknown = [str(c) for c in unknown if c not in prefixed]
-    order = {name: i for i, name in enumerate(spec.field_names)}
-    kept = sorted({**rename, **prefixed}.items(), key=lambda item: order[item[1]])
-    out = gdf[[c for c, _t in kept] + [geometry]].rename(columns=dict(kept))
-    renamed = [f"{src} → {dst}" for src, dst in rename.items() if src != dst]
-    notes = ["字段对应：" + "、".join(renamed)] if renamed else []
-    if prefixed:
-        listed = "、".join(f"{src} → {dst}" for src, dst in prefixed.items())
-        notes.append(f"字段名疑似被 Shapefile 10 字节上限截断，按前缀对应：{listed}")
-    if unknown:
-        notes.append(f"以下字段不属于图层“{spec.name_zh}”，已忽略：" + "、".join(unknown))
-    if duplicates:
-        notes.append("以下字段与已对应的字段重复，已忽略：" + "、".join(duplicates))
-    for field_spec in (f for f in spec.fields if f.name in out.columns):
-        out[field_spec.name], bad = _coerce_column(out[field_spec.name], field_spec)
-        if bad:
-            kind = _TYPE_LABELS_ZH[field_spec.type]
-            notes.append(
-                f"字段 {field_spec.name} 有 {bad} 个值无法识别为{kind}，保留原值，校验时逐条列出"
-            )
-    return out, notes

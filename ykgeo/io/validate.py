@@ -21,10 +21,10 @@ from shapely.geometry.base import BaseGeometry
 from ykgeo.area import approximate_area_m2, ellipsoidal_area_m2
 from ykgeo.crs import CGCS2000
 from ykgeo.errors import CRSError, DataError, Problem
-from ykgeo.io.columns import coerce_field_values, missing_values
+from ykgeo.io.columns import coerce_field_values, match_fields, missing_values
 from ykgeo.io.encoding import printable
 from ykgeo.io.problems import CheckContext, FeatureLabels, ValidationReport, rows_zh
-from ykgeo.io.read import match_fields, read_vector
+from ykgeo.io.read import read_vector
 from ykgeo.io.write import _geometries_to_cgcs2000
 from ykgeo.layers import LayerSpec
 from ykgeo.units import m2_to_mu
