@@ -29,7 +29,7 @@ from tests.raster.conftest import (
 )
 from ykgeo.errors import RasterError
 from ykgeo.raster import (
-    core,
+    sources,
     zonal_stats,
 )
 from ykgeo.units import m2_to_mu
@@ -215,13 +215,13 @@ def test_only_the_windows_the_features_need_are_read(
     path = write_raster(tmp_path / "big.tif", arr, tiled=True)
     feats = gk(box_px(100, 100, 110.5, 108), box_px(1500, 1700, 1520, 1730))
     windows: list[tuple[int, int, int, int]] = []
-    original = core.BandSource.read_masked
+    original = sources.BandSource.read_masked
 
     def counting(self: Any, x0: int, y0: int, nx: int, ny: int) -> Any:
         windows.append((x0, y0, nx, ny))
         return original(self, x0, y0, nx, ny)
 
-    monkeypatch.setattr(core.BandSource, "read_masked", counting)
+    monkeypatch.setattr(sources.BandSource, "read_masked", counting)
     df = zonal_stats(path, feats, categorical=True)
     assert df["area_mu_20"].to_numpy() == pytest.approx([10.5 * 8 * 0.15, 20 * 30 * 0.15])
     read = {w for w in windows if w[2] > 0}

@@ -17,12 +17,11 @@ from rasterio.vrt import WarpedVRT
 
 from ykgeo.errors import RasterError
 from ykgeo.raster.core import (
-    BandSource,
-    PairSource,
     PixelArea,
     RasterInfo,
     open_raster,
 )
+from ykgeo.raster.sources import BandSource, PairSource
 from ykgeo.raster.zonal import (
     DEFAULT_SETTINGS,
     RasterSettings,

@@ -26,8 +26,6 @@ from rasterio.windows import Window
 from ykgeo.crs import CGCS2000
 from ykgeo.errors import RasterError
 from ykgeo.raster.core import (
-    ArraySource,
-    BandSource,
     PixelArea,
     RasterInfo,
     features_crs,
@@ -36,6 +34,7 @@ from ykgeo.raster.core import (
     transform_geoms,
     window_of_bounds,
 )
+from ykgeo.raster.sources import ArraySource, BandSource
 from ykgeo.raster.zonal import DEFAULT_SETTINGS, RasterSettings, _extract, _geoseries, _prepare
 from ykgeo.units import m2_to_mu
 

@@ -26,16 +26,14 @@ from ykgeo.area import ellipsoidal_area_m2
 from ykgeo.crs import CGCS2000, GK_CM120
 from ykgeo.errors import RasterError
 from ykgeo.raster.core import (
-    AreaWeightSource,
-    BandSource,
     PixelArea,
     RasterInfo,
-    ValidAreaSource,
     features_crs,
     open_raster,
     to_cgcs2000_bounds,
     transform_geoms,
 )
+from ykgeo.raster.sources import AreaWeightSource, BandSource, ValidAreaSource
 from ykgeo.units import m2_to_mu
 
 logger = logging.getLogger(__name__)
