@@ -12,7 +12,7 @@ from shapely.geometry.base import BaseGeometry
 from ykgeo.demo.geography import industrial_parcel, organic_polygon, route
 from ykgeo.demo.infra import chainage, named_town, offset, point_near, town_point
 from ykgeo.demo.kit import Ctx, Feature
-from ykgeo.demo.land import _rural_polygon
+from ykgeo.demo.land import rural_polygon
 from ykgeo.io.sources import (
     BOUNDARY_NOTE,
     BOUNDARY_SOURCE,
@@ -316,7 +316,7 @@ def _farmland(ctx: Ctx) -> None:
         kind = "新建" if ctx.chance(0.6) else "提升改造"
         for j in range(1, n + 1):
             mu = ctx.uniform(140, 380)
-            geom = _rural_polygon(
+            geom = rural_polygon(
                 ctx,
                 town,
                 mu,
@@ -411,7 +411,7 @@ def _greening(ctx: Ctx) -> None:
                 )
             else:
                 t = towns[3 + int(ctx.rng.integers(0, len(towns) - 3))]
-                geom = _rural_polygon(
+                geom = rural_polygon(
                     ctx, t, mu, rmin=800, rmax=5500, vertices=ctx.integer(10, 22), elongation=elong
                 )
                 project = (
@@ -467,7 +467,7 @@ def _mines(ctx: Ctx) -> None:
     ]  # fmt: skip
     for k, (short, mineral, way, mu, changes) in enumerate(mines, start=1):
         town = ctx.geo.township(short)
-        geom = _rural_polygon(
+        geom = rural_polygon(
             ctx, town, mu, rmin=2500, rmax=7000, vertices=ctx.integer(10, 18), elongation=(1.3, 2.2)
         )
         village = ctx.names.village(town.name)
