@@ -21,8 +21,8 @@ from ykgeo import demo
 from ykgeo.area import area_mu
 from ykgeo.demo import anomalies, build_demo
 from ykgeo.demo.geography import SOURCES_DIR, load_geography
-from ykgeo.demo.infra import ROAD_NAMES
 from ykgeo.demo.names import credit_code_valid
+from ykgeo.demo.roads import ROAD_NAMES
 from ykgeo.layers import TargetSpec
 from ykgeo.store import DEMO_STORE, TZ, Store
 

@@ -3,7 +3,8 @@
 Modules: :mod:`~ykgeo.demo.build` (the store, its 2022 history, its deliberate
 oddities), :mod:`~ykgeo.demo.geography` (the real boundary and townships, placing
 features), :mod:`~ykgeo.demo.kit` (the build context), :mod:`~ykgeo.demo.land`,
-:mod:`~ykgeo.demo.infra` and :mod:`~ykgeo.demo.civic` (the layers by theme),
+:mod:`~ykgeo.demo.roads`, :mod:`~ykgeo.demo.water`, :mod:`~ykgeo.demo.civic` and
+:mod:`~ykgeo.demo.works` (the layers by theme),
 :mod:`~ykgeo.demo.names` (names and codes) and :mod:`~ykgeo.demo.rasters` (DEM and
 land cover). Only the ``ykgeo demo`` / ``ykgeo raster demo`` commands
 (:mod:`ykgeo.cli.demo`) reach it.

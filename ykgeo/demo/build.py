@@ -29,12 +29,14 @@ import pandas as pd
 
 from ykgeo.area import ellipsoidal_area_m2
 from ykgeo.crs import CGCS2000
-from ykgeo.demo.civic import build_reference, build_town_works, build_urban
+from ykgeo.demo.civic import build_reference, build_urban
 from ykgeo.demo.geography import load_geography, to_lonlat
-from ykgeo.demo.infra import build_roads, build_water
 from ykgeo.demo.kit import USERS, YEAR_START, Anomaly, Ctx, Event, Feature
 from ykgeo.demo.land import build_land
 from ykgeo.demo.mujun import build_mujun_demo
+from ykgeo.demo.roads import build_roads
+from ykgeo.demo.water import build_water
+from ykgeo.demo.works import build_town_works
 from ykgeo.errors import DataError, StoreError
 from ykgeo.layers import LayerRegistry, TargetPlan, load_layers, load_plan, parse_plan
 from ykgeo.plan import import_evaluation, plan_data, plan_to_toml, rollover_and_save

@@ -28,6 +28,10 @@ __all__ = [
     "Ctx",
     "Event",
     "Feature",
+    "named_town",
+    "offset",
+    "point_near",
+    "town_point",
 ]
 
 YEAR_START = dt.date(2022, 1, 1)
@@ -410,3 +414,52 @@ def jitter_copy(geom: BaseGeometry, rng: np.random.Generator, metres: float = 2.
         out = shapely.make_valid(out)
         out = max(shapely.get_parts(out), key=lambda g: g.area)
     return out
+
+
+# --- where features go -----------------------------------------------------------------------
+
+
+def offset(ctx: Ctx, dx: float, dy: float) -> tuple[float, float]:
+    """A point (metres) ``dx`` east and ``dy`` north of the city centre."""
+    cx, cy = ctx.geo.centre
+    return cx + dx, cy + dy
+
+
+def town_point(ctx: Ctx, short: str, dx: float = 0.0, dy: float = 0.0) -> tuple[float, float]:
+    """A point (metres) ``dx`` east and ``dy`` north of a township's centre."""
+    t = ctx.geo.township(short)
+    return t.x + dx, t.y + dy
+
+
+def named_town(ctx: Ctx, name: str) -> Township | None:
+    """The township whose short name (东城, 古山 …) appears in ``name``, if any."""
+    for t in ctx.geo.townships:
+        if t.short in name:
+            return t
+    return None
+
+
+def point_near(
+    ctx: Ctx,
+    x: float,
+    y: float,
+    sigma: float,
+    *,
+    clearance: float = 40.0,
+    zone: Township | None = None,
+    name: str = "",
+) -> BaseGeometry:
+    """A point near (x, y) inside the boundary (and ``zone``), clear of placed polygons.
+
+    A ``name`` that mentions a township (古山镇第二小学) keeps the point in that township's zone.
+    """
+    zone = zone or named_town(ctx, name)
+    for attempt in range(300):
+        s = sigma * (1 + attempt / 60)
+        p = shapely.Point(x + float(ctx.rng.normal(0, s)), y + float(ctx.rng.normal(0, s)))
+        if zone is not None and not ctx.inner_zone(zone, 80.0).contains(p):
+            continue
+        if ctx.placer.fits(p.buffer(clearance), 0.0):
+            return p
+    msg = f"无法在 ({x:.0f}, {y:.0f}) 附近放点"
+    raise RuntimeError(msg)
