@@ -1,4 +1,4 @@
-"""The words of the 计划 page, the plan-year switch and the candidates, in 简体中文 and English (see :mod:`ykgeo.ui.i18n`)."""
+"""The words of the 计划 page, the plan-year switch and the candidates, in 简体中文 and English (see :mod:`ykgeo.ui.i18n.messages`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from types import MappingProxyType
 
 __all__ = ["PLAN_MESSAGES"]
 
-#: Message id → (简体中文, English), merged into :data:`ykgeo.ui.i18n.MESSAGES`.
+#: Message id → (简体中文, English), merged into :data:`ykgeo.ui.i18n.messages.MESSAGES`.
 PLAN_MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
     {
         "page.plan": ("计划", "Plans"),
