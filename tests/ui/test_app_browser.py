@@ -122,9 +122,8 @@ def test_hostile_name_is_shown_as_text(app_page: Any) -> None:
     assert "面积（亩，椭球）" in frame.locator(".yk-popup").inner_text()  # the official area
     # the click selects the feature: details beside the map, as text
     detail = page.locator(".st-key-ykgeo_map_detail")
-    detail.wait_for(timeout=20_000)
+    expect(detail).to_contain_text(APP_HOSTILE_NAME, timeout=20_000)  # filled after the rerun
     wait_idle(page)
-    assert APP_HOSTILE_NAME in detail.inner_text()
     assert "面积（亩，椭球）" in detail.inner_text()
     assert page.locator(".st-key-ykgeo_map_detail img").count() == 0
     shot(page, "map_selected")
