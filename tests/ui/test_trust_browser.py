@@ -193,7 +193,11 @@ def test_an_open_session_loses_its_rights_with_the_users_file(
     set_role(users, "wuer", "viewer")  # demoted while the form is open
     form.get_by_role("button", name="保存修改").click()
     wait_idle(page)
-    assert "只读" in _alerts(page) or "没有编辑权限" in _alerts(page)
+    # Either the save reaches the write and is refused there (没有编辑权限), or, when the app
+    # noticed the users file first (a busy machine), the page is read-only when the click lands
+    # and says editing is no longer available; nothing is saved either way (checked below).
+    alerts = _alerts(page)
+    assert any(words in alerts for words in ("只读", "没有编辑权限", "编辑和导入已不可用"))
     assert "角色已改为" in _sidebar(page).inner_text()
     assert (
         int(Store(trust_server["store"]).read_layer(PARCELS).loc[fid, "ykgeo_version"]) == version
