@@ -14,7 +14,14 @@ from ykgeo.errors import DataError, LayerError
 from ykgeo.layers import LayerSpec
 from ykgeo.progress.geometry import geodesic_km
 
-__all__ = ["EQUATION_FIELDS", "Interval", "chainage_amounts", "chainage_deduction", "find_field"]
+__all__ = [
+    "EQUATION_FIELDS",
+    "Interval",
+    "chainage_amounts",
+    "chainage_deduction",
+    "chainage_fields",
+    "find_field",
+]
 
 START_FIELDS = ("起点桩号", "起始桩号", "起点")
 END_FIELDS = ("终点桩号", "结束桩号", "终点")
@@ -33,6 +40,12 @@ def find_field(spec: LayerSpec, names: Sequence[str]) -> str:
             if f.name == name or name in f.aliases:
                 return f.name
     return ""
+
+
+def chainage_fields(spec: LayerSpec) -> frozenset[str]:
+    """Every field of ``spec`` the chainage counting may read: stations, 断链, road and carriageway."""
+    groups = (START_FIELDS, END_FIELDS, EQUATION_FIELDS, PARENT_FIELDS, SIDE_FIELDS)
+    return frozenset(find_field(spec, (name,)) for group in groups for name in group) - {""}
 
 
 def _side(line: str, side_value: Any) -> str:

@@ -91,27 +91,44 @@ class _StatusLog:
 
 @dataclass
 class LayerHistory:
-    """The current rows and the typed edit log of one layer (all of it, or what a date range needs)."""
+    """The current rows and the typed edit log of one layer (all of it, or what a date range needs).
+
+    ``fields``: the fields of the layer read (None: all of them); snapshots have these only.
+    """
 
     spec: LayerSpec
     current: gpd.GeoDataFrame
     log: pd.DataFrame
     store: Store | None = None
     bound: tuple[dt.date, dt.datetime] | None = None
+    fields: frozenset[str] | None = None
     _status_log: _StatusLog | None = field(default=None, repr=False)
 
     @classmethod
     def read(
-        cls, store: Store, key: str, *, unknown_at: tuple[dt.date, dt.datetime] | None = None
+        cls,
+        store: Store,
+        key: str,
+        *,
+        unknown_at: tuple[dt.date, dt.datetime] | None = None,
+        fields: Collection[str] | None = None,
     ) -> LayerHistory:
         """Read layer ``key`` and its log in one read transaction.
 
         With ``unknown_at = (day, horizon)`` only the log of the features with an
         event unknown then is read (see :meth:`Store.history`): the history then
-        serves that date and any later one (:meth:`covers`).
+        serves that date and any later one (:meth:`covers`). With ``fields`` only
+        those fields of the layer are read (the id, version and geometry always).
         """
-        current, log = store.history(key, unknown_at=unknown_at)
-        return cls(store.spec(key), current, log, store, unknown_at)
+        chosen = None if fields is None else frozenset(fields)
+        current, log = store.history(key, unknown_at=unknown_at, fields=chosen)
+        return cls(store.spec(key), current, log, store, unknown_at, chosen)
+
+    def holds(self, fields: Collection[str] | None) -> bool:
+        """True when the snapshots have every one of ``fields`` (None: every field of the layer)."""
+        if self.fields is None:
+            return True
+        return fields is not None and self.fields.issuperset(fields)
 
     def covers(self, day: dt.date, horizon: dt.datetime) -> bool:
         """True when the rows read are enough to rebuild the layer at ``day`` as known at ``horizon``."""
@@ -126,7 +143,15 @@ class LayerHistory:
             msg = f"history of {self.spec.key} read from {self.bound}, asked for {day} / {horizon}"
             raise ValueError(msg)
         partial = self.bound is not None
-        return as_of_layer(self.current, self.log, self.spec, day, stamp(horizon), partial=partial)
+        return as_of_layer(
+            self.current,
+            self.log,
+            self.spec,
+            day,
+            stamp(horizon),
+            partial=partial,
+            fields=self.fields,
+        )
 
     def _statuses(self) -> _StatusLog:
         if self._status_log is None:

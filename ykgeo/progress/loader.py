@@ -8,7 +8,7 @@ snapshots (cached per date and knowledge horizon) until the layer is released;
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -18,7 +18,7 @@ import pandas as pd
 
 from ykgeo.errors import StoreError
 from ykgeo.layers import LayerSpec, TargetPlan, TargetSpec, parse_plan
-from ykgeo.progress.chainage import EQUATION_FIELDS, find_field
+from ykgeo.progress.chainage import EQUATION_FIELDS, chainage_fields, find_field
 from ykgeo.progress.count import Evaluation, evaluate
 from ykgeo.progress.geometry import Townships
 from ykgeo.progress.history import LayerHistory
@@ -31,7 +31,9 @@ __all__ = [
     "Counted",
     "Loader",
     "count_target",
+    "counting_fields",
     "land_specs",
+    "plan_fields",
     "polygon_layers",
 ]
 
@@ -39,11 +41,37 @@ __all__ = [
 TOWNSHIP_LAYER = "townships"
 
 
+def counting_fields(spec: LayerSpec, targets: Iterable[TargetSpec] = ()) -> frozenset[str]:
+    """The fields of ``spec`` that counting ``targets`` on it reads; the others need not be read.
+
+    The layer's roles (id, name, township, ledger area, status with its completion and
+    planned dates), the chainage fields (stations, 断链, road, carriageway) and each
+    target's summed field and filter fields.
+    """
+    names = {spec.id_field, spec.name_field, spec.township_field, spec.ledger_area_field}
+    if spec.status is not None:
+        status = spec.status
+        names |= {status.field, status.date_field, status.planned_date_field}
+    names |= chainage_fields(spec)
+    for target in targets:
+        names |= {target.field, *target.filter}
+    return frozenset(names - {""})
+
+
+def plan_fields(
+    plan: TargetPlan, spec: LayerSpec, extra: Iterable[TargetSpec] = ()
+) -> frozenset[str]:
+    """:func:`counting_fields` of every target of ``plan`` on ``spec`` (and ``extra``): one read serves them all."""
+    return counting_fields(spec, [*(t for t in plan.targets if t.layer == spec.key), *extra])
+
+
 class Loader:
     """Reads each layer's history once and hands out snapshots (cached per date and horizon).
 
     ``remember_shares=False`` for figures of one date: township shares are then not kept
-    per shape for later dates.
+    per shape for later dates. A snapshot asked for with ``fields`` has those fields of
+    the layer at least (:func:`plan_fields`); without, every field. A layer held with
+    fewer fields than asked for is read again with both.
     """
 
     def __init__(self, store: Store, *, remember_shares: bool = True) -> None:
@@ -81,30 +109,62 @@ class Loader:
     def has(self, key: str) -> bool:
         return key in self._keys
 
-    def history(self, key: str, day: dt.date, horizon: dt.datetime) -> LayerHistory:
-        """The layer's history, read (again, further back) when the one held does not reach ``day``."""
+    def history(
+        self,
+        key: str,
+        day: dt.date,
+        horizon: dt.datetime,
+        *,
+        fields: Collection[str] | None = None,
+    ) -> LayerHistory:
+        """The layer's history, read again when the one held does not reach ``day`` or lacks ``fields``.
+
+        ``fields`` None asks for every field of the layer.
+        """
         held = self._histories.get(key)
-        if held is None or not held.covers(day, horizon):
+        if held is None or not held.covers(day, horizon) or not held.holds(fields):
             if key not in self._keys:
                 spec = self.store.spec(key)
                 msg = f"项目库 {self.store.path.name} 中没有图层 {spec.name_zh}（{key}）"
                 raise StoreError(msg)
-            held = LayerHistory.read(self.store, key, unknown_at=(day, horizon))
+            unknown_at = (day, horizon)
+            if held is not None:
+                if held.bound is not None:  # as far back as both
+                    unknown_at = (min(day, held.bound[0]), min(horizon, held.bound[1]))
+                if held.holds(fields):
+                    fields = held.fields  # the snapshots held keep their fields
+                else:  # the snapshots held lack fields: they go; the layer is read with both
+                    self._snapshots = {k: v for k, v in self._snapshots.items() if k[0] != key}
+                    fields = (
+                        None if fields is None or held.fields is None else held.fields | set(fields)
+                    )
+            held = LayerHistory.read(self.store, key, unknown_at=unknown_at, fields=fields)
             self._histories[key] = held
         return held
 
-    def snapshot(self, key: str, day: dt.date, horizon: dt.datetime) -> gpd.GeoDataFrame:
+    def snapshot(
+        self,
+        key: str,
+        day: dt.date,
+        horizon: dt.datetime,
+        *,
+        fields: Collection[str] | None = None,
+    ) -> gpd.GeoDataFrame:
+        """Layer ``key`` at ``day`` as known at ``horizon``, with ``fields`` at least (None: every field)."""
+        hist = self.history(key, day, horizon, fields=fields)
         k = (key, day, horizon)
         if k not in self._snapshots:
-            self._snapshots[k] = self.history(key, day, horizon).snapshot(day, horizon)
+            self._snapshots[k] = hist.snapshot(day, horizon)
         return self._snapshots[k]
 
     def counted_since(
         self, key: str, day: dt.date, horizon: dt.datetime, statuses: Sequence[str]
     ) -> pd.Series:
+        """Per feature, the day its status last entered ``statuses`` (:meth:`LayerHistory.counted_since`)."""
         k = (key, day, horizon, tuple(statuses))
         if k not in self._since:
-            self._since[k] = self.history(key, day, horizon).counted_since(day, horizon, statuses)
+            held = self.history(key, day, horizon, fields=())  # the status index: any fields do
+            self._since[k] = held.counted_since(day, horizon, statuses)
         return self._since[k]
 
     def release(self, key: str) -> None:
@@ -128,9 +188,10 @@ class Loader:
             notes.append("项目库没有镇街图层（townships），镇街按台账“所属镇街”字段归属")
             return Townships([], []), notes
         spec = self.store.spec(TOWNSHIP_LAYER)
-        gdf = self.snapshot(TOWNSHIP_LAYER, day, horizon)
+        fields = counting_fields(spec)
+        gdf = self.snapshot(TOWNSHIP_LAYER, day, horizon, fields=fields)
         if gdf.empty:
-            gdf = self.history(TOWNSHIP_LAYER, day, horizon).current
+            gdf = self.history(TOWNSHIP_LAYER, day, horizon, fields=fields).current
             if gdf.empty:
                 notes.append("镇街图层为空，镇街按台账“所属镇街”字段归属")
             else:
@@ -212,7 +273,9 @@ def count_target(
     """
     store = loader.store
     spec = store.spec(target.layer)
-    layer = loader.snapshot(target.layer, day, horizon)
+    layer = loader.snapshot(
+        target.layer, day, horizon, fields=plan_fields(plan, spec, extra=(target,))
+    )
     since = loader.counted_since(target.layer, day, horizon, target.statuses)
     towns, notes = loader.townships(day, horizon)
     others_specs = (
@@ -222,7 +285,7 @@ def count_target(
     )
     parents = (
         {
-            p.key: (p, loader.snapshot(p.key, day, horizon))
+            p.key: (p, loader.snapshot(p.key, day, horizon, fields=plan_fields(plan, p)))
             for p in _parent_specs(store, spec)
             if loader.has(p.key)
         }

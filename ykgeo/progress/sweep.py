@@ -36,7 +36,14 @@ from ykgeo.errors import StoreError
 from ykgeo.layers import LayerSpec, TargetPlan, TargetSpec
 from ykgeo.progress.count import texts
 from ykgeo.progress.geometry import cross_overlaps, neighbours
-from ykgeo.progress.loader import Counted, Loader, count_target, land_specs, polygon_layers
+from ykgeo.progress.loader import (
+    Counted,
+    Loader,
+    count_target,
+    land_specs,
+    plan_fields,
+    polygon_layers,
+)
 from ykgeo.progress.model import ProgressSettings
 from ykgeo.store.boxes import feature_boxes
 
@@ -207,6 +214,8 @@ def count_plan(
         if others:
             needed |= {target.layer, *(o.key for o in others)}
     order = [*groups, *sorted(needed - set(groups))]
+    # the fields counting reads, the same for every read of a layer here (one read each)
+    fields = {key: plan_fields(plan, loader.store.spec(key)) for key in order}
     candidates = _Candidates.read(loader, sorted(needed)) if len(needed) > 1 else None
     out: list[Counted | None] = [None] * len(targets)
     kept: dict[str, _Kept] = {}
@@ -216,7 +225,7 @@ def count_plan(
         ids = np.zeros(0, dtype=object)
         placed: tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]] | None = None
         if key in polygons or key in needed:
-            gdf = loader.snapshot(key, day, horizon)
+            gdf = loader.snapshot(key, day, horizon, fields=fields[key])
             bounds = layer_bounds(gdf.geometry.to_numpy())
             ids = texts(gdf.index)
             if candidates is not None and key in needed:
@@ -242,13 +251,18 @@ def count_plan(
                 if not inside.all():
                     candidates = None  # a box outside those read: the boxes at the date decide
             kept[key] = _Kept.of(
-                loader.snapshot(key, day, horizon), loader.store.spec(key), bounds, real, pos
+                loader.snapshot(key, day, horizon, fields=fields[key]),
+                loader.store.spec(key),
+                bounds,
+                real,
+                pos,
             )
         if key in polygons:
             loader.release(key)
     counted = [c for c in out if c is not None]
     if kept:
-        _cross_check(counted, kept, _near(loader, kept, candidates, day, horizon), settings)
+        meets = _near(loader, kept, candidates, (day, horizon), fields)
+        _cross_check(counted, kept, meets, settings)
     return counted
 
 
@@ -256,8 +270,8 @@ def _near(
     loader: Loader,
     kept: dict[str, _Kept],
     candidates: _Candidates | None,
-    day: dt.date,
-    horizon: dt.datetime,
+    at: tuple[dt.date, dt.datetime],
+    fields: dict[str, frozenset[str]],
 ) -> dict[str, dict[str, npt.NDArray[np.bool_]]]:
     """Per layer and other layer, the rows whose box meets one of the other's; every such row held.
 
@@ -275,7 +289,7 @@ def _near(
                 wanted |= near[k][o]
         missing = wanted & kept[k].usable & ~kept[k].held
         if missing.any():
-            kept[k].add(loader.snapshot(k, day, horizon), missing)
+            kept[k].add(loader.snapshot(k, *at, fields=fields[k]), missing)
             loader.release(k)
     return near
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Collection
 from typing import Any
 
 import geopandas as gpd
@@ -47,6 +48,7 @@ def as_of_layer(
     horizon: str,
     *,
     partial: bool = False,
+    fields: Collection[str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Rebuild a layer as it stood at the end of ``day`` as known before ``horizon`` (see Store.read_layer).
 
@@ -62,6 +64,10 @@ def as_of_layer(
     applicable insert/delete is an insert; re-inserting an id opens a new
     lifecycle segment. All of it is numpy over the log, with integer codes per
     feature and field; only the values that differ from today are decoded.
+
+    ``fields``: ``current`` holds only these fields (``Store.history(fields=…)``);
+    the log's changes of other fields are passed over and a deleted feature's
+    snapshot gives these fields only. None: every field.
     """
     untouched = (
         np.flatnonzero(~current.index.isin(pd.Index(log["feature_id"])))
@@ -116,6 +122,8 @@ def as_of_layer(
             snap = json.loads(old_values[snapshot_row[code]])
             wkb = snap.pop(GEOMETRY_FIELD, None)
             geoms.append(shapely.from_wkb(wkb) if wkb else None)
+            if fields is not None:
+                snap = {k: v for k, v in snap.items() if k in fields or k == spec.id_field}
             rows[str(ids[code])] = snap
         extra = pd.DataFrame.from_dict(rows, orient="index")
         extra_gdf = gpd.GeoDataFrame(

@@ -11,6 +11,7 @@ process commits. ``tests/store/test_one_sqlite.py`` shows both.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -22,13 +23,16 @@ import pandas as pd
 import pyarrow as pa
 
 from ykgeo.layers import LayerRegistry
+from ykgeo.store.batch import BACKDATED_TABLE
 from ykgeo.store.collector import collector_paused
+from ykgeo.store.dates import stamp
 from ykgeo.store.gpkg import decode_geometries
 from ykgeo.store.history import GEOMETRY_FIELD
 
 __all__ = [
     "STATUS_COLUMNS",
     "decode_values",
+    "history_where",
     "read_features",
     "read_log",
     "read_log_table",
@@ -116,6 +120,24 @@ def _frame(data: dict[str, Any], columns: Sequence[str]) -> pd.DataFrame:
         },
         columns=list(columns),
     )
+
+
+def history_where(layer: str, unknown_at: tuple[dt.date, dt.datetime] | None) -> str:
+    """The SQL condition for the log rows of ``layer`` that :meth:`ykgeo.store.Store.history` reads.
+
+    With ``unknown_at = (day, horizon)`` only those of the features that have an event not
+    known at the end of ``day`` as of ``horizon``, or a back-dated one.
+    """
+    where = f"layer = {sql_text(layer)}"
+    if unknown_at is not None:
+        day, horizon = unknown_at
+        where += (
+            " AND feature_id IN (SELECT feature_id FROM ykgeo_edit_log "
+            f"WHERE layer = {sql_text(layer)} AND NOT (effective_date <= {sql_text(day.isoformat())} "
+            f"AND recorded_at < {sql_text(stamp(horizon))}) "
+            f"UNION SELECT feature_id FROM {BACKDATED_TABLE} WHERE layer = {sql_text(layer)})"
+        )
+    return where
 
 
 def sql_text(value: str) -> str:

@@ -51,7 +51,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +87,7 @@ from ykgeo.store.imports import StoreImporter
 from ykgeo.store.log import (
     STATUS_COLUMNS,
     decode_values,
+    history_where,
     read_features,
     read_log,
     read_log_table,
@@ -434,20 +435,23 @@ class Store(StoreRecords, StoreImporter):
 
     # --- reading ------------------------------------------------------------------------------
 
-    def _current(self, spec: LayerSpec, conn: sqlite3.Connection) -> gpd.GeoDataFrame:
-        """The layer's rows now, read on ``conn`` (so that a log read on it sees the same commit)."""
-        names = [spec.id_field, *[f for f in spec.field_names if f != spec.id_field]]
+    def _current(
+        self, spec: LayerSpec, conn: sqlite3.Connection, fields: Collection[str] | None = None
+    ) -> gpd.GeoDataFrame:
+        """The layer's rows now (only ``fields`` and the id, if given), read on ``conn`` (one commit with a log read)."""
+        keep = [f for f in spec.field_names if fields is None or f in fields]
+        names = [spec.id_field, *[f for f in keep if f != spec.id_field]]
         frame, geoms = read_features(conn, spec.key, names)
         gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=CGCS2000), crs=CGCS2000)
         return self._typed(gdf, spec)
 
     def _snapshot(
-        self, spec: LayerSpec, where: str | None
+        self, spec: LayerSpec, where: str | None, fields: Collection[str] | None = None
     ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-        """The layer now and its log rows matching ``where``, from one read transaction (one commit)."""
+        """The layer now (``fields`` of it, see :meth:`_current`) and its log rows matching ``where``, from one commit."""
         with self._read() as conn:
             conn.execute("BEGIN")
-            current = self._current(spec, conn)
+            current = self._current(spec, conn, fields)
             log = (
                 read_log(conn, HISTORY_COLUMNS, where, ())
                 if where
@@ -519,7 +523,11 @@ class Store(StoreRecords, StoreImporter):
         return current, decode_values(log, self.layers, layer=key)
 
     def history(
-        self, key: str, *, unknown_at: tuple[dt.date, dt.datetime] | None = None
+        self,
+        key: str,
+        *,
+        unknown_at: tuple[dt.date, dt.datetime] | None = None,
+        fields: Collection[str] | None = None,
     ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
         """The current features of a layer and its typed edit log (:data:`HISTORY_COLUMNS`), in one read.
 
@@ -528,19 +536,10 @@ class Store(StoreRecords, StoreImporter):
         event (``ykgeo_backdated``), is read (the filter runs in SQL): enough to
         rebuild the layer at that date or any later one with
         :func:`ykgeo.store.history.as_of_layer` (``partial=True``), since every other
-        feature stood then as it stands now.
+        feature stood then as it stands now. ``fields``: read only these fields of the
+        current rows (the id, ``ykgeo_version`` and geometry always); the log is whole.
         """
-        spec = self.spec(key)
-        where = f"layer = {sql_text(key)}"
-        if unknown_at is not None:
-            day, horizon = unknown_at
-            where += (
-                " AND feature_id IN (SELECT feature_id FROM ykgeo_edit_log "
-                f"WHERE layer = {sql_text(key)} AND NOT (effective_date <= {sql_text(day.isoformat())} "
-                f"AND recorded_at < {sql_text(stamp(horizon))}) "
-                f"UNION SELECT feature_id FROM {BACKDATED_TABLE} WHERE layer = {sql_text(key)})"
-            )
-        return self._snapshot(spec, where)
+        return self._snapshot(self.spec(key), history_where(key, unknown_at), fields)
 
     def status_events(self, key: str) -> pa.Table:
         """The status index of a layer: its inserts and status changes, oldest first.
