@@ -122,3 +122,23 @@ def test_no_township_layer_uses_ledger_names(make_store: Callable[..., Store]) -
     report = progress_report(store, as_of=D("2022-02-28"), targets=["area_t"])
     assert list(report.row("area_t").by_township["镇街"]) == ["芝英镇"]
     assert any("townships" in w or "镇街图层" in w for w in report.warnings)
+
+
+def test_neighbours_mark_the_boxes_that_meet_another_box() -> None:
+    import numpy as np
+    import shapely
+
+    from ykgeo.progress.geometry import extents, neighbours
+
+    nan = np.nan
+    layers = {
+        "a": np.array([[0, 0, 1, 1], [5, 5, 6, 6], [5.5, 5.5, 5.5, 5.5], [nan, nan, nan, nan]]),
+        "b": np.array([[1, 1, 2, 2], [10, 10, 11, 11]]),  # b0 touches a0 at a corner
+    }
+    near = neighbours(layers)
+    assert near["a"]["a"].tolist() == [False, True, True, False]  # a point box inside a1's
+    assert near["a"]["b"].tolist() == [True, False, False, False]
+    assert near["b"]["a"].tolist() == [True, False]
+    assert near["b"]["b"].tolist() == [False, False]
+    spans = extents(layers["a"][:3])
+    assert np.array_equal(shapely.bounds(spans), layers["a"][:3])  # the stand-ins' extents

@@ -13,8 +13,9 @@ box a feature has had (:func:`ykgeo.store.boxes.feature_boxes`, from the R-tree 
 the log) is joined once with those of the other categories (:class:`_Candidates`).
 A feature whose box at the date lies inside the boxes it has had (always, unless the
 R-tree is stale) and that meets no other category's boxes cannot overlap one; it
-stands in the spatial indexes as a box of the same extent, so every index, every
-query and every pair comes out exactly as with the whole layers. Should a box lie
+stands in the spatial indexes as a line across the same extent (the box's diagonal,
+:func:`ykgeo.progress.geometry.extents`), so every index, every query and every pair
+comes out exactly as with the whole layers. Should a box lie
 outside (a stale R-tree, a write meanwhile), the pairs are found from the boxes at
 the date instead and the geometries still missing are read again.
 """
@@ -35,7 +36,7 @@ from ykgeo.crs import CGCS2000
 from ykgeo.errors import StoreError
 from ykgeo.layers import LayerSpec, TargetPlan, TargetSpec
 from ykgeo.progress.count import texts
-from ykgeo.progress.geometry import cross_overlaps, neighbours
+from ykgeo.progress.geometry import cross_overlaps, extents, neighbours
 from ykgeo.progress.loader import (
     Counted,
     Loader,
@@ -164,16 +165,16 @@ class _Kept:
         self.held |= rows
 
     def geometries(self) -> npt.NDArray[np.object_]:
-        """The geometries held; a box of the same extent for the others (missing and empty ones as they were).
+        """The geometries held; a line across the same extent for the others (missing and empty ones as they were).
 
-        A spatial index keeps boxes only, so one built on these is the index of the
+        A spatial index keeps extents only, so one built on these is the index of the
         layer itself; a query finds the same candidates, and the exact tests are made
-        on real geometries as long as every feature a query can meet is held.
+        on real geometries as long as every feature a query can meet is held (a
+        stand-in is never one: it is not polygonal, and no query meets its extent).
         """
         out = self.geoms.copy()
         boxed = self.usable & ~self.held
-        b = self.bounds[boxed]
-        out[boxed] = shapely.box(b[:, 0], b[:, 1], b[:, 2], b[:, 3])
+        out[boxed] = extents(self.bounds[boxed])
         return out
 
 
