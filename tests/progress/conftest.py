@@ -264,6 +264,19 @@ def set_status(
     date_field = store.spec(key).status.date_field  # type: ignore[union-attr]
     if date_field and status in store.spec(key).status.done:  # type: ignore[union-attr]
         changes.setdefault(date_field, day)
+    edit(store, key, fid, changes, day=day, recorded=recorded)
+
+
+def edit(
+    store: Store,
+    key: str,
+    fid: str,
+    changes: dict[str, Any],
+    *,
+    day: str,
+    recorded: str | None = None,
+) -> None:
+    """Change fields of one feature, effective on ``day``, recorded at 17:00 on ``recorded`` (default: that day)."""
     store.update_feature(
         key,
         fid,

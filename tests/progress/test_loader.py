@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from tests.progress.conftest import USER, D, add, at, parcel, set_status, square
+from tests.progress.conftest import USER, D, add, at, edit, parcel, set_status, square
 from ykgeo.progress import progress_report, report_to_json
 from ykgeo.progress.history import LayerHistory, end_of_day
 from ykgeo.progress.loader import Loader, counting_fields, plan_fields
@@ -18,20 +18,6 @@ from ykgeo.store import Store
 #: transfer's fields that no target of the test plan counts (parcels' targets filter on 类别
 #: and sum 楼面积, transfer's only target counts area)
 UNREAD = {"类别", "楼面积（m²）"}
-
-
-def _edit(
-    store: Store, key: str, fid: str, changes: dict[str, Any], day: str, recorded: str
-) -> None:
-    store.update_feature(
-        key,
-        fid,
-        changes,
-        user=USER,
-        expected_version=None,
-        effective_date=D(day),
-        recorded_at=at(recorded, 15),
-    )
 
 
 def _transfer_store(make_store: Callable[..., Store]) -> Store:
@@ -48,16 +34,22 @@ def _transfer_store(make_store: Callable[..., Store]) -> Store:
     )
     set_status(store, "transfer", "T1", "已完成", day="2022-03-10")
     set_status(store, "transfer", "T2", "已完成", day="2022-04-10")
-    store.update_feature(
+    edit(
+        store,
         "transfer",
         "T3",
         {"geometry": square(900, 100, 200)},
-        user=USER,
-        expected_version=None,
-        effective_date=D("2022-05-01"),
-        recorded_at=at("2022-05-01"),
+        day="2022-05-01",
+        recorded="2022-05-01",
     )
-    _edit(store, "transfer", "T2", {"楼面积（m²）": 5.0, "类别": "丙"}, "2022-05-01", "2022-05-02")
+    edit(
+        store,
+        "transfer",
+        "T2",
+        {"楼面积（m²）": 5.0, "类别": "丙"},
+        day="2022-05-01",
+        recorded="2022-05-02",
+    )
     store.delete_features(
         "transfer", ["T2"], user=USER, effective_date=D("2022-08-01"), recorded_at=at("2022-08-01")
     )
@@ -107,7 +99,7 @@ def test_a_lean_snapshot_is_the_whole_layers_fields_at_every_date(
 ) -> None:
     store = _transfer_store(make_store)
     # a back-dated change of an unread field, recorded in June
-    _edit(store, "transfer", "T1", {"类别": "乙"}, "2022-02-01", "2022-06-15")
+    edit(store, "transfer", "T1", {"类别": "乙"}, day="2022-02-01", recorded="2022-06-15")
     fields = plan_fields(store.plan(2022), store.spec("transfer"))
     assert not fields & UNREAD
     for day in ("2022-02-15", "2022-04-30", "2022-06-30", "2022-09-30"):
@@ -127,8 +119,8 @@ def test_changes_of_fields_not_read_leave_the_figures_as_they_were(
     store = _transfer_store(make_store)
     days = [D("2022-04-30"), D("2022-06-30"), D("2022-09-30")]
     before = [report_to_json(progress_report(store, as_of=day)) for day in days]
-    _edit(store, "transfer", "T1", {"类别": "乙"}, "2022-02-01", "2022-10-15")
-    _edit(store, "transfer", "T3", {"楼面积（m²）": 7.5}, "2022-05-01", "2022-10-16")
+    edit(store, "transfer", "T1", {"类别": "乙"}, day="2022-02-01", recorded="2022-10-15")
+    edit(store, "transfer", "T3", {"楼面积（m²）": 7.5}, day="2022-05-01", recorded="2022-10-16")
     after = [report_to_json(progress_report(store, as_of=day)) for day in days]
     assert after == before  # known then: the edits were recorded later; same data version
 
