@@ -57,11 +57,10 @@ from ykgeo.progress.output import (
     format_figure,
     format_pct,
     format_target,
-    report_to_csv,
     report_to_json,
     report_to_table,
-    report_to_xlsx,
 )
+from ykgeo.progress.spreadsheet import report_to_csv, report_to_xlsx
 
 __all__ = [
     "KNOWLEDGE",

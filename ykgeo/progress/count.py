@@ -9,7 +9,6 @@ overlap deduction, and the allocation of that amount to townships.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +32,13 @@ from ykgeo.progress.geometry import (
     empty_overlaps,
     geodesic_km,
     self_overlaps,
+)
+from ykgeo.progress.mismatches import (
+    area_mismatches,
+    blank,
+    empty_area_mismatches,
+    empty_township_mismatches,
+    township_mismatches,
 )
 from ykgeo.units import m2_to_mu
 
@@ -330,7 +336,7 @@ def _majorities(
             out[k] = names[-max(inside)[1]]
         elif s and s[0][0] == -1:
             out[k] = OUTSIDE_ZH
-        elif not _blank(ledger[k]):
+        elif not blank(ledger[k]):
             out[k] = str(ledger[k]).strip()
         else:
             out[k] = UNKNOWN_ZH
@@ -516,124 +522,25 @@ def evaluate(
         features.insert(
             list(features.columns).index("raw_amount"), "side_factor", amounts["factor"]
         )
-    town_mismatch, area_mismatch = _empty_mismatch(), _empty_area_mismatch()
+    town_mismatch, area_mismatch = empty_township_mismatches(), empty_area_mismatches()
     if detail:
         if others and target.measure == "area":
             extra = cross_overlaps(
                 spec, f.ids, f.statuses, geoms, f.has_geom, others, ctx.overlaps, near=near
             )
             overlaps = pd.concat([overlaps, extra], ignore_index=True) if len(extra) else overlaps
-        town_mismatch = _township_mismatches(f, ledger_town, majority, shares, towns.names)
+        feature_names = (
+            _objects(f.gdf[f.spec.name_field])
+            if f.spec.name_field in f.gdf
+            else np.full(len(f.ids), None, dtype=object)
+        )
+        town_mismatch = township_mismatches(
+            f.ids, feature_names, f.has_geom, ledger_town, majority, shares, towns.names
+        )
         if spec.ledger_area_field and amounts["poly"].any():
-            area_mismatch = _area_mismatches(features, ctx.area_tolerance)
+            area_mismatch = area_mismatches(features, ctx.area_tolerance)
     return Evaluation(
         features, alloc, overlaps, town_mismatch, area_mismatch, f.warnings, positions
-    )
-
-
-# --- lists to check ---------------------------------------------------------------------------
-
-
-def _empty_mismatch() -> pd.DataFrame:
-    return _mismatch_template().copy()
-
-
-@functools.cache
-def _mismatch_template() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "id": pd.Series(dtype=object),
-            "name": pd.Series(dtype=object),
-            "ledger_township": pd.Series(dtype=object),
-            "township": pd.Series(dtype=object),
-            "share_in_ledger_township": pd.Series(dtype="float64"),
-        }
-    )
-
-
-def _empty_area_mismatch() -> pd.DataFrame:
-    return _area_template().copy()
-
-
-@functools.cache
-def _area_template() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "id": pd.Series(dtype=object),
-            "name": pd.Series(dtype=object),
-            "ledger_area_mu": pd.Series(dtype="float64"),
-            "area_mu": pd.Series(dtype="float64"),
-            "difference_mu": pd.Series(dtype="float64"),
-            "difference_pct": pd.Series(dtype="float64"),
-        }
-    )
-
-
-def _short(name: Any) -> str:
-    """A township name without its 街道 / 镇 / 乡 suffix, so 东城 and 东城街道 compare equal."""
-    text = str(name).strip()
-    for suffix in ("街道办事处", "街道", "镇", "乡"):
-        if text.endswith(suffix) and len(text) > len(suffix):
-            return text[: -len(suffix)]
-    return text
-
-
-def _blank(value: Any) -> bool:
-    return (
-        value is None
-        or value is pd.NA
-        or (isinstance(value, float) and math.isnan(value))
-        or not str(value).strip()
-    )
-
-
-def _township_mismatches(
-    f: _Frame,
-    ledger: npt.NDArray[np.object_],
-    located: npt.NDArray[np.object_],
-    shares: list[list[tuple[int, float]]],
-    names: list[str],
-) -> pd.DataFrame:
-    """Features whose ledger township is not the township where most of their geometry lies."""
-    if not names:
-        return _empty_mismatch()
-    feature_names = (
-        _objects(f.gdf[f.spec.name_field])
-        if f.spec.name_field in f.gdf
-        else np.full(len(f.ids), None, dtype=object)
-    )
-    rows = []
-    # the same township on both sides is skipped below too: compare all at once first
-    differ = f.has_geom & ~np.asarray(ledger == located, dtype=bool)
-    for k in np.flatnonzero(differ).tolist():
-        if _blank(ledger[k]) or ledger[k] == located[k] or _short(ledger[k]) == _short(located[k]):
-            continue
-        share = sum(fr for t, fr in shares[k] if t >= 0 and _short(names[t]) == _short(ledger[k]))
-        rows.append((f.ids[k], feature_names[k], str(ledger[k]).strip(), located[k], share))
-    if not rows:
-        return _empty_mismatch()
-    return pd.DataFrame(rows, columns=list(_empty_mismatch().columns))
-
-
-def _area_mismatches(features: pd.DataFrame, tolerance: float) -> pd.DataFrame:
-    """Features whose ledger area differs from the computed ellipsoidal area by more than ``tolerance``."""
-    ledger = features["ledger_area_mu"].to_numpy(dtype="float64")
-    area = features["area_mu"].to_numpy(dtype="float64")
-    ok = ~np.isnan(ledger) & ~np.isnan(area) & (area > 0)
-    rel = np.full(len(area), np.nan)
-    rel[ok] = (ledger[ok] - area[ok]) / area[ok]
-    bad = ok & (np.abs(np.nan_to_num(rel)) > tolerance)
-    if not bad.any():
-        return _empty_area_mismatch()
-    return pd.DataFrame(
-        {
-            "id": features["id"].to_numpy()[bad],
-            "name": features["name"].to_numpy()[bad],
-            "ledger_area_mu": ledger[bad],
-            "area_mu": area[bad],
-            "difference_mu": ledger[bad] - area[bad],
-            "difference_pct": rel[bad] * 100.0,
-        }
     )
 
 

@@ -1,4 +1,4 @@
-"""Presenting progress reports: JSON with stable keys, aligned Chinese tables, CSV and XLSX.
+"""Presenting progress reports: JSON with stable keys and aligned Chinese tables (CSV and XLSX: :mod:`ykgeo.progress.spreadsheet`).
 
 Figures are rounded here and only here, to the unit's decimals; township rows are
 rounded with :func:`ykgeo.units.balanced_round` so that they add up to the city
@@ -13,14 +13,12 @@ import datetime as dt
 import math
 import unicodedata
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ykgeo.errors import DataError
-from ykgeo.io.sheets import csv_frame, xlsx_bytes
 from ykgeo.units import balanced_round, format_number
 
 if TYPE_CHECKING:
@@ -37,12 +35,12 @@ __all__ = [
     "format_figure",
     "format_pct",
     "format_target",
+    "month_rows",
     "render_table",
-    "report_to_csv",
     "report_to_json",
     "report_to_table",
-    "report_to_xlsx",
     "summary_cells",
+    "target_json",
     "township_rows",
 ]
 
@@ -103,7 +101,7 @@ def township_rows(row: TargetProgress) -> list[dict[str, Any]]:
     return out
 
 
-def _target_json(row: TargetProgress) -> dict[str, Any]:
+def target_json(row: TargetProgress) -> dict[str, Any]:
     d = row.decimals
     return {
         "key": row.key,
@@ -152,9 +150,9 @@ def report_to_json(report: ProgressReport, *, by: str | None = None) -> dict[str
     dv = report.data_version
     targets = []
     for row in report.rows:
-        item = _target_json(row)
+        item = target_json(row)
         if by == "month":
-            item["months"] = _month_rows(report, row)
+            item["months"] = month_rows(report, row)
         targets.append(item)
     return {
         "as_of": report.as_of.isoformat(),
@@ -175,7 +173,7 @@ def report_to_json(report: ProgressReport, *, by: str | None = None) -> dict[str
     }
 
 
-def _month_rows(report: ProgressReport, row: TargetProgress) -> list[dict[str, Any]]:
+def month_rows(report: ProgressReport, row: TargetProgress) -> list[dict[str, Any]]:
     frame = report.monthly.get(row.key)
     if frame is None:
         msg = "逐月统计需要在生成报告时指定 with_monthly=True（命令行 --by month）"
@@ -329,7 +327,7 @@ def _head(report: ProgressReport) -> str:
 
 
 def _summary_rows(report: ProgressReport) -> tuple[list[str], list[list[str]]]:
-    return list(SUMMARY_HEADER), [summary_cells(r, _target_json(r)) for r in report.rows]
+    return list(SUMMARY_HEADER), [summary_cells(r, target_json(r)) for r in report.rows]
 
 
 def report_to_table(report: ProgressReport, *, by: str | None = None) -> str:
@@ -357,7 +355,7 @@ def report_to_table(report: ProgressReport, *, by: str | None = None) -> str:
         header = ["月份", "累计完成", "序时目标", "完成率", "推进中", "未启动"]
         for r in report.rows:
             parts.append(_block_title(r))
-            rows = [format_cells(m, _MONTH_KEYS, r.decimals) for m in _month_rows(report, r)]
+            rows = [format_cells(m, _MONTH_KEYS, r.decimals) for m in month_rows(report, r)]
             parts.append(render_table(header, rows))
             parts.append("")
     else:
@@ -442,194 +440,3 @@ def changes_to_table(
 
 def _isnan(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-# --- CSV and XLSX -----------------------------------------------------------------------------
-
-
-def _summary_frame(report: ProgressReport) -> pd.DataFrame:
-    rows = []
-    for r in report.rows:
-        j = _target_json(r)
-        rows.append(
-            {
-                "目标键": r.key,
-                "目标": r.name_zh,
-                "单位": r.unit,
-                "年度目标": j["target"],
-                "已完成": j["done"],
-                "完成率（%）": j["pct"],
-                "序时进度": j["milestone_expected"],
-                "推进中": j["in_progress"],
-                "未启动": j["not_started"],
-                "尚差": j["remaining"],
-                "年底预测": j["forecast"],
-                "预测完成率（%）": j["forecast_pct"],
-                "评级": RATING_ZH.get(r.rating, r.rating),
-                "统计口径": r.rule_zh,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _township_frame(report: ProgressReport) -> pd.DataFrame:
-    rows = []
-    for r in report.rows:
-        for t in township_rows(r):
-            rows.append(
-                {
-                    "目标键": r.key,
-                    "目标": r.name_zh,
-                    "单位": r.unit,
-                    "镇街": t["township"],
-                    "已完成": t["done"],
-                    "占全市（%）": t["pct"],
-                    "推进中": t["in_progress"],
-                    "未启动": t["not_started"],
-                    "分解目标": t["target_share"],
-                    "分解依据": t["share_basis"],
-                    "在途（加权）": t["pipeline"],
-                    "年底预测": t["forecast"],
-                    "评级": RATING_ZH.get(t["rating"], t["rating"]),
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def _month_frame(report: ProgressReport) -> pd.DataFrame:
-    rows = []
-    for r in report.rows:
-        for m in _month_rows(report, r):
-            rows.append(
-                {
-                    "目标键": r.key,
-                    "目标": r.name_zh,
-                    "单位": r.unit,
-                    "月份": m["month"],
-                    "日期": m["date"],
-                    "累计完成": m["done"],
-                    "序时目标": m["milestone"],
-                    "完成率（%）": m["pct"],
-                    "推进中": m["in_progress"],
-                    "未启动": m["not_started"],
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def report_to_csv(report: ProgressReport, *, by: str | None = None) -> str:
-    """The report as CSV text with Chinese headers (write it with ``utf-8-sig`` for Excel)."""
-    if by is None:
-        frame = _summary_frame(report)
-    elif by == "township":
-        frame = _township_frame(report)
-    elif by == "month":
-        frame = _month_frame(report)
-    else:
-        msg = f"--by 只能是 township 或 month（现为 {by}）"
-        raise DataError(msg)
-    return csv_frame(frame).to_csv(index=False, lineterminator="\n")
-
-
-_FEATURE_ZH = {
-    "id": "要素编号",
-    "name": "名称",
-    "township": "所在镇街",
-    "ledger_township": "台账镇街",
-    "status": "状态",
-    "class_zh": "统计类别",
-    "status_date": "状态日期",
-    "planned_date": "计划完成日期",
-    "area_mu": "椭球面积（亩）",
-    "ledger_area_mu": "台账面积（亩）",
-    "side_factor": "幅别系数",
-    "raw_amount": "自身数量",
-    "overlap_deduction": "重叠扣除",
-    "amount": "计入数量",
-}
-_OVERLAP_ZH = {
-    "kind": "类型",
-    "layer_a": "图层甲",
-    "id_a": "要素甲",
-    "status_a": "甲状态",
-    "layer_b": "图层乙",
-    "id_b": "要素乙",
-    "status_b": "乙状态",
-    "overlap": "重叠量",
-    "overlap_unit": "单位",
-    "deducted": "已扣除",
-    "deducted_from": "扣自",
-}
-_MISMATCH_ZH = {
-    "id": "要素编号",
-    "name": "名称",
-    "ledger_township": "台账镇街",
-    "township": "实际所在镇街",
-    "share_in_ledger_township": "在台账镇街内的比例",
-}
-_AREA_ZH = {
-    "id": "要素编号",
-    "name": "名称",
-    "ledger_area_mu": "台账面积（亩）",
-    "area_mu": "椭球面积（亩）",
-    "difference_mu": "差值（亩）",
-    "difference_pct": "差异（%）",
-}
-
-
-def _detail_frame(report: ProgressReport, attr: str, names: dict[str, str]) -> pd.DataFrame:
-    frames = []
-    for r in report.rows:
-        frame = getattr(r, attr)
-        if frame.empty:
-            continue
-        cols = [c for c in names if c in frame.columns]
-        out = frame[cols].rename(columns=names).copy()
-        for c in out.columns:
-            if pd.api.types.is_datetime64_any_dtype(out[c]):
-                out[c] = out[c].dt.date
-            elif pd.api.types.is_float_dtype(out[c]):
-                out[c] = out[c].round(4)
-        out.insert(0, "目标", r.name_zh)
-        out.insert(0, "目标键", r.key)
-        frames.append(out)
-    if not frames:
-        return pd.DataFrame({"目标键": [], "目标": []})
-    return pd.concat(frames, ignore_index=True)
-
-
-def report_to_xlsx(report: ProgressReport, path: Path | str | None = None) -> bytes:
-    """The report as an Excel workbook (one sheet per view, Chinese headers, numbers as numbers).
-
-    Sheets: 总表, 分镇街, 逐月 (when the report has monthly figures), 要素明细, 重叠,
-    镇街不符, 面积差异, 说明. Returns the file's bytes and writes them to ``path`` if given.
-    Text from the data that looks like a formula stays text (:func:`ykgeo.io.xlsx_bytes`).
-    """
-
-    sheets: list[tuple[str, pd.DataFrame]] = [
-        ("总表", _summary_frame(report)),
-        ("分镇街", _township_frame(report)),
-    ]
-    if report.monthly:
-        sheets.append(("逐月", _month_frame(report)))
-    sheets += [
-        ("要素明细", _detail_frame(report, "features", _FEATURE_ZH)),
-        ("重叠", _detail_frame(report, "overlaps", _OVERLAP_ZH)),
-        ("镇街不符", _detail_frame(report, "township_mismatches", _MISMATCH_ZH)),
-        ("面积差异", _detail_frame(report, "area_mismatches", _AREA_ZH)),
-    ]
-    notes = [
-        ("计划", report.plan_name),
-        ("计划版本", report.plan_version),
-        ("统计日", report.as_of.isoformat()),
-        ("数据截至", report.known_at.isoformat(timespec="seconds")),
-        ("数据版本", report.data_version.label_zh()),
-        *[(f"口径：{r.name_zh}", r.rule_zh) for r in report.rows],
-        *[("说明", w) for w in report.warnings],
-        *[(f"警告：{r.name_zh}", w) for r in report.rows for w in r.warnings],
-    ]
-    sheets.append(("说明", pd.DataFrame(notes, columns=["项目", "内容"])))
-    data = xlsx_bytes(sheets, width=display_width)  # text from the data never becomes a formula
-    if path is not None:
-        Path(path).write_bytes(data)
-    return data
